@@ -1,0 +1,53 @@
+# Pitchey Serverless: every entry point a developer or CI needs.
+#   make dev    set up .venv if needed, then start the whole application locally (no Docker, no AWS)
+#   make test   set up .venv if needed, then lint, validate + build the template, run every test
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+ARGS ?=
+export SAM_CLI_TELEMETRY := 0
+export AWS_DEFAULT_REGION ?= us-east-1
+
+.PHONY: install dev test lint format validate build unit integration bench clean
+
+$(STAMP): requirements-dev.txt layers/pitchey/requirements.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -r requirements-dev.txt
+	$(BIN)/python -m pip install -q --no-deps --no-build-isolation -e .
+	touch $(STAMP)
+
+install: $(STAMP)
+
+dev: install
+	$(BIN)/pitchey-local start --seed $(ARGS)
+
+test: install lint validate build unit integration
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+validate: install
+	$(BIN)/sam validate --lint
+
+build: install
+	$(BIN)/sam build --parallel
+
+unit: install
+	$(BIN)/python -m pytest -q -n 2 tests/unit
+
+integration: install
+	$(BIN)/python -m pytest -q tests/integration
+
+bench: install
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf .aws-sam .pytest_cache .ruff_cache .hypothesis

@@ -1,0 +1,9 @@
+"""$default route: any path the API does not declare answers the 404 envelope."""
+
+from pitchey.core.errors import NotFound
+from pitchey.core.http import Request, Response, api
+
+
+@api(auth="none")
+def handler(request: Request) -> Response:
+    raise NotFound(f"No route for {request.method} {request.path}")

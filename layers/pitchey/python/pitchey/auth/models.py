@@ -1,0 +1,44 @@
+"""Sessions: one per login (device). Refresh tokens are stored only as SHA-256 hashes."""
+
+from __future__ import annotations
+
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UnicodeSetAttribute
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from pitchey.core import clock
+from pitchey.core.config import table_name
+from pitchey.core.models import TableMeta
+
+
+class SessionsByUser(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "byUser"
+        projection = AllProjection()
+
+    user_id = UnicodeAttribute(hash_key=True, attr_name="userId")
+    created_at = UnicodeAttribute(range_key=True, attr_name="createdAt")
+
+
+class Session(Model):
+    class Meta(TableMeta):
+        table_name = table_name("SESSIONS_TABLE", "SessionsTable")
+
+    id = UnicodeAttribute(hash_key=True)
+    user_id = UnicodeAttribute(attr_name="userId")
+    role = UnicodeAttribute()
+    created_at = UnicodeAttribute(attr_name="createdAt")
+    last_used_at = UnicodeAttribute(attr_name="lastUsedAt")
+    user_agent = UnicodeAttribute(null=True, attr_name="userAgent")
+    ip_address = UnicodeAttribute(null=True, attr_name="ipAddress")
+    refresh_hash = UnicodeAttribute(attr_name="refreshHash")
+    # Hashes of refresh tokens already rotated out: presenting one again is token reuse.
+    used_refresh_hashes = UnicodeSetAttribute(null=True, attr_name="usedRefreshHashes")
+    revoked_at = UnicodeAttribute(null=True, attr_name="revokedAt")
+    # Absolute expiry (epoch seconds); DynamoDB TTL removes the item some time after.
+    ttl = NumberAttribute()
+
+    by_user = SessionsByUser()
+
+    def is_live(self) -> bool:
+        return self.revoked_at is None and self.ttl > clock.epoch()

@@ -1,0 +1,47 @@
+"""Access tokens: HS256 JWTs carrying sub, sid (session), role (userType), iat, exp, jti."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+import jwt
+
+from pitchey.core import clock
+from pitchey.core.config import int_setting, jwt_secret
+from pitchey.core.errors import Unauthorized
+
+ALGORITHM = "HS256"
+
+
+def access_token_ttl() -> int:
+    return int_setting("ACCESS_TOKEN_TTL_SECONDS", 900)
+
+
+def issue_access_token(user_id: str, session_id: str, role: str) -> tuple[str, int]:
+    """Returns the token and its lifetime in seconds (the API's `expiresIn`)."""
+    ttl = access_token_ttl()
+    issued = clock.epoch()
+    claims = {
+        "sub": user_id,
+        "sid": session_id,
+        "role": role,
+        "iat": issued,
+        "exp": issued + ttl,
+        "jti": secrets.token_hex(12),
+    }
+    return jwt.encode(claims, jwt_secret(), algorithm=ALGORITHM), ttl
+
+
+def decode_access_token(token: str) -> dict[str, Any]:
+    try:
+        return jwt.decode(
+            token,
+            jwt_secret(),
+            algorithms=[ALGORITHM],
+            options={"require": ["sub", "sid", "role", "iat", "exp", "jti"]},
+        )
+    except jwt.ExpiredSignatureError:
+        raise Unauthorized("Access token expired", code="TOKEN_EXPIRED") from None
+    except jwt.InvalidTokenError:
+        raise Unauthorized("Invalid access token") from None

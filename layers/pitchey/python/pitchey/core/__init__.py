@@ -1,0 +1,1 @@
+"""Platform conventions shared by every context: config, errors, HTTP envelope, persistence helpers."""

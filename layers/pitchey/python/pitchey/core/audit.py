@@ -1,0 +1,60 @@
+"""Append-only audit trail: who did what to which target, from where, and when."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pynamodb.attributes import UnicodeAttribute
+from pynamodb.models import Model
+
+from pitchey.core import clock
+from pitchey.core.config import table_name
+from pitchey.core.ids import new_id
+from pitchey.core.log import logger
+from pitchey.core.models import TableMeta
+
+
+class AuditEntry(Model):
+    class Meta(TableMeta):
+        table_name = table_name("AUDIT_LOG_TABLE", "AuditLogTable")
+
+    actor_id = UnicodeAttribute(hash_key=True, attr_name="actorId")
+    sk = UnicodeAttribute(range_key=True)
+    action = UnicodeAttribute()
+    target_type = UnicodeAttribute(null=True, attr_name="targetType")
+    target_id = UnicodeAttribute(null=True, attr_name="targetId")
+    target_key = UnicodeAttribute(null=True, attr_name="targetKey")
+    ip_address = UnicodeAttribute(null=True, attr_name="ipAddress")
+    user_agent = UnicodeAttribute(null=True, attr_name="userAgent")
+    at = UnicodeAttribute()
+    details = UnicodeAttribute(null=True)
+
+
+def record(
+    action: str,
+    *,
+    actor_id: str | None,
+    target_type: str | None = None,
+    target_id: str | None = None,
+    ip_address: str | None = None,
+    user_agent: str | None = None,
+    details: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """Write one entry. `actor_id` None means an anonymous caller (e.g. a failed login)."""
+    at = clock.iso_precise()
+    entry = AuditEntry(
+        actor_id or "anonymous",
+        f"{at}#{new_id()}",
+        action=action,
+        target_type=target_type,
+        target_id=target_id,
+        target_key=f"{target_type}#{target_id}" if target_type and target_id else None,
+        ip_address=ip_address,
+        user_agent=user_agent,
+        at=at,
+        details=json.dumps(details, separators=(",", ":"), default=str) if details else None,
+    )
+    entry.save()
+    logger.info("audit", extra={"audit_action": action, "actor": entry.actor_id, "target": entry.target_key})
+    return entry

@@ -1,0 +1,310 @@
+"""The HTTP conventions every endpoint follows, in one decorator.
+
+    @api(roles={"creator"})
+    def handler(request: Request) -> Response:
+        body = request.parse(CreatePitch)
+        return created(service.create(request.user, body))
+
+`api` turns an API Gateway HTTP API (payload 2.0) event into a `Request`, authenticates it, checks the
+role, runs the endpoint and answers in API.md's envelope. Client mistakes become 4xx envelopes; anything
+unexpected is logged and answered with a 500 envelope carrying only the request id.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import hashlib
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+
+from pitchey.core import clock
+from pitchey.core.config import int_setting, table_name
+from pitchey.core.errors import (
+    AppError,
+    BadRequest,
+    Conflict,
+    Forbidden,
+    PayloadTooLarge,
+    Unauthorized,
+    ValidationFailed,
+)
+from pitchey.core.log import logger
+
+MAX_BODY_BYTES = 1024 * 1024
+DEFAULT_PAGE_LIMIT = 20
+MAX_PAGE_LIMIT = 100
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass
+class Response:
+    status: int
+    data: Any = None
+    metadata: dict[str, Any] | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def ok(data: Any, metadata: dict[str, Any] | None = None) -> Response:
+    return Response(200, data, metadata)
+
+
+def created(data: Any) -> Response:
+    return Response(201, data)
+
+
+def accepted(data: Any) -> Response:
+    return Response(202, data)
+
+
+def page_metadata(
+    limit: int, next_cursor: str | None, page: int = 1, total: int | None = None
+) -> dict[str, Any]:
+    return {"page": page, "limit": limit, "total": total, "nextCursor": next_cursor}
+
+
+@dataclass(frozen=True)
+class Page:
+    limit: int
+    cursor: str | None
+
+
+class Request:
+    def __init__(self, event: dict[str, Any], context: Any) -> None:
+        self.event = event
+        self.context = context
+        self.headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
+        self.query = event.get("queryStringParameters") or {}
+        self.path_params = event.get("pathParameters") or {}
+        request_context = event.get("requestContext") or {}
+        http = request_context.get("http") or {}
+        self.method: str = http.get("method", "GET")
+        self.path: str = http.get("path") or event.get("rawPath", "/")
+        self.route_key: str = event.get("routeKey") or request_context.get("routeKey") or ""
+        self.source_ip: str = http.get("sourceIp") or "0.0.0.0"  # noqa: S104 (a value, not a bind)
+        self.user_agent: str = http.get("userAgent") or self.headers.get("user-agent", "")
+        self.request_id: str = request_context.get("requestId") or getattr(context, "aws_request_id", "")
+        self.authorizer: dict[str, Any] = (request_context.get("authorizer") or {}).get("lambda") or {}
+        self.user = None  # AuthUser once authenticated
+        self._body: bytes | None = None
+
+    # --- body -----------------------------------------------------------------------------------
+    def body_bytes(self) -> bytes:
+        if self._body is None:
+            raw = self.event.get("body") or ""
+            if self.event.get("isBase64Encoded"):
+                try:
+                    self._body = base64.b64decode(raw)
+                except ValueError:
+                    raise BadRequest("Body is not valid base64") from None
+            else:
+                self._body = raw.encode() if isinstance(raw, str) else bytes(raw)
+        return self._body
+
+    def json(self) -> Any:
+        """The JSON body; an empty body is `{}` so parameterless actions accept both."""
+        raw = self.body_bytes()
+        if not raw.strip():
+            return {}
+        try:
+            return json.loads(raw)
+        except (ValueError, UnicodeDecodeError):
+            raise BadRequest("Body is not valid JSON") from None
+
+    def parse(self, model: type[M]) -> M:
+        from pitchey.core.schemas import parse_input
+
+        return parse_input(model, self.json())
+
+    # --- parameters -------------------------------------------------------------------------------
+    def path_param(self, name: str) -> str:
+        value = self.path_params.get(name)
+        if not value:
+            raise BadRequest(f"Missing path parameter {name}")
+        return value
+
+    def query_param(self, name: str, default: str | None = None) -> str | None:
+        return self.query.get(name, default)
+
+    def bool_param(self, name: str) -> bool | None:
+        value = self.query.get(name)
+        if value is None or value == "":
+            return None
+        if value.lower() in ("true", "1"):
+            return True
+        if value.lower() in ("false", "0"):
+            return False
+        raise BadRequest(f"Query parameter {name} must be true or false")
+
+    def choice_param(self, name: str, choices: Iterable[str], default: str | None = None) -> str | None:
+        value = self.query.get(name) or default
+        allowed = tuple(choices)
+        if value is not None and value not in allowed:
+            raise BadRequest(f"Query parameter {name} must be one of: {', '.join(allowed)}")
+        return value
+
+    def page(self) -> Page:
+        raw = self.query.get("limit")
+        if raw is None or raw == "":
+            limit = DEFAULT_PAGE_LIMIT
+        else:
+            try:
+                limit = int(raw)
+            except ValueError:
+                raise BadRequest("limit must be an integer between 1 and 100") from None
+            if not 1 <= limit <= MAX_PAGE_LIMIT:
+                raise BadRequest("limit must be an integer between 1 and 100")
+        return Page(limit=limit, cursor=self.query.get("cursor") or None)
+
+    def require_user(self):  # -> AuthUser
+        if self.user is None:
+            raise Unauthorized("Authentication required")
+        return self.user
+
+
+# --- responses ----------------------------------------------------------------------------------------
+def _json_response(status: int, payload: dict[str, Any], request_id: str, headers: dict[str, str]) -> dict:
+    return {
+        "statusCode": status,
+        "headers": {"Content-Type": "application/json", "X-Request-Id": request_id, **headers},
+        "body": json.dumps(payload, separators=(",", ":"), default=str),
+    }
+
+
+def success_response(response: Response, request_id: str) -> dict[str, Any]:
+    payload: dict[str, Any] = {"success": True, "data": response.data, "timestamp": clock.iso()}
+    if response.metadata is not None:
+        payload["metadata"] = response.metadata
+    return _json_response(response.status, payload, request_id, response.headers)
+
+
+def error_response(error: AppError, request_id: str) -> dict[str, Any]:
+    body: dict[str, Any] = {"code": error.code, "message": error.message}
+    if error.details:
+        body["details"] = error.details
+    payload = {"success": False, "error": body, "timestamp": clock.iso()}
+    return _json_response(error.status, payload, request_id, error.headers)
+
+
+def internal_error_response(request_id: str) -> dict[str, Any]:
+    error = AppError(f"Internal error; quote request id {request_id or 'unknown'} when reporting it")
+    return error_response(error, request_id)
+
+
+# --- the decorator ------------------------------------------------------------------------------------
+def authenticate(request: Request, required: bool) -> None:
+    """Sets request.user. Protected routes have the authorizer's context; public ones may carry a token."""
+    from pitchey.auth import context as auth_context
+    from pitchey.core import ratelimit
+
+    if request.authorizer:
+        user = auth_context.user_from_authorizer(request.authorizer)
+    else:
+        token = auth_context.bearer_token(request.headers)
+        if token is None:
+            if required:
+                raise Unauthorized("Authentication required")
+            return
+        user = auth_context.user_from_token(token)
+    auth_context.ensure_live(user)
+    ratelimit.hit("api", user.id, int_setting("API_RATE_LIMIT_PER_MINUTE", 600))
+    request.user = user
+
+
+Handler = Callable[[Request], Response]
+
+
+def api(
+    *,
+    auth: str = "required",
+    roles: Iterable[str] | None = None,
+    idempotent: bool = False,
+) -> Callable[[Handler], Callable[[dict[str, Any], Any], dict[str, Any]]]:
+    """auth: "required" | "optional" | "none". roles: allowed userTypes (403 otherwise).
+    idempotent: honour an Idempotency-Key header (replay the first response for the same key and body)."""
+    if auth not in ("required", "optional", "none"):
+        raise ValueError(f"unknown auth mode {auth}")
+    allowed_roles = frozenset(roles) if roles else None
+
+    def decorate(endpoint: Handler) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
+        @functools.wraps(endpoint)
+        def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+            request = Request(event, context)
+            logger.set_correlation_id(request.request_id)
+            logger.append_keys(route=request.route_key or f"{request.method} {request.path}")
+            try:
+                if len(request.body_bytes()) > MAX_BODY_BYTES:
+                    raise PayloadTooLarge("Request body is larger than 1 MiB")
+                if auth != "none":
+                    authenticate(request, required=auth == "required")
+                    if request.user is not None:
+                        logger.append_keys(user_id=request.user.id)
+                if allowed_roles is not None and (
+                    request.user is None or request.user.role not in allowed_roles
+                ):
+                    raise Forbidden("This action is not available to your account type")
+                key = request.headers.get("idempotency-key") if idempotent else None
+                if key:
+                    return _run_idempotent(endpoint, request, key, context)
+                return success_response(endpoint(request), request.request_id)
+            except AppError as error:
+                if error.status >= 500:
+                    logger.error("application error", extra={"code": error.code})
+                return error_response(error, request.request_id)
+            except Exception:
+                logger.exception("unhandled error")
+                return internal_error_response(request.request_id)
+
+        return handler
+
+    return decorate
+
+
+def _run_idempotent(endpoint: Handler, request: Request, key: str, context: Any) -> dict[str, Any]:
+    """Replays the first successful response for (user, route, key); a different body with the same key is
+    a 422, a retry while the first is still running a 409. Errors are not stored, so a fixed retry can pass.
+    Powertools' idempotency utility is imported here, only when a client sends a key (it is heavy)."""
+    from aws_lambda_powertools.utilities.idempotency import (
+        DynamoDBPersistenceLayer,
+        IdempotencyConfig,
+        idempotent_function,
+    )
+    from aws_lambda_powertools.utilities.idempotency.exceptions import (
+        IdempotencyAlreadyInProgressError,
+        IdempotencyValidationError,
+    )
+
+    if len(key) > 200:
+        raise BadRequest("Idempotency-Key must be at most 200 characters")
+    config = IdempotencyConfig(
+        event_key_jmespath="[user, route, key]",
+        payload_validation_jmespath="bodyHash",
+        expires_after_seconds=24 * 3600,
+    )
+    config.register_lambda_context(context)
+    persistence = DynamoDBPersistenceLayer(table_name=table_name("IDEMPOTENCY_TABLE", "IdempotencyTable"))
+
+    @idempotent_function(data_keyword_argument="call", config=config, persistence_store=persistence)
+    def run(call: dict[str, Any]) -> dict[str, Any]:
+        return success_response(endpoint(request), request.request_id)
+
+    call = {
+        "user": request.user.id if request.user else request.source_ip,
+        "route": request.route_key or f"{request.method} {request.path}",
+        "key": key,
+        "bodyHash": hashlib.sha256(request.body_bytes()).hexdigest(),
+    }
+    try:
+        return run(call=call)
+    except IdempotencyValidationError:
+        raise ValidationFailed(
+            "Idempotency-Key was already used with a different body", code="IDEMPOTENCY_KEY_REUSED"
+        ) from None
+    except IdempotencyAlreadyInProgressError:
+        raise Conflict(
+            "A request with this Idempotency-Key is still in progress", code="REQUEST_IN_PROGRESS"
+        ) from None

@@ -1,0 +1,43 @@
+"""Fixed-window rate limiting on DynamoDB: one atomic ADD per hit, windows expire by TTL."""
+
+from __future__ import annotations
+
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+from pynamodb.models import Model
+
+from pitchey.core import clock
+from pitchey.core.config import table_name
+from pitchey.core.errors import RateLimited
+from pitchey.core.models import TableMeta
+
+
+class RateLimitCounter(Model):
+    class Meta(TableMeta):
+        table_name = table_name("RATE_LIMITS_TABLE", "RateLimitsTable")
+
+    key = UnicodeAttribute(hash_key=True)
+    count = NumberAttribute(default=0)
+    ttl = NumberAttribute(null=True)
+
+
+def hit(
+    scope: str, identity: str, limit: int, window_seconds: int = 60, *, code: str = "RATE_LIMITED"
+) -> int:
+    """Count one request for `identity` in the current window; raise 429 once `limit` is passed.
+
+    Returns the count so far. The counter item lives a little past its window and is then removed by TTL.
+    """
+    now = clock.epoch()
+    window_start = now - now % window_seconds
+    counter = RateLimitCounter(f"{scope}#{identity}#{window_start}")
+    counter.update(
+        actions=[
+            RateLimitCounter.count.add(1),
+            RateLimitCounter.ttl.set(window_start + window_seconds + 60),
+        ]
+    )
+    if counter.count > limit:
+        raise RateLimited(
+            "Too many requests, slow down", retry_after=window_start + window_seconds - now, code=code
+        )
+    return int(counter.count)

@@ -1,0 +1,1 @@
+"""Notifications: one `notify` every context calls; history in DynamoDB, live push from its stream."""

@@ -1,0 +1,37 @@
+"""`notify` is the one way any context tells a user something.
+
+It writes the notification to the user's history; the Notifications table's stream then pushes it to every
+live WebSocket of the user (and email follows the user's preferences), so nothing is lost when they are
+offline.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pitchey.core import clock
+from pitchey.core.ids import new_id
+from pitchey.notifications.models import NOTIFICATION_TYPES, Notification
+
+
+def notify(
+    user_id: str, type: str, title: str, body: str, data: dict[str, Any] | None = None
+) -> Notification:
+    if type not in NOTIFICATION_TYPES:
+        raise ValueError(f"unknown notification type {type}")
+    created_at = clock.iso_precise()
+    notification_id = new_id()
+    notification = Notification(
+        user_id,
+        f"{created_at}#{notification_id}",
+        id=notification_id,
+        type=type,
+        title=title,
+        body=body,
+        data=data or {},
+        read=False,
+        unread_user_id=user_id,
+        created_at=created_at,
+    )
+    notification.save()
+    return notification

@@ -1,0 +1,1 @@
+"""Users: profiles for the three portals (creator, investor, production) and viewers."""

@@ -1,0 +1,106 @@
+"""Reading template.yaml: CloudFormation's short-form tags and the resources the runtime and tests need."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATE_PATH = ROOT / "template.yaml"
+
+
+class _CfnLoader(yaml.SafeLoader):
+    """SafeLoader that turns `!Ref X` into {"Ref": "X"}, `!GetAtt A.B` into {"Fn::GetAtt": [A, B]}, etc."""
+
+
+def _construct_tag(loader: _CfnLoader, tag_suffix: str, node: yaml.Node) -> dict[str, Any]:
+    name = "Ref" if tag_suffix == "Ref" else f"Fn::{tag_suffix}"
+    if isinstance(node, yaml.ScalarNode):
+        value: Any = loader.construct_scalar(node)
+        if tag_suffix == "GetAtt":
+            value = value.split(".", 1)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)
+    return {name: value}
+
+
+_CfnLoader.add_multi_constructor("!", _construct_tag)
+
+
+def load_template(path: Path | str = TEMPLATE_PATH) -> dict[str, Any]:
+    with open(path, encoding="utf-8") as handle:
+        return yaml.load(handle, Loader=_CfnLoader)  # noqa: S506 (a SafeLoader subclass)
+
+
+def resources_of_type(template: dict[str, Any], *types: str) -> dict[str, dict[str, Any]]:
+    return {name: res for name, res in template.get("Resources", {}).items() if res.get("Type") in types}
+
+
+TABLE_TYPES = ("AWS::DynamoDB::Table", "AWS::Serverless::SimpleTable")
+
+
+def table_create_args(logical_id: str, resource: dict[str, Any]) -> dict[str, Any]:
+    """boto3 `create_table` arguments for a template table, named by its logical id."""
+    props = resource.get("Properties", {})
+    if resource["Type"] == "AWS::Serverless::SimpleTable":
+        key = props.get("PrimaryKey", {"Name": "id", "Type": "String"})
+        attr_type = {"String": "S", "Number": "N", "Binary": "B"}[key.get("Type", "String")]
+        return {
+            "TableName": logical_id,
+            "AttributeDefinitions": [{"AttributeName": key["Name"], "AttributeType": attr_type}],
+            "KeySchema": [{"AttributeName": key["Name"], "KeyType": "HASH"}],
+            "BillingMode": "PAY_PER_REQUEST",
+        }
+    args: dict[str, Any] = {
+        "TableName": logical_id,
+        "AttributeDefinitions": props["AttributeDefinitions"],
+        "KeySchema": props["KeySchema"],
+        "BillingMode": "PAY_PER_REQUEST",
+    }
+    indexes = props.get("GlobalSecondaryIndexes")
+    if indexes:
+        args["GlobalSecondaryIndexes"] = [
+            {"IndexName": ix["IndexName"], "KeySchema": ix["KeySchema"], "Projection": ix["Projection"]}
+            for ix in indexes
+        ]
+    local_indexes = props.get("LocalSecondaryIndexes")
+    if local_indexes:
+        args["LocalSecondaryIndexes"] = local_indexes
+    stream = props.get("StreamSpecification")
+    if stream:
+        args["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": stream["StreamViewType"]}
+    return args
+
+
+def table_ttl_attribute(resource: dict[str, Any]) -> str | None:
+    ttl = resource.get("Properties", {}).get("TimeToLiveSpecification")
+    return ttl["AttributeName"] if ttl and ttl.get("Enabled") else None
+
+
+def create_tables(dynamodb_client: Any, template: dict[str, Any] | None = None) -> list[str]:
+    """Create every table the template declares (with TTL settings). Returns their names."""
+    template = template or load_template()
+    names = []
+    for logical_id, resource in resources_of_type(template, *TABLE_TYPES).items():
+        dynamodb_client.create_table(**table_create_args(logical_id, resource))
+        ttl_attribute = table_ttl_attribute(resource)
+        if ttl_attribute:
+            dynamodb_client.update_time_to_live(
+                TableName=logical_id,
+                TimeToLiveSpecification={"Enabled": True, "AttributeName": ttl_attribute},
+            )
+        names.append(logical_id)
+    return names
+
+
+def bucket_logical_ids(template: dict[str, Any]) -> list[str]:
+    return list(resources_of_type(template, "AWS::S3::Bucket"))
+
+
+def local_bucket_name(logical_id: str) -> str:
+    """Locally (and in tests) a bucket is named after its logical id, lowercased as S3 requires."""
+    return logical_id.lower()

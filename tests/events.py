@@ -1,0 +1,102 @@
+"""API Gateway HTTP API (payload 2.0) events for calling handlers directly, and reading their answers."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from types import SimpleNamespace
+from typing import Any
+
+
+def http_event(
+    method: str,
+    path: str,
+    *,
+    body: Any = None,
+    raw_body: str | None = None,
+    headers: dict[str, str] | None = None,
+    path_params: dict[str, str] | None = None,
+    query: dict[str, str] | None = None,
+    token: str | None = None,
+    authorizer: dict[str, Any] | None = None,
+    source_ip: str = "198.51.100.7",
+    route_key: str | None = None,
+) -> dict[str, Any]:
+    all_headers = {"content-type": "application/json", "user-agent": "pytest"}
+    if token:
+        all_headers["authorization"] = f"Bearer {token}"
+    all_headers.update({k.lower(): v for k, v in (headers or {}).items()})
+    request_id = str(uuid.uuid4())
+    event: dict[str, Any] = {
+        "version": "2.0",
+        "routeKey": route_key or f"{method} {path}",
+        "rawPath": path,
+        "rawQueryString": "&".join(f"{k}={v}" for k, v in (query or {}).items()),
+        "headers": all_headers,
+        "queryStringParameters": query or None,
+        "pathParameters": path_params or None,
+        "requestContext": {
+            "requestId": request_id,
+            "http": {
+                "method": method,
+                "path": path,
+                "sourceIp": source_ip,
+                "userAgent": all_headers["user-agent"],
+            },
+        },
+        "isBase64Encoded": False,
+    }
+    if raw_body is not None:
+        event["body"] = raw_body
+    elif body is not None:
+        event["body"] = json.dumps(body)
+    if authorizer is not None:
+        event["requestContext"]["authorizer"] = {"lambda": authorizer}
+    return event
+
+
+def lambda_context() -> SimpleNamespace:
+    return SimpleNamespace(
+        function_name="test",
+        memory_limit_in_mb=256,
+        invoked_function_arn="arn:aws:lambda:us-east-1:123456789012:function:test",
+        aws_request_id=str(uuid.uuid4()),
+        get_remaining_time_in_millis=lambda: 10_000,
+    )
+
+
+@dataclass
+class Answer:
+    status: int
+    headers: dict[str, str]
+    body: dict[str, Any]
+
+    @property
+    def data(self) -> Any:
+        return self.body.get("data")
+
+    @property
+    def code(self) -> str | None:
+        return (self.body.get("error") or {}).get("code")
+
+
+def call(handler: Any, event: dict[str, Any]) -> Answer:
+    result = handler(event, lambda_context())
+    return Answer(result["statusCode"], result.get("headers", {}), json.loads(result["body"]))
+
+
+def load_handler(relative: str) -> Any:
+    """Import functions/<area>/<name>.py as Lambda would (its folder is the code root).
+
+    load_handler("auth/login") -> the module's `handler`."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "functions" / f"{relative}.py"
+    module_name = "fn_" + relative.replace("/", "_")
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.handler

@@ -1,0 +1,129 @@
+"""The HTTP conventions every endpoint inherits from `pitchey.core.http.api`."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from pitchey.core.cursor import decode_cursor, encode_cursor
+from pitchey.core.errors import BadRequest, NotFound
+from pitchey.core.http import Response, api, ok
+from pitchey.core.schemas import InputModel
+from tests.events import call, http_event, load_handler
+
+
+class Thing(InputModel):
+    title: str
+    amount_cents: int
+
+
+@api(auth="none")
+def echo(request):
+    thing = request.parse(Thing)
+    return ok(thing.model_dump(by_alias=True))
+
+
+@api(auth="none")
+def boom(request):
+    raise RuntimeError("secret internals")
+
+
+def test_envelope_and_camel_case_aliases():
+    answer = call(echo, http_event("POST", "/x", body={"title": "A", "amountCents": 5}))
+    assert answer.status == 200
+    assert answer.body["success"] is True
+    assert answer.data == {"title": "A", "amountCents": 5}
+    assert answer.body["timestamp"].endswith("Z")
+
+
+def test_bad_json_is_400():
+    answer = call(echo, http_event("POST", "/x", raw_body="{nope"))
+    assert answer.status == 400 and answer.code == "BAD_REQUEST"
+
+
+def test_unknown_field_is_422_with_field_details():
+    answer = call(echo, http_event("POST", "/x", body={"title": "A", "amountCents": 5, "creatorId": "x"}))
+    assert answer.status == 422 and answer.code == "VALIDATION_ERROR"
+    assert {"field": "creatorId", "message": "Unknown or read-only field"} in answer.body["error"]["details"]
+
+
+def test_wrong_type_is_422_naming_the_field():
+    answer = call(echo, http_event("POST", "/x", body={"title": "A", "amountCents": "lots"}))
+    assert answer.status == 422
+    assert [d["field"] for d in answer.body["error"]["details"]] == ["amountCents"]
+
+
+def test_non_object_body_is_422():
+    answer = call(echo, http_event("POST", "/x", body=[1, 2]))
+    assert answer.status == 422
+
+
+def test_oversize_body_is_413():
+    answer = call(echo, http_event("POST", "/x", raw_body="x" * (1024 * 1024 + 1)))
+    assert answer.status == 413 and answer.code == "PAYLOAD_TOO_LARGE"
+
+
+def test_base64_body_is_decoded():
+    event = http_event("POST", "/x", raw_body=base64.b64encode(b'{"title":"B","amountCents":1}').decode())
+    event["isBase64Encoded"] = True
+    assert call(echo, event).data["title"] == "B"
+
+
+def test_unexpected_error_is_500_envelope_without_internals():
+    answer = call(boom, http_event("GET", "/boom"))
+    assert answer.status == 500 and answer.code == "INTERNAL_ERROR"
+    assert "secret internals" not in str(answer.body)
+    assert answer.headers["X-Request-Id"] in answer.body["error"]["message"]
+
+
+def test_protected_route_without_token_is_401():
+    @api()
+    def private(request):
+        return Response(200, {})
+
+    answer = call(private, http_event("GET", "/p"))
+    assert answer.status == 401 and answer.code == "UNAUTHORIZED"
+
+
+def test_authorizer_error_context_becomes_401_envelope():
+    @api()
+    def private(request):
+        return Response(200, {})
+
+    answer = call(private, http_event("GET", "/p", authorizer={"authError": "TOKEN_EXPIRED"}))
+    assert answer.status == 401 and answer.code == "TOKEN_EXPIRED"
+
+
+@pytest.mark.parametrize("limit", ["0", "101", "abc", "-1"])
+def test_page_limit_outside_range_is_400(limit):
+    @api(auth="none")
+    def lister(request):
+        return ok([], {"limit": request.page().limit})
+
+    assert call(lister, http_event("GET", "/l", query={"limit": limit})).status == 400
+
+
+def test_cursor_round_trip_and_forgery():
+    key = {"id": {"S": "abc"}}
+    cursor = encode_cursor(key, scope="browse")
+    assert decode_cursor(cursor, scope="browse") == key
+    with pytest.raises(BadRequest):
+        decode_cursor(cursor, scope="other-list")
+    forged = base64.urlsafe_b64encode(b"0" * 16 + b'{"id":{"S":"zzz"}}').decode()
+    with pytest.raises(BadRequest):
+        decode_cursor(forged, scope="browse")
+    with pytest.raises(BadRequest):
+        decode_cursor("!!!not-base64!!!")
+
+
+def test_not_found_catch_all(aws):
+    answer = call(load_handler("platform/not_found"), http_event("GET", "/api/nope"))
+    assert answer.status == 404 and answer.code == "NOT_FOUND"
+    assert not NotFound().details
+
+
+def test_health_reports_dynamodb(aws):
+    answer = call(load_handler("platform/health"), http_event("GET", "/api/health"))
+    assert answer.status == 200
+    assert answer.data["status"] == "ok" and answer.data["checks"] == {"dynamodb": "ok"}
