@@ -1,0 +1,115 @@
+"""Cold init of every function: a fresh process imports the handler module and runs its module-level setup.
+
+Reported as a ratio to a baseline measured in the same run: `import boto3; boto3.client("dynamodb")`.
+Target: every function <= 1.3x. Each figure is the median of several fresh processes, after one warm-up
+run so that byte-code compilation is not counted (Lambda's package is not recompiled per cold start).
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+from local.template import load_template, resources_of_type
+
+ROOT = Path(__file__).resolve().parent.parent
+LAYER = ROOT / "layers" / "pitchey" / "python"
+RUNS = int(os.environ.get("BENCH_COLDSTART_RUNS", "5"))
+TARGET_RATIO = 1.3
+
+BASELINE = "import boto3\nboto3.client('dynamodb')"
+MEASURE = """
+import time, sys
+t0 = time.perf_counter()
+{body}
+print(time.perf_counter() - t0)
+"""
+IMPORT_HANDLER = """
+import importlib.util
+spec = importlib.util.spec_from_file_location("handler_under_test", {path!r})
+module = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(module)
+assert callable(module.{attr})
+"""
+
+
+def _environment(code_dir: Path) -> dict[str, str]:
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "PYTHONPATH": os.pathsep.join([str(code_dir), str(LAYER)]),
+        "AWS_REGION": "us-east-1",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ACCESS_KEY_ID": "bench",
+        "AWS_SECRET_ACCESS_KEY": "bench",
+        "JWT_SECRET": "dev-only-bench-signing-key",
+        "POWERTOOLS_SERVICE_NAME": "pitchey-bench",
+    }
+    return env
+
+
+def _time(body: str, code_dir: Path) -> float:
+    script = MEASURE.format(body=body)
+    samples = []
+    for attempt in range(RUNS + 1):
+        out = subprocess.run(
+            [sys.executable, "-c", script],
+            env=_environment(code_dir),
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=code_dir,
+        )
+        if attempt:  # the first run only warms the byte-code cache
+            samples.append(float(out.stdout.strip().splitlines()[-1]))
+    return statistics.median(samples)
+
+
+def functions() -> list[tuple[str, Path, str, str]]:
+    template = load_template()
+    found = []
+    for logical_id, resource in resources_of_type(template, "AWS::Serverless::Function").items():
+        props = resource["Properties"]
+        module, attr = props["Handler"].rsplit(".", 1)
+        code_dir = ROOT / props["CodeUri"]
+        found.append((logical_id, code_dir, str(code_dir / f"{module}.py"), attr))
+    return sorted(found)
+
+
+def run() -> list[dict]:
+    baseline = _time(BASELINE, ROOT)
+    rows = [
+        {
+            "bench": "coldstart",
+            "name": "baseline: boto3 + dynamodb client",
+            "seconds": round(baseline, 3),
+            "ratio": 1.0,
+        }
+    ]
+    for logical_id, code_dir, path, attr in functions():
+        if not Path(path).exists():
+            rows.append({"bench": "coldstart", "name": logical_id, "error": f"missing {path}", "ok": False})
+            continue
+        seconds = _time(IMPORT_HANDLER.format(path=path, attr=attr), code_dir)
+        ratio = seconds / baseline
+        rows.append(
+            {
+                "bench": "coldstart",
+                "name": logical_id,
+                "seconds": round(seconds, 3),
+                "ratio": round(ratio, 2),
+                "ok": ratio <= TARGET_RATIO,
+            }
+        )
+    return rows
+
+
+if __name__ == "__main__":
+    for row in run():
+        if "error" in row:
+            print(f"{row['name']:<40} {row['error']}")
+        else:
+            verdict = "" if row.get("ok", True) else "OVER"
+            print(f"{row['name']:<40} {row['seconds']:>7.3f}s  {row['ratio']:>5.2f}x  {verdict}")
