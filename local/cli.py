@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import signal
 import sys
 import threading
@@ -12,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from local.model import TemplateError, parse_overrides
-from local.procutil import free_port
+from local.procutil import die_with_parent, free_port
 from local.template import TEMPLATE_PATH
 
 log = logging.getLogger("pitchey-local")
@@ -77,6 +78,8 @@ def _serve(args: argparse.Namespace) -> int:
     )
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    if os.environ.get("PITCHEY_LOCAL_DIE_WITH_PARENT") == "1":
+        die_with_parent(signal.SIGTERM)  # test harnesses: a killed test run leaves no runtime behind
     runtime = Runtime(config)
     try:
         runtime.start()

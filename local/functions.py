@@ -12,6 +12,7 @@ replaced on the next call.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -144,12 +145,17 @@ class Worker:
 
     def closed(self) -> bool:
         """True if the worker went away while idle (its socket reads EOF)."""
+        # Non-blocking mode, not MSG_DONTWAIT: a socket with a timeout would first wait for readability.
+        self.sock.setblocking(False)
         try:
-            return self.sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b""
+            return self.sock.recv(1, socket.MSG_PEEK) == b""
         except BlockingIOError:
             return False
         except OSError:
             return True
+        finally:
+            with contextlib.suppress(OSError):
+                self.sock.setblocking(True)
 
     def call(self, message: dict[str, Any], timeout: float) -> dict[str, Any]:
         """Raises TimeoutError (the worker is still running) or WorkerDied."""

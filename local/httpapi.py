@@ -170,8 +170,9 @@ class Router:
         self.default = next((r for r in routes if r.path is None), None)
         self.compiled = [_compile(r) for r in routes if r.path is not None]
 
-    def match(self, method: str, path: str) -> tuple[Route, dict[str, str]] | None:
-        segments = path.strip("/").split("/")
+    def match(self, method: str, raw_path: str) -> tuple[Route, dict[str, str]] | None:
+        """Match on the raw path split at "/", each segment decoded (so %2F stays inside a parameter)."""
+        segments = [unquote(segment) for segment in raw_path.strip("/").split("/")]
         candidates = []
         for compiled in self.compiled:
             if compiled.route.method not in (method, "ANY"):
@@ -297,7 +298,7 @@ class HttpGateway:
         return response
 
     def _route(self, request: HttpRequest, request_id: str) -> HttpResponse:
-        matched = self.router.match(request.method, request.path)
+        matched = self.router.match(request.method, request.raw_path)
         if matched is None:
             return gateway_message(404, "Not Found")
         route, path_params = matched
@@ -361,7 +362,7 @@ class HttpGateway:
             "timeEpoch": int(now * 1000),
         }
         if path_params:
-            event["pathParameters"] = {k: unquote(v) for k, v in path_params.items()}
+            event["pathParameters"] = dict(path_params)
         if request.body:
             if is_text(headers.get("content-type")):
                 try:

@@ -39,7 +39,14 @@ def parse_overrides(items: list[str] | None) -> dict[str, str]:
     Also accepts SAM's `ParameterKey=K,ParameterValue=V` form."""
     result: dict[str, str] = {}
     for item in items or []:
+        tokens: list[str] = []
         for token in _split_override_string(item):
+            # "Greeting=hi there" as one argument: a word that is not K=V continues the previous value.
+            if tokens and not re.match(r"^[A-Za-z0-9]+=", token):
+                tokens[-1] += f" {token}"
+            else:
+                tokens.append(token)
+        for token in tokens:
             match = re.fullmatch(r"ParameterKey=([^,]+),ParameterValue=(.*)", token)
             if match:
                 key, value = match.group(1), match.group(2)
@@ -318,7 +325,10 @@ class Resolver:
             raise TemplateError(
                 f"{where}: !GetAtt {name}.{attr} ({resource.get('Type')}) is not supported locally"
             )
-        return handler(name, resource, attr)
+        try:
+            return handler(name, resource, attr)
+        except TemplateError as error:
+            raise TemplateError(f"{where}: !GetAtt {name}.{attr}: {error}") from None
 
     def _intrinsic(self, key: str, arg: Any, where: str) -> Any:
         if key == "Fn::GetAtt":

@@ -197,6 +197,7 @@ class Scheduler:
         self._thread: threading.Thread | None = None
         self.history: list[dict[str, Any]] = []  # last firings, newest last (bounded)
         self._lock = threading.Lock()
+        self.anchor: datetime | None = None  # when rates start counting; default: the start (tests set it)
 
     def event_for(self, schedule: Any, when: datetime | None = None) -> Any:
         if schedule.input is not None:
@@ -234,10 +235,11 @@ class Scheduler:
         return self._thread is not None and self._thread.is_alive()
 
     def _loop(self) -> None:
-        anchor = datetime.now(UTC)
+        anchor = self.anchor or datetime.now(UTC)
         enabled = [s for s in self.runtime.model.schedules if s.enabled]
         plans = {id(s): parse_expression(s.expression) for s in enabled}
-        due = {id(s): plans[id(s)].next_after(anchor, anchor) for s in enabled}
+        now = datetime.now(UTC)
+        due = {id(s): plans[id(s)].next_after(max(now, anchor), anchor) for s in enabled}
         if not enabled:
             self._stop.wait()
             return
