@@ -31,10 +31,13 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from local.procutil import die_with_parent
+from local.s3post import PolicyViolation, check_post_policy
 
 _INVOKE = re.compile(r"^/2015-03-31/functions/([^/]+)/invocations/?$")
 _CREDENTIAL_SCOPE = re.compile(r"Credential=[^/]+/\d+/([^/]+)/([^/]+)/")
 DEFAULT_ACCOUNT = "123456789012"
+FAKE_KEY_ID = os.environ.get("AWS_ACCESS_KEY_ID", "")  # the runtime's dev-only credentials (see functions.py)
+FAKE_SECRET = os.environ.get("AWS_SECRET_ACCESS_KEY", "")
 
 
 class MailLog:
@@ -173,6 +176,15 @@ class Gateway:
             return self._json(start_response, 200, self.mail.snapshot())
         if method == "POST" and _INVOKE.match(path):
             return self._forward_invoke(environ, start_response, path)
+        if method == "POST" and environ.get("CONTENT_TYPE", "").startswith("multipart/form-data"):
+            violation = self._s3_post_violation(environ, path)
+            if violation is not None:
+                body = violation.xml()
+                start_response(
+                    f"{violation.status} {http.client.responses.get(violation.status, '')}",
+                    [("Content-Type", "application/xml"), ("Content-Length", str(len(body)))],
+                )
+                return [body]
         scope = _CREDENTIAL_SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
         if method == "POST" and scope and scope.group(2) == "ses":
             return self._ses(environ, start_response, path, scope.group(1))
@@ -193,6 +205,21 @@ class Gateway:
         body = environ["wsgi.input"].read(length) if length else b""
         environ["wsgi.input"] = io.BytesIO(body)  # moto reads it again
         return body
+
+    def _s3_post_violation(self, environ: dict[str, Any], path: str) -> PolicyViolation | None:
+        """Presigned POST uploads (path style: POST /<bucket>) must satisfy their policy: moto ignores it."""
+        from werkzeug.formparser import parse_form_data
+
+        bucket = path.strip("/")
+        if not bucket or "/" in bucket:
+            return None
+        body = self._read_body(environ)
+        probe = {**environ, "wsgi.input": io.BytesIO(body)}
+        _stream, form, files = parse_form_data(probe)
+        upload = files.get("file")
+        size = len(upload.read()) if upload is not None else 0
+        fields = {name: form[name] for name in form}
+        return check_post_policy(fields, size, bucket, {FAKE_KEY_ID: FAKE_SECRET})
 
     def _forward_invoke(self, environ: dict[str, Any], start_response: Any, path: str) -> list[bytes]:
         body = self._read_body(environ)
