@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from local.testing import RuntimeProcess
 from local.template import TEMPLATE_PATH
+from local.testing import RuntimeProcess
 
 # Rate limits high enough that test traffic from one IP never trips them.
 DEFAULT_OVERRIDES = {
