@@ -6,9 +6,11 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from local.motopatch import serialize_dynamodb_requests
 from local.template import bucket_logical_ids, create_tables, load_template, local_bucket_name
 
 TEMPLATE = load_template()
+serialize_dynamodb_requests()  # moto applies each DynamoDB request atomically, like DynamoDB
 
 
 @pytest.fixture
