@@ -1,17 +1,20 @@
 """Integration harness: the application served by a real `pitchey-local start` on free ports.
 
-    def test_x(runtime):                      # shared, started once per session (per distinct overrides)
+    def test_x(runtime):                      # session-scoped, default overrides, started once
         runtime.client.get("/api/health")     # httpx.Client on runtime.http; also runtime.ws, runtime.aws
 
-Extra template parameters for one module (e.g. short TTLs), either way:
+A module that needs other template parameters (e.g. short TTLs) uses `module_runtime`, configured by either
 
     RUNTIME_OVERRIDES = {"NdaRequestTtlSeconds": "5"}
     pytestmark = pytest.mark.runtime_overrides(NdaRequestTtlSeconds="5")
 
-Modules asking for the same overrides share one runtime. For a private runtime use the factory:
+(modules asking for the same overrides share one runtime; without overrides it is `runtime` itself), or
+calls the session-scoped factory directly:
 
     def test_y(start_runtime):
-        rt = start_runtime({"AccessTokenTtlSeconds": "2"})   # stopped at the end of the session
+        rt = start_runtime({"AccessTokenTtlSeconds": "2"})   # cached per overrides, stopped at session end
+
+Default overrides lift the rate limits so test traffic from one IP never trips them.
 """
 
 from __future__ import annotations
@@ -46,44 +49,34 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(scope="session")
-def _runtimes() -> Iterator[dict[tuple, RuntimeProcess]]:
-    cache: dict[tuple, RuntimeProcess] = {}
-    yield cache
-    for runtime in cache.values():
-        runtime.stop()
-
-
-def _overrides_for(request: pytest.FixtureRequest) -> dict[str, str]:
-    overrides = dict(DEFAULT_OVERRIDES)
-    overrides.update(
-        {k: str(v) for k, v in (getattr(request.module, "RUNTIME_OVERRIDES", None) or {}).items()}
-    )
-    marker = request.node.get_closest_marker("runtime_overrides")
-    if marker:
-        overrides.update({k: str(v) for k, v in marker.kwargs.items()})
-    return overrides
-
-
-@pytest.fixture(scope="module")
-def runtime(request: pytest.FixtureRequest, _runtimes: dict[tuple, RuntimeProcess]) -> RuntimeProcess:
-    overrides = _overrides_for(request)
-    key = tuple(sorted(overrides.items()))
-    if key not in _runtimes:
-        _runtimes[key] = RuntimeProcess(overrides, TEMPLATE_PATH).start()
-    return _runtimes[key]
-
-
-@pytest.fixture(scope="session")
 def start_runtime() -> Iterator[Callable[..., RuntimeProcess]]:
-    started: list[RuntimeProcess] = []
+    started: dict[tuple, RuntimeProcess] = {}
 
     def start(
         overrides: dict[str, str] | None = None, template: Path | str = TEMPLATE_PATH
     ) -> RuntimeProcess:
-        runtime = RuntimeProcess({**DEFAULT_OVERRIDES, **(overrides or {})}, template).start()
-        started.append(runtime)
-        return runtime
+        merged = {**DEFAULT_OVERRIDES, **{k: str(v) for k, v in (overrides or {}).items()}}
+        key = (str(template), tuple(sorted(merged.items())))
+        if key not in started:
+            started[key] = RuntimeProcess(merged, template).start()
+        return started[key]
 
     yield start
-    for runtime in started:
+    for runtime in started.values():
         runtime.stop()
+
+
+@pytest.fixture(scope="session")
+def runtime(start_runtime: Callable[..., RuntimeProcess]) -> RuntimeProcess:
+    return start_runtime()
+
+
+@pytest.fixture(scope="module")
+def module_runtime(
+    request: pytest.FixtureRequest, start_runtime: Callable[..., RuntimeProcess]
+) -> RuntimeProcess:
+    overrides = dict(getattr(request.module, "RUNTIME_OVERRIDES", None) or {})
+    marker = request.node.get_closest_marker("runtime_overrides")
+    if marker:
+        overrides.update(marker.kwargs)
+    return start_runtime(overrides)

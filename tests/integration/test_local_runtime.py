@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import json
+import time
 
 import httpx
 import pytest
@@ -78,3 +79,30 @@ def test_lambda_invoke_through_the_aws_endpoint(runtime: RuntimeProcess) -> None
 def test_template_tables_exist(runtime: RuntimeProcess) -> None:
     tables = runtime.boto3("dynamodb").list_tables()["TableNames"]
     assert {"UsersTable", "SessionsTable", "NotificationsTable"} <= set(tables)
+
+
+RUNTIME_OVERRIDES = {"AuthRateLimitPerMinute": "7"}
+
+
+def test_module_runtime_applies_module_overrides(
+    module_runtime: RuntimeProcess, runtime: RuntimeProcess
+) -> None:
+    assert module_runtime is not runtime
+    assert module_runtime.overrides["AuthRateLimitPerMinute"] == "7"
+    assert module_runtime.overrides["ApiRateLimitPerMinute"] == "100000"
+    assert runtime.overrides["AuthRateLimitPerMinute"] == "100000"
+    assert module_runtime.client.get("/api/health").status_code == 200
+
+
+def test_start_with_seed_reports_demo_users() -> None:
+    with RuntimeProcess(extra_args=["--seed"]) as seeded:
+        seeded.start()
+        deadline = time.monotonic() + 20
+        while "production@demo.pitchey.dev" not in seeded.logs() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        logs = seeded.logs()
+        assert "Demo users (development only):" in logs
+        for portal in ("creator", "investor", "production"):
+            assert f"{portal}@demo.pitchey.dev" in logs
+        # Whether the auth endpoints exist yet or not, seeding never takes the runtime down.
+        assert seeded.client.get("/_local/health").status_code == 200
