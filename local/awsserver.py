@@ -32,6 +32,7 @@ from email.utils import getaddresses, parseaddr
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from local.motopatch import serialize_dynamodb_requests
 from local.procutil import die_with_parent
 from local.s3post import PolicyViolation, check_post_policy
 
@@ -319,6 +320,7 @@ def main(argv: list[str] | None = None) -> None:
 
     default_user_config["stepfunctions"]["execute_state_machine"] = True
     default_user_config["lambda"]["use_docker"] = False
+    serialize_dynamodb_requests()
     app = Gateway(DomainDispatcherApplication(create_backend_app), args.lambda_url)
     server = make_server(
         args.host, args.port, app, threaded=True, request_handler=_no_delay(MotoRequestHandler)
