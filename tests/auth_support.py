@@ -9,9 +9,6 @@ from __future__ import annotations
 import functools
 import itertools
 import os
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from tests.events import Answer, call, http_event, load_handler
@@ -120,27 +117,3 @@ def authed(
 
 def me(token: str, **kwargs: Any) -> Answer:
     return authed("auth/me", "GET", "/api/auth/me", token, **kwargs)
-
-
-@contextmanager
-def atomic_dynamodb_requests() -> Iterator[None]:
-    """Make moto apply each DynamoDB request atomically, as DynamoDB does.
-
-    moto's in-process backend is not thread-safe: a TransactWriteItems that fails restores a snapshot of
-    its tables taken before it began, which can resurrect or erase another thread's concurrent writes.
-    Race tests therefore run with requests serialized (the races between *requests*, which are what the
-    application must handle, stay intact)."""
-    from moto.dynamodb.responses import DynamoHandler
-
-    lock = threading.RLock()
-    original = DynamoHandler.call_action
-
-    def call_action(self: DynamoHandler) -> Any:
-        with lock:
-            return original(self)
-
-    DynamoHandler.call_action = call_action
-    try:
-        yield
-    finally:
-        DynamoHandler.call_action = original

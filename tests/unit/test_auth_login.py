@@ -11,7 +11,7 @@ from pitchey.auth import passwords
 from pitchey.core import clock
 from pitchey.core.audit import AuditEntry
 from pitchey.users.models import User
-from tests.auth_support import PASSWORD, atomic_dynamodb_requests, handler, login, me, refresh, register
+from tests.auth_support import PASSWORD, handler, login, me, refresh, register
 from tests.events import call, http_event
 
 
@@ -148,7 +148,7 @@ def test_success_forgets_earlier_failures(alice):
 
 
 def test_concurrent_failures_never_allow_more_than_five_tries(alice):
-    with atomic_dynamodb_requests(), ThreadPoolExecutor(6) as pool:
+    with ThreadPoolExecutor(6) as pool:
         answers = list(pool.map(lambda _: login("investor", "alice@example.com", "wr0ng1"), range(12)))
     assert sorted(a.status for a in answers) == [401] * 5 + [429] * 7
     assert login("investor", "alice@example.com").code == "ACCOUNT_LOCKED"

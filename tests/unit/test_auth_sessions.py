@@ -13,7 +13,6 @@ from pitchey.auth.models import Session
 from pitchey.core import clock
 from pitchey.core.audit import AuditEntry
 from tests.auth_support import (
-    atomic_dynamodb_requests,
     authed,
     login,
     me,
@@ -94,7 +93,7 @@ def test_reusing_a_rotated_token_revokes_the_whole_session(alice):
 
 
 def test_racing_refreshes_only_one_wins(alice):
-    with atomic_dynamodb_requests(), ThreadPoolExecutor(6) as pool:
+    with ThreadPoolExecutor(6) as pool:
         answers = list(pool.map(lambda _: refresh(alice["refreshToken"]), range(6)))
     assert sorted(a.status for a in answers) == [200] + [401] * 5
     # a loser that read the session after the winner rotated it presented a rotated-out token: reuse
@@ -112,7 +111,7 @@ def test_simultaneous_refreshes_one_wins_and_the_winner_keeps_the_session(alice,
         return session
 
     monkeypatch.setattr(Session, "get", classmethod(get_then_wait))
-    with atomic_dynamodb_requests(), ThreadPoolExecutor(2) as pool:
+    with ThreadPoolExecutor(2) as pool:
         answers = list(pool.map(lambda _: refresh(alice["refreshToken"]), range(2)))
     monkeypatch.undo()
     assert sorted(a.status for a in answers) == [200, 401]
