@@ -59,7 +59,7 @@ log = logging.getLogger("pitchey-local")
 
 WS_API_TYPE = "AWS::ApiGatewayV2::Api"
 MAX_MESSAGE_BYTES = 128 * 1024  # API Gateway's WebSocket message limit
-PENDING_CONNECTION_WAIT = 5.0  # a post may race the end of the handshake: wait this long for it
+PENDING_CONNECTION_WAIT = 2.0  # a post racing the end of the handshake waits this long for it
 _INTEGRATION_PATH = re.compile(r"integrations/([^/]+)$")
 
 
@@ -411,17 +411,9 @@ class WebSocketGateway:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._pool, lambda: self.runtime.functions.invoke(function, event))
 
-    def _context(
-        self,
-        connection_id: str,
-        route_key: str,
-        event_type: str,
-        connected_at: int,
-        source_ip: str,
-        user_agent: str,
-        domain: str,
-        authorizer: dict[str, Any] | None,
-    ) -> dict[str, Any]:
+    def _context(self, conn: Connection, route_key: str, event_type: str) -> dict[str, Any]:
+        """API Gateway's `requestContext` for an event of this connection."""
+        assert self.spec is not None
         now = _now_ms()
         request_id = _aws_id()
         context: dict[str, Any] = {
@@ -430,75 +422,51 @@ class WebSocketGateway:
             "extendedRequestId": request_id,
             "requestTime": _request_time(now),
             "messageDirection": "IN",
-            "stage": self.spec.stage if self.spec else "$default",
-            "connectedAt": connected_at,
+            "stage": self.spec.stage,
+            "connectedAt": conn.connected_at,
             "requestTimeEpoch": now,
-            "identity": {"sourceIp": source_ip, "userAgent": user_agent},
+            "identity": {"sourceIp": conn.source_ip, "userAgent": conn.user_agent},
             "requestId": request_id,
-            "domainName": domain,
-            "connectionId": connection_id,
-            "apiId": self.spec.api_id if self.spec else "",
+            "domainName": conn.domain_name,
+            "connectionId": conn.connection_id,
+            "apiId": self.spec.api_id,
         }
-        if authorizer is not None:
-            context["authorizer"] = authorizer
+        if conn.authorizer is not None:
+            context["authorizer"] = conn.authorizer
         return context
-
-    def _connection_context(self, conn: Connection, route_key: str, event_type: str) -> dict[str, Any]:
-        return self._context(
-            conn.connection_id,
-            route_key,
-            event_type,
-            conn.connected_at,
-            conn.source_ip,
-            conn.user_agent,
-            conn.domain_name,
-            conn.authorizer,
-        )
 
     # --- $connect -----------------------------------------------------------------------------------------
     async def _on_connect(self, socket: ServerConnection, request: Request) -> Response | None:
         assert self.spec is not None
         if "websocket" not in request.headers.get("Upgrade", "").lower():
             return socket.respond(HTTPStatus.UPGRADE_REQUIRED, "WebSocket upgrade required\n")
-        connection_id = _aws_id()
-        connected_at = _now_ms()
-        source_ip = str(socket.remote_address[0]) if socket.remote_address else "127.0.0.1"
-        user_agent = request.headers.get("User-Agent", "")
-        domain = request.headers.get("Host", f"{self.host}:{self.port}")
+        conn = Connection(
+            connection_id=_aws_id(),
+            connected_at=_now_ms(),
+            source_ip=str(socket.remote_address[0]) if socket.remote_address else "127.0.0.1",
+            user_agent=request.headers.get("User-Agent", ""),
+            domain_name=request.headers.get("Host", f"{self.host}:{self.port}"),
+            authorizer=None,
+        )
+        conn.last_active_at = conn.connected_at
         headers, multi_headers = _header_maps(request.headers)
-        headers.setdefault("X-Forwarded-For", source_ip)
-        multi_headers.setdefault("X-Forwarded-For", [source_ip])
+        headers.setdefault("X-Forwarded-For", conn.source_ip)
+        multi_headers.setdefault("X-Forwarded-For", [conn.source_ip])
         query, multi_query = _query_maps(urlsplit(request.path).query)
         route = self.spec.routes.get("$connect")
-        authorizer_context: dict[str, Any] | None = None
         try:
             if route is not None and route.authorizer is not None:
-                authorizer_context = await self._authorize(
-                    route.authorizer,
-                    connection_id,
-                    connected_at,
-                    source_ip,
-                    user_agent,
-                    domain,
-                    headers,
-                    multi_headers,
-                    query,
-                    multi_query,
+                conn.authorizer = await self._authorize(
+                    route.authorizer, conn, headers, multi_headers, query, multi_query
                 )
+            # Known from here on: $connect usually stores the id, and a post racing the end of the
+            # handshake waits for it (see _connection_for) instead of finding the connection Gone.
+            self.connections[conn.connection_id] = conn
             if route is not None and route.function is not None:
                 event: dict[str, Any] = {
                     "headers": headers,
                     "multiValueHeaders": multi_headers,
-                    "requestContext": self._context(
-                        connection_id,
-                        "$connect",
-                        "CONNECT",
-                        connected_at,
-                        source_ip,
-                        user_agent,
-                        domain,
-                        authorizer_context,
-                    ),
+                    "requestContext": self._context(conn, "$connect", "CONNECT"),
                     "isBase64Encoded": False,
                 }
                 if query:
@@ -512,28 +480,29 @@ class WebSocketGateway:
                 if not 200 <= status < 300:
                     raise Refusal(status, _body_message(result.payload, status))
         except Refusal as refusal:
+            self._forget(conn)
             return _json_response(socket, refusal.status, {"message": refusal.message})
-        conn = Connection(connection_id, connected_at, source_ip, user_agent, domain, authorizer_context)
-        conn.last_active_at = connected_at
-        self.connections[connection_id] = conn  # visible at once: a post racing the upgrade waits for it
+        except BaseException:
+            self._forget(conn)
+            raise
         socket.pitchey_connection = conn  # type: ignore[attr-defined]
         return None
+
+    def _forget(self, conn: Connection) -> None:
+        conn.gone = True
+        self.connections.pop(conn.connection_id, None)
+        conn.ready.set()  # wake posts waiting for the handshake: they answer Gone
 
     def _after_handshake(self, socket: ServerConnection, request: Request, response: Response) -> None:
         """A handshake websockets refused after $connect accepted it (bad key) leaves no connection."""
         conn = getattr(socket, "pitchey_connection", None)
         if conn is not None and response.status_code != HTTPStatus.SWITCHING_PROTOCOLS:
-            conn.gone = True
-            self.connections.pop(conn.connection_id, None)
+            self._forget(conn)
 
     async def _authorize(
         self,
         authorizer: WsAuthorizer,
-        connection_id: str,
-        connected_at: int,
-        source_ip: str,
-        user_agent: str,
-        domain: str,
+        conn: Connection,
         headers: dict[str, str],
         multi_headers: dict[str, list[str]],
         query: dict[str, str],
@@ -561,9 +530,7 @@ class WebSocketGateway:
             "queryStringParameters": query,
             "multiValueQueryStringParameters": multi_query,
             "stageVariables": {},
-            "requestContext": self._context(
-                connection_id, "$connect", "CONNECT", connected_at, source_ip, user_agent, domain, None
-            ),
+            "requestContext": self._context(conn, "$connect", "CONNECT"),
         }
         started = time.monotonic()
         result = await self._invoke(authorizer.function, event)
@@ -576,7 +543,7 @@ class WebSocketGateway:
         response = result.payload if isinstance(result.payload, dict) else {}
         if not policy_allows(response.get("policyDocument"), method_arn):
             raise Refusal(403, "Forbidden")
-        context = {k: v for k, v in (response.get("context") or {}).items()}
+        context = dict(response.get("context") or {})
         context["principalId"] = response.get("principalId")
         context["integrationLatency"] = latency
         return context
@@ -596,14 +563,13 @@ class WebSocketGateway:
         except ConnectionClosed:
             pass
         finally:
-            conn.gone = True
-            self.connections.pop(conn.connection_id, None)
+            self._forget(conn)
             await self._on_disconnect(conn, socket)
 
     async def _on_message(self, conn: Connection, message: str | bytes) -> None:
         assert self.spec is not None
         route_key = select_route_key(self.spec.selection_expression, message, self.spec.routes)
-        context = self._connection_context(conn, route_key or "$default", "MESSAGE")
+        context = self._context(conn, route_key or "$default", "MESSAGE")
         context["messageId"] = _aws_id()
         if route_key is None or self.spec.routes[route_key].function is None:
             await self._reply(conn, json.dumps(_gateway_error("Forbidden", conn, context)))
@@ -636,7 +602,7 @@ class WebSocketGateway:
         if route is None or route.function is None:
             return
         code, reason = _close_status(socket)
-        context = self._connection_context(conn, "$disconnect", "DISCONNECT")
+        context = self._context(conn, "$disconnect", "DISCONNECT")
         context["disconnectStatusCode"] = code
         context["disconnectReason"] = reason
         event = {
