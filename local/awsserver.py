@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import contextlib
 import email
 import email.policy
 import http.client
@@ -23,6 +24,7 @@ import io
 import json
 import os
 import re
+import socket
 import sys
 import threading
 from datetime import UTC, datetime
@@ -31,10 +33,13 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from local.procutil import die_with_parent
+from local.s3post import PolicyViolation, check_post_policy
 
 _INVOKE = re.compile(r"^/2015-03-31/functions/([^/]+)/invocations/?$")
 _CREDENTIAL_SCOPE = re.compile(r"Credential=[^/]+/\d+/([^/]+)/([^/]+)/")
 DEFAULT_ACCOUNT = "123456789012"
+FAKE_KEY_ID = os.environ.get("AWS_ACCESS_KEY_ID", "")  # the runtime's dev-only credentials (see functions.py)
+FAKE_SECRET = os.environ.get("AWS_SECRET_ACCESS_KEY", "")
 
 
 class MailLog:
@@ -173,6 +178,15 @@ class Gateway:
             return self._json(start_response, 200, self.mail.snapshot())
         if method == "POST" and _INVOKE.match(path):
             return self._forward_invoke(environ, start_response, path)
+        if method == "POST" and environ.get("CONTENT_TYPE", "").startswith("multipart/form-data"):
+            violation = self._s3_post_violation(environ, path)
+            if violation is not None:
+                body = violation.xml()
+                start_response(
+                    f"{violation.status} {http.client.responses.get(violation.status, '')}",
+                    [("Content-Type", "application/xml"), ("Content-Length", str(len(body)))],
+                )
+                return [body]
         scope = _CREDENTIAL_SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
         if method == "POST" and scope and scope.group(2) == "ses":
             return self._ses(environ, start_response, path, scope.group(1))
@@ -193,6 +207,21 @@ class Gateway:
         body = environ["wsgi.input"].read(length) if length else b""
         environ["wsgi.input"] = io.BytesIO(body)  # moto reads it again
         return body
+
+    def _s3_post_violation(self, environ: dict[str, Any], path: str) -> PolicyViolation | None:
+        """Presigned POST uploads (path style: POST /<bucket>) must satisfy their policy: moto ignores it."""
+        from werkzeug.formparser import parse_form_data
+
+        bucket = path.strip("/")
+        if not bucket or "/" in bucket:
+            return None
+        body = self._read_body(environ)
+        probe = {**environ, "wsgi.input": io.BytesIO(body)}
+        _stream, form, files = parse_form_data(probe)
+        upload = files.get("file")
+        size = len(upload.read()) if upload is not None else 0
+        fields = {name: form[name] for name in form}
+        return check_post_policy(fields, size, bucket, {FAKE_KEY_ID: FAKE_SECRET})
 
     def _forward_invoke(self, environ: dict[str, Any], start_response: Any, path: str) -> list[bytes]:
         body = self._read_body(environ)
@@ -245,6 +274,31 @@ class Gateway:
         return result
 
 
+WARM_SERVICES = ("dynamodb", "s3", "secretsmanager", "ses", "sesv2", "stepfunctions")
+
+
+def _warm_backends() -> None:
+    """moto imports a service's backend on its first request (~0.5 s for DynamoDB): do it now, while the
+    runtime is still importing boto3, so creating the template's resources does not wait for it."""
+    from moto.backends import get_backend
+
+    for service in WARM_SERVICES:
+        backends = get_backend(service)[DEFAULT_ACCOUNT]  # type: ignore[index]
+        with contextlib.suppress(KeyError):  # a cold backend is only slower, never wrong
+            backends["aws" if service == "s3" else "us-east-1"]  # S3 is global: keyed by partition
+
+
+def _no_delay(handler: type) -> type:
+    """werkzeug writes headers and body separately: TCP_NODELAY avoids Nagle + delayed-ACK stalls (~40 ms)."""
+
+    class NoDelayHandler(handler):  # type: ignore[valid-type,misc]
+        def setup(self) -> None:
+            super().setup()
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    return NoDelayHandler
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="moto server with Lambda Invoke forwarding and SES capture")
     parser.add_argument("--host", default="127.0.0.1")
@@ -269,7 +323,10 @@ def main(argv: list[str] | None = None) -> None:
 
     moto_fixes.install()
     app = Gateway(DomainDispatcherApplication(create_backend_app), args.lambda_url)
-    server = make_server(args.host, args.port, app, threaded=True, request_handler=MotoRequestHandler)
+    server = make_server(
+        args.host, args.port, app, threaded=True, request_handler=_no_delay(MotoRequestHandler)
+    )
+    threading.Thread(target=_warm_backends, name="warm-backends", daemon=True).start()
     print(f"ready {args.host}:{args.port}", flush=True)
     sys.stdout.flush()
     server.serve_forever()

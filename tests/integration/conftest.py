@@ -1,0 +1,82 @@
+"""Integration harness: the application served by a real `pitchey-local start` on free ports.
+
+    def test_x(runtime):                      # session-scoped, default overrides, started once
+        runtime.client.get("/api/health")     # httpx.Client on runtime.http; also runtime.ws, runtime.aws
+
+A module that needs other template parameters (e.g. short TTLs) uses `module_runtime`, configured by either
+
+    RUNTIME_OVERRIDES = {"NdaRequestTtlSeconds": "5"}
+    pytestmark = pytest.mark.runtime_overrides(NdaRequestTtlSeconds="5")
+
+(modules asking for the same overrides share one runtime; without overrides it is `runtime` itself), or
+calls the session-scoped factory directly:
+
+    def test_y(start_runtime):
+        rt = start_runtime({"AccessTokenTtlSeconds": "2"})   # cached per overrides, stopped at session end
+
+Default overrides lift the rate limits so test traffic from one IP never trips them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from local.template import TEMPLATE_PATH
+from local.testing import RuntimeProcess
+
+# Rate limits high enough that test traffic from one IP never trips them.
+DEFAULT_OVERRIDES = {
+    "AuthRateLimitPerMinute": "100000",
+    "ApiRateLimitPerMinute": "100000",
+    "TrackRateLimitPerMinute": "100000",
+}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "runtime_overrides(**parameters): template parameter overrides for the `runtime` fixture"
+    )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.integration)
+
+
+@pytest.fixture(scope="session")
+def start_runtime() -> Iterator[Callable[..., RuntimeProcess]]:
+    started: dict[tuple, RuntimeProcess] = {}
+
+    def start(
+        overrides: dict[str, str] | None = None, template: Path | str = TEMPLATE_PATH
+    ) -> RuntimeProcess:
+        merged = {**DEFAULT_OVERRIDES, **{k: str(v) for k, v in (overrides or {}).items()}}
+        key = (str(template), tuple(sorted(merged.items())))
+        if key not in started:
+            started[key] = RuntimeProcess(merged, template).start()
+        return started[key]
+
+    yield start
+    for runtime in started.values():
+        runtime.stop()
+
+
+@pytest.fixture(scope="session")
+def runtime(start_runtime: Callable[..., RuntimeProcess]) -> RuntimeProcess:
+    return start_runtime()
+
+
+@pytest.fixture(scope="module")
+def module_runtime(
+    request: pytest.FixtureRequest, start_runtime: Callable[..., RuntimeProcess]
+) -> RuntimeProcess:
+    overrides = dict(getattr(request.module, "RUNTIME_OVERRIDES", None) or {})
+    marker = request.node.get_closest_marker("runtime_overrides")
+    if marker:
+        overrides.update(marker.kwargs)
+    return start_runtime(overrides)
