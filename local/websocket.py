@@ -19,9 +19,10 @@ Behaviour, as API Gateway does it:
   frame. One-way routes discard what the function returns (AWS does too).
 * `$disconnect` fires once the connection is gone, whoever closed it; the connection is Gone by then.
 * `@connections/{id}` (POST = PostToConnection, GET = GetConnection, DELETE = DeleteConnection) is served on
-  the same port, with an optional `/<stage>` prefix, so boto3's `apigatewaymanagementapi` client works with
-  `endpoint_url` = the local form of `https://{api}.execute-api.{region}.amazonaws.com/{stage}`. Unknown or
-  closed connections answer 410 `GoneException` in the shape botocore parses.
+  the same port (plain HTTP/1.1, keep-alive), with an optional `/<stage>` prefix, so boto3's
+  `apigatewaymanagementapi` client works with `endpoint_url` = the local form of
+  `https://{api}.execute-api.{region}.amazonaws.com/{stage}`. Unknown or closed connections answer 410
+  `GoneException` in the shape botocore parses.
 
 Not reproduced: API keys, IAM authorization on routes, authorizer result caching, the 10-minute idle and
 2-hour connection limits, and request/response templates of non-proxy integrations.
@@ -60,6 +61,8 @@ log = logging.getLogger("pitchey-local")
 WS_API_TYPE = "AWS::ApiGatewayV2::Api"
 MAX_MESSAGE_BYTES = 128 * 1024  # API Gateway's WebSocket message limit
 PENDING_CONNECTION_WAIT = 2.0  # a post racing the end of the handshake waits this long for it
+HEAD_TIMEOUT = 10.0  # a client must send its request head within this time
+HTTP_IDLE_TIMEOUT = 60.0  # idle keep-alive @connections clients are disconnected after this
 _INTEGRATION_PATH = re.compile(r"integrations/([^/]+)$")
 
 
@@ -384,9 +387,16 @@ class WebSocketGateway:
         self._stopped = self._loop.create_future()
         gateway = self
 
+        http_clients: set[_SniffingConnection] = set()
+
         class _Connection(_SniffingConnection):
             def handle_http(self, method: str, target: str, headers: Headers, body: bytes) -> None:
+                http_clients.add(self)
                 self.loop.create_task(gateway._management(self, method, target, headers, body))
+
+            def connection_lost(self, exc: Exception | None) -> None:
+                http_clients.discard(self)
+                super().connection_lost(exc)
 
         async with serve(
             self._session,
@@ -396,6 +406,7 @@ class WebSocketGateway:
             process_response=self._after_handshake,
             create_connection=_Connection,
             max_size=MAX_MESSAGE_BYTES,
+            open_timeout=None,  # $connect may take a cold start; HEAD_TIMEOUT guards idle sockets
             ping_interval=None,  # API Gateway does not ping; clients keep their own keep-alive
             server_header="pitchey-local",
         ) as server:
@@ -403,6 +414,8 @@ class WebSocketGateway:
             self._started.set()
             await self._stopped
             server.close(close_connections=True)
+            for client in list(http_clients):  # idle keep-alive @connections clients
+                client.transport.close()
             await asyncio.wait_for(server.wait_closed(), timeout=8)
         self._server = None
 
@@ -761,55 +774,68 @@ def _json_response(socket: ServerConnection, status: int, payload: Any) -> Respo
 
 class _SniffingConnection(ServerConnection):
     """A WebSocket connection that first looks at the HTTP request: `@connections` calls (any method, no
-    Upgrade) are answered as plain HTTP on the same port; everything else is a WebSocket handshake."""
+    Upgrade) are answered as plain HTTP/1.1 with keep-alive on the same port; everything else is a WebSocket
+    handshake handed to websockets."""
 
     _MAX_HEAD = 64 * 1024
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._mode: str | None = None  # None until the request head is read, then "ws" or "http"
+        self._mode: str | None = None  # None until the first request head is read, then "ws" or "http"
         self._buffer = bytearray()
         self._http_head: tuple[str, str, Headers, int] | None = None
+        self._busy = False  # an HTTP request is being answered (requests on a connection are sequential)
+        self._close_after = False
+        self._timer: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        super().connection_made(transport)
+        self._arm_timer(HEAD_TIMEOUT)  # a client that never sends a request head is dropped
+
+    def _arm_timer(self, seconds: float) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        self._timer = self.loop.call_later(seconds, self.transport.close)
 
     def data_received(self, data: bytes) -> None:
         if self._mode == "ws":
             super().data_received(data)
             return
         self._buffer += data
-        if self._mode == "http":
-            self._maybe_dispatch()
-            return
-        end = self._buffer.find(b"\r\n\r\n")
-        if end < 0:
-            if len(self._buffer) > self._MAX_HEAD:
-                self.transport.close()
-            return
-        head = bytes(self._buffer[:end]).decode("latin-1")
-        lines = head.split("\r\n")
-        parts = lines[0].split(" ")
-        method, target = (parts[0], parts[1]) if len(parts) >= 3 else ("", "")
-        headers = Headers()
-        for line in lines[1:]:
-            name, _, value = line.partition(":")
-            headers[name.strip()] = value.strip()
-        is_upgrade = "websocket" in headers.get("Upgrade", "").lower()
-        if is_upgrade or "/@connections" not in target:
-            self._mode = "ws"
-            buffered, self._buffer = bytes(self._buffer), bytearray()
-            super().data_received(buffered)
-            return
-        self._mode = "http"
-        del self._buffer[: end + 4]
-        self._http_head = (method, target, headers, int(headers.get("Content-Length", "0") or 0))
-        self._maybe_dispatch()
+        self._pump()
 
-    def _maybe_dispatch(self) -> None:
-        assert self._http_head is not None
+    def _pump(self) -> None:
+        if self._busy:
+            return
+        if self._http_head is None:
+            end = self._buffer.find(b"\r\n\r\n")
+            if end < 0:
+                if len(self._buffer) > self._MAX_HEAD:
+                    self.transport.close()
+                return
+            method, target, headers = _parse_head(bytes(self._buffer[:end]))
+            if self._mode is None and (
+                "websocket" in headers.get("Upgrade", "").lower() or "/@connections" not in target
+            ):
+                self._mode = "ws"
+                if self._timer is not None:
+                    self._timer.cancel()
+                buffered, self._buffer = bytes(self._buffer), bytearray()
+                super().data_received(buffered)
+                return
+            self._mode = "http"
+            del self._buffer[: end + 4]
+            self._close_after = headers.get("Connection", "").lower() == "close"
+            self._http_head = (method, target, headers, int(headers.get("Content-Length", "0") or 0))
         method, target, headers, length = self._http_head
         if len(self._buffer) < length:
             return
         body = bytes(self._buffer[:length])
-        self._buffer = bytearray()
+        del self._buffer[:length]
+        self._http_head = None
+        self._busy = True
+        if self._timer is not None:
+            self._timer.cancel()
         self.handle_http(method, target, headers, body)
 
     def handle_http(self, method: str, target: str, headers: Headers, body: bytes) -> None:
@@ -817,17 +843,16 @@ class _SniffingConnection(ServerConnection):
 
     def eof_received(self) -> bool | None:
         if self._mode == "http":
-            return None  # close the transport; the request (if complete) is already being handled
+            return None  # the client is done: close the transport
         return super().eof_received()
 
     def send_http(self, status: int, payload: Any, error_type: str | None = None) -> None:
-        """Write one HTTP response and close (`Connection: close`: clients reconnect, the cost is local)."""
+        """Write the response to the current request, then read the next one (or close if asked to)."""
         body = b"" if payload is None else json.dumps(payload).encode()
-        reason = HTTPStatus(status).phrase
         lines = [
-            f"HTTP/1.1 {status} {reason}",
+            f"HTTP/1.1 {status} {HTTPStatus(status).phrase}",
             f"Date: {formatdate(usegmt=True)}",
-            "Connection: close",
+            f"Connection: {'close' if self._close_after else 'keep-alive'}",
             f"Content-Length: {len(body)}",
             f"x-amzn-RequestId: {uuid.uuid4()}",
         ]
@@ -835,9 +860,26 @@ class _SniffingConnection(ServerConnection):
             lines.append("Content-Type: application/json")
         if error_type:
             lines.append(f"x-amzn-ErrorType: {error_type}")
-        if not self.transport.is_closing():
-            self.transport.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body)
+        if self.transport.is_closing():
+            return
+        self.transport.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body)
+        self._busy = False
+        if self._close_after:
             self.transport.close()
+            return
+        self._arm_timer(HTTP_IDLE_TIMEOUT)
+        self._pump()
+
+
+def _parse_head(head: bytes) -> tuple[str, str, Headers]:
+    lines = head.decode("latin-1").split("\r\n")
+    parts = lines[0].split(" ")
+    method, target = (parts[0], parts[1]) if len(parts) >= 3 else ("", "")
+    headers = Headers()
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        headers[name.strip()] = value.strip()
+    return method, target, headers
 
 
 # --- runtime plugin ---------------------------------------------------------------------------------------

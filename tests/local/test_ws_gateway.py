@@ -350,3 +350,43 @@ def test_route_to_unknown_integration_is_a_template_error(tmp_path: Path) -> Non
     model.resolve_all()
     with pytest.raises(TemplateError, match="EchoRoute"):
         websocket_apis(model)
+
+
+def read_response(sock: socket.socket) -> bytes:
+    data = b""
+    while b"\r\n\r\n" not in data:
+        data += sock.recv(4096)
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = int(
+        next(
+            line.split(b":")[1] for line in head.split(b"\r\n") if line.lower().startswith(b"content-length")
+        )
+    )
+    while len(body) < length:
+        body += sock.recv(4096)
+    return head
+
+
+def test_connections_api_keeps_connections_alive_and_stops_promptly() -> None:
+    import time
+
+    runtime = fake_runtime(dict(HANDLERS))
+    gw = WebSocketGateway(runtime, make_spec(), host="127.0.0.1", port=free_port())
+    gw.start()
+    idle = socket.create_connection((gw.host, gw.port))
+    try:
+        with socket.create_connection((gw.host, gw.port)) as sock:
+            for _ in range(2):  # two requests on one connection
+                sock.sendall(b"GET /dev/@connections/nope HTTP/1.1\r\nHost: x\r\n\r\n")
+                head = read_response(sock)
+                assert head.startswith(b"HTTP/1.1 410") and b"Connection: keep-alive" in head
+            sock.sendall(b"DELETE /@connections/nope HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            assert b"Connection: close" in read_response(sock)
+            assert sock.recv(1) == b""  # closed by the server as asked
+        idle.sendall(b"GET /@connections/nope HTTP/1.1\r\nHost: x\r\n\r\n")
+        read_response(idle)  # now an idle keep-alive client
+    finally:
+        started = time.monotonic()
+        gw.stop()
+        assert time.monotonic() - started < 3
+        idle.close()
