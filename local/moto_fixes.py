@@ -39,10 +39,12 @@ DynamoDB Streams
 from __future__ import annotations
 
 import copy
+import importlib.abc
 import json
 import sys
 import threading
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 _installed = False
@@ -51,18 +53,65 @@ TASK_CLOSED_MESSAGE = "Task Timed Out: 'Provided task does not exist anymore'"
 
 
 def install() -> None:
-    """Apply every fix (idempotent)."""
+    """Apply every fix (idempotent). A fix runs when moto imports the module it fixes (at once if it is
+    imported already), so installing costs nothing at start-up: the Step Functions interpreter alone takes
+    seconds to import, and is only loaded by the first Step Functions request."""
     global _installed
     with _lock:
         if _installed:
             return
-        _fix_api_errors()
-        _fix_execution_names()
-        _fix_task_tokens()
-        _cache_boto_clients()
-        _fix_stream_records()
-        _long_poll_get_records()
+        hooks = {
+            "moto.stepfunctions.parser.api": [_fix_api_errors],
+            "moto.stepfunctions.parser.models": [_fix_execution_names, _fix_task_tokens],
+            "moto.stepfunctions.responses": [_fix_send_task_failure_response],
+            "moto.stepfunctions.parser.asl.utils.boto_client": [_cache_boto_clients],
+            "moto.dynamodb.models": [_fix_stream_records],
+            "moto.dynamodbstreams.models": [_fix_shard_iterators],
+            "moto.dynamodbstreams.responses": [_long_poll_get_records],
+        }
+        pending = {}
+        for module, fixes in hooks.items():
+            if module in sys.modules:
+                for fix in fixes:
+                    fix()
+            else:
+                pending[module] = fixes
+        if pending:
+            sys.meta_path.insert(0, _AfterImport(pending))
         _installed = True
+
+
+class _AfterImport(importlib.abc.MetaPathFinder):
+    """Runs callbacks right after the named modules are executed (a post-import hook)."""
+
+    def __init__(self, pending: dict[str, list[Callable[[], None]]]) -> None:
+        self.pending = pending
+
+    def find_spec(self, fullname: str, path: Any, target: Any = None) -> Any:
+        if fullname not in self.pending:
+            return None
+        spec = next(
+            (
+                found
+                for finder in sys.meta_path
+                if finder is not self and hasattr(finder, "find_spec")
+                for found in [finder.find_spec(fullname, path, target)]
+                if found is not None
+            ),
+            None,
+        )
+        if spec is None or spec.loader is None:
+            return spec
+        execute = spec.loader.exec_module
+        fixes = self.pending.pop(fullname)
+
+        def exec_module(module: Any) -> None:
+            execute(module)
+            for fix in fixes:
+                fix()
+
+        spec.loader.exec_module = exec_module  # type: ignore[method-assign]
+        return spec
 
 
 def _fix_api_errors() -> None:
@@ -189,22 +238,23 @@ def _fix_task_tokens() -> None:
     StepFunctionsParserBackend.send_task_failure = send_task_failure
     StepFunctionsParserBackend.send_task_heartbeat = send_task_heartbeat
 
+
+def _fix_send_task_failure_response() -> None:
     from moto.core.responses import EmptyResult
     from moto.stepfunctions.responses import StepFunctionResponse
 
-    def send_task_failure_response(self: Any) -> Any:
+    def send_task_failure(self: Any) -> Any:
         self.stepfunction_backend.send_task_failure(
             self._get_param("taskToken"), error=self._get_param("error"), cause=self._get_param("cause")
         )
         return EmptyResult()
 
-    StepFunctionResponse.send_task_failure = send_task_failure_response
+    StepFunctionResponse.send_task_failure = send_task_failure
 
 
 def _cache_boto_clients() -> None:
-    # Import every module that binds boto_client_for by name, then rebind it to a caching wrapper.
-    import moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_factory
-    import moto.stepfunctions.parser.asl.component.state.exec.state_task.state_task_lambda  # noqa: F401
+    # Runs right after moto's boto_client module is executed: modules importing `boto_client_for` from it
+    # later get this caching version; any that imported it already are rebound too.
     from moto.stepfunctions.parser.asl.utils import boto_client as boto_client_module
 
     original = boto_client_module.boto_client_for
@@ -285,6 +335,8 @@ def _fix_stream_records() -> None:
 
     DynamoDBBackend.update_item = update_item
 
+
+def _fix_shard_iterators() -> None:
     from moto.dynamodbstreams.models import DynamoDBStreamsBackend
 
     original_get_shard_iterator = DynamoDBStreamsBackend.get_shard_iterator

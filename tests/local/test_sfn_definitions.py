@@ -32,15 +32,19 @@ def test_substitutions_are_textual_like_cloudformation() -> None:
 
 
 def test_state_machines_of_the_fixture() -> None:
-    machines = {m.logical_id: m for m in state_machines(load(DecisionTtlSeconds="7"))}
+    model = load(DecisionTtlSeconds="7", QuickDecisionTtlSeconds="2")
+    machines = {m.logical_id: m for m in state_machines(model)}
     assert set(machines) == {
         "DecisionStateMachine",
+        "QuickDecisionStateMachine",
         "SignatureStateMachine",
         "RetryStateMachine",
         "FlowStateMachine",
     }
     decision = machines["DecisionStateMachine"].definition_json["States"]["WaitForDecision"]
     assert decision["TimeoutSeconds"] == 7  # a Number parameter, unquoted in the file
+    quick = machines["QuickDecisionStateMachine"].definition_json["States"]["WaitForDecision"]
+    assert quick["TimeoutSeconds"] == 2  # the same file, another substitution
     assert (
         decision["Parameters"]["FunctionName"]
         == "arn:aws:lambda:us-east-1:123456789012:function:TokenReceiverFunction"

@@ -92,7 +92,7 @@ def wait_until(predicate: Callable[[], Any], timeout: float = 5.0, interval: flo
 
 # --- the trigger fixture application under a real `pitchey-local start` -------------------------------------
 TRIGGERS_TEMPLATE = Path(__file__).parent / "fixtures" / "triggers" / "template.yaml"
-TRIGGERS_OVERRIDES = {"DecisionTtlSeconds": "2", "HeartbeatSeconds": "2"}
+TRIGGERS_OVERRIDES = {"DecisionTtlSeconds": "60", "QuickDecisionTtlSeconds": "2", "HeartbeatSeconds": "3"}
 _shared: dict[str, Any] = {}
 _shared_lock = threading.Lock()
 
