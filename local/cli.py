@@ -48,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--max-workers", type=int, default=4, help="warm workers per function (concurrency cap)"
     )
     start.add_argument("--quiet", action="store_true", help="do not echo function logs")
+    start.add_argument("--no-reload", action="store_true", help="keep warm workers when code changes")
     _common(start)
     invoke = commands.add_parser("invoke", help="run one function once, like `sam local invoke`")
     invoke.add_argument("function", help="logical id of the function")
@@ -75,6 +76,7 @@ def _serve(args: argparse.Namespace) -> int:
         overrides=parse_overrides(args.parameter_overrides),
         max_workers_per_function=args.max_workers,
         echo_function_logs=not args.quiet,
+        reload=not args.no_reload,
     )
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -118,6 +120,7 @@ def _invoke(args: argparse.Namespace) -> int:
         overrides=parse_overrides(args.parameter_overrides),
         schedules=False,
         echo_function_logs=False,
+        reload=False,
     )
     runtime = Runtime(config)
     try:

@@ -138,9 +138,10 @@ class Zygote:
 
 
 class Worker:
-    def __init__(self, pid: int, sock: socket.socket) -> None:
+    def __init__(self, pid: int, sock: socket.socket, generation: int = 0) -> None:
         self.pid = pid
         self.sock = sock
+        self.generation = generation  # the pool's code generation this worker imported
         self.invocations = 0
 
     def closed(self) -> bool:
@@ -213,6 +214,7 @@ class WorkerPool:
         self._all: set[Worker] = set()
         self._async = ThreadPoolExecutor(max_workers=16, thread_name_prefix="invoke-async")
         self._stopping = False
+        self.generation = 0  # bumped by recycle(): older workers are retired instead of reused
 
     # --- lifecycle ---------------------------------------------------------------------------------------
     def start(self) -> None:
@@ -240,10 +242,12 @@ class WorkerPool:
         with self._cond:
             return {name: {"workers": fw.count, "idle": len(fw.idle)} for name, fw in self._functions.items()}
 
-    def recycle(self, logical_id: str | None = None) -> None:
-        """Drop idle workers (all, or one function's) so the next call starts fresh ones (code reload)."""
+    def recycle(self) -> None:
+        """Retire every worker (idle ones now, busy ones when they finish) so the next calls start fresh
+        ones that import the current code."""
         with self._cond:
-            names = [logical_id] if logical_id else list(self._functions)
+            self.generation += 1
+            names = list(self._functions)
             for name in names:
                 fw = self._functions.get(name)
                 if not fw:
@@ -381,8 +385,9 @@ class WorkerPool:
             "log_stream": f"{time.strftime('%Y/%m/%d')}/[$LATEST]{uuid.uuid4().hex}",
         }
         worker_spec["environment"]["AWS_LAMBDA_LOG_STREAM_NAME"] = worker_spec["log_stream"]
+        generation = self.generation
         pid, sock = self.zygote.spawn(worker_spec)
-        worker = Worker(pid, sock)
+        worker = Worker(pid, sock, generation)
         sock.settimeout(INIT_TIMEOUT_SECONDS)
         try:
             hello = json.loads(recv_frame(sock))
@@ -406,8 +411,12 @@ class WorkerPool:
         worker.invocations += 1
         with self._cond:
             fw = self._functions.get(spec.logical_id)
-            if fw is None or worker not in self._all:
+            if fw is None or worker not in self._all or worker.generation != self.generation:
+                if worker in self._all and fw is not None:
+                    self._all.discard(worker)
+                    fw.count -= 1
                 worker.kill()
+                self._cond.notify_all()
                 return
             fw.idle.append(worker)
             self._cond.notify_all()

@@ -296,6 +296,8 @@ class HttpGateway:
             response = self._route(request, request_id)
             self.cors.decorate(request, response)
         response.set_header("Apigw-Requestid", request_id)
+        elapsed_ms = (time.time() - request.received_at) * 1000
+        log.info("%s %s -> %d (%.1f ms)", request.method, request.raw_path, response.status, elapsed_ms)
         return response
 
     def _route(self, request: HttpRequest, request_id: str) -> HttpResponse:

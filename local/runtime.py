@@ -31,6 +31,7 @@ from local.functions import WorkerPool
 from local.httpapi import AdminRoutes, HttpGateway, HttpServerComponent
 from local.model import AppModel
 from local.procutil import port_is_free
+from local.reload import CodeWatcher
 from local.schedules import Scheduler
 from local.template import TEMPLATE_PATH
 
@@ -61,6 +62,7 @@ class RuntimeConfig:
     http: bool = True  # serve the HTTP API (invoke-only runs turn this off)
     plugins: tuple[str, ...] = PLUGINS
     echo_function_logs: bool = True
+    reload: bool = True  # retire warm workers when function or layer code changes
 
 
 class Runtime:
@@ -157,6 +159,8 @@ class Runtime:
             self._mark("worker zygote ready")
             if self.config.schedules:
                 self._start_component(self.scheduler)
+            if self.config.reload:
+                self._start_component(CodeWatcher(self))
             for component in self.components:
                 self._start_component(component)
         except BaseException:

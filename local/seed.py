@@ -52,9 +52,7 @@ def seed(base_url: str, out=print) -> list[dict]:
     for user in DEMO_USERS:
         body = {k: v for k, v in user.items() if k != "portal"} | {"password": DEMO_PASSWORD}
         status, text = _post(f"{base_url}/api/auth/{user['portal']}/register", body)
-        outcome = {201: "created", 409: "already there"}.get(
-            status, f"FAILED ({status}: {text[:200]})"
-        )
+        outcome = {201: "created", 409: "already there"}.get(status, f"FAILED ({status}: {text[:200]})")
         report.append(
             {"portal": user["portal"], "email": user["email"], "status": status, "outcome": outcome}
         )

@@ -35,14 +35,11 @@ class RuntimeProcess:
     ) -> None:
         self.overrides = dict(overrides or {})
         self.template = Path(template)
-        self.port, self.ws_port, self.aws_port = free_port(), free_port(), free_port()
-        self.http = f"http://127.0.0.1:{self.port}"
-        self.ws = f"ws://127.0.0.1:{self.ws_port}"
-        self.aws = f"http://127.0.0.1:{self.aws_port}"
         self.extra_args = extra_args or []
         self.log_file = tempfile.NamedTemporaryFile(prefix="pitchey-local-", suffix=".log", delete=False)  # noqa: SIM115
         self.process: subprocess.Popen[bytes] | None = None
-        self.client = httpx.Client(base_url=self.http, timeout=30)
+        self.client = httpx.Client(timeout=30)
+        self._choose_ports()
         self.startup_seconds: float | None = None
 
     @property
@@ -65,10 +62,28 @@ class RuntimeProcess:
             command += ["--parameter-overrides", *(f"{k}={v}" for k, v in self.overrides.items())]
         return command + self.extra_args
 
-    def start(self, timeout: float = 30.0) -> RuntimeProcess:
+    def _choose_ports(self) -> None:
+        self.port, self.ws_port, self.aws_port = free_port(), free_port(), free_port()
+        self.http = f"http://127.0.0.1:{self.port}"
+        self.ws = f"ws://127.0.0.1:{self.ws_port}"
+        self.aws = f"http://127.0.0.1:{self.aws_port}"
+        self.client.base_url = httpx.URL(self.http)
+
+    def start(self, timeout: float = 30.0, attempts: int = 3) -> RuntimeProcess:
+        """Start and wait for /_local/health. A port taken between choosing and binding (parallel test
+        runs) is retried on fresh ports."""
+        for attempt in range(attempts):
+            if attempt:
+                self._choose_ports()
+            if self._start_once(timeout):
+                return self
+        raise RuntimeError(f"pitchey-local could not get free ports in {attempts} attempts:\n{self.logs()}")
+
+    def _start_once(self, timeout: float) -> bool:
         env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
         env["PITCHEY_LOCAL_DIE_WITH_PARENT"] = "1"
         started = time.perf_counter()
+        logged_before = len(self.logs())
         self.process = subprocess.Popen(
             self.command,
             cwd=str(ROOT),
@@ -80,11 +95,13 @@ class RuntimeProcess:
         deadline = started + timeout
         while time.perf_counter() < deadline:
             if self.process.poll() is not None:
+                if "already in use" in self.logs()[logged_before:]:
+                    return False
                 raise RuntimeError(f"pitchey-local exited with {self.process.returncode}:\n{self.logs()}")
             try:
                 if self.client.get("/_local/health", timeout=1).status_code == 200:
                     self.startup_seconds = time.perf_counter() - started
-                    return self
+                    return True
             except httpx.TransportError:
                 pass
             time.sleep(0.05)
