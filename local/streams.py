@@ -19,8 +19,9 @@ partition key; this is stricter) and a failing batch holds back the records afte
 is given up. A batch the function fails is retried (with a short backoff: 0.1 s doubling to 2 s); with
 BisectBatchOnFunctionError it is split in halves first (not counted as retries); with
 ReportBatchItemFailures only the records from the first reported failure on are retried. A batch that runs
-out of retries or age is dropped and recorded in `GET /_local/streams` (AWS would send it to the mapping's
-on-failure destination: `DestinationConfig` is not supported locally). `ParallelizationFactor` and
+out of retries or age is dropped, listed in `GET /_local/streams`, and - with `DestinationConfig.OnFailure`
+(an SQS queue or SNS topic) - reported there with Lambda's invocation record (`requestContext.condition`
+RetryAttemptsExhausted/RecordAgeExceeded, `DDBStreamBatchInfo`), as on AWS. `ParallelizationFactor` and
 `TumblingWindowInSeconds` are not supported.
 """
 
@@ -31,6 +32,7 @@ import json
 import logging
 import threading
 import time
+import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -65,6 +67,7 @@ class StreamMapping:
     report_item_failures: bool = False
     filters: list[dict[str, Any]] = field(default_factory=list)
     enabled: bool = True
+    on_failure: str | None = None  # ARN of the SQS queue / SNS topic dropped batches are reported to
 
     @property
     def name(self) -> str:
@@ -98,9 +101,10 @@ def stream_mappings(model: Any) -> list[StreamMapping]:
             if table in tables and not (tables[table].get("Properties") or {}).get("StreamSpecification"):
                 raise TemplateError(f"{where}: table {table} has no StreamSpecification")
             props = model.resolver.resolve({k: v for k, v in raw.items() if k != "Stream"}, where)
-            if props.get("DestinationConfig"):
-                log.warning(
-                    "%s: DestinationConfig is not supported locally (dropped batches are only logged)", where
+            on_failure = ((props.get("DestinationConfig") or {}).get("OnFailure") or {}).get("Destination")
+            if on_failure and str(on_failure).split(":")[2:3] not in (["sqs"], ["sns"]):
+                raise TemplateError(
+                    f"{where}: only SQS and SNS on-failure destinations are supported locally"
                 )
             response_types = props.get("FunctionResponseTypes") or []
             filters = [
@@ -121,6 +125,7 @@ def stream_mappings(model: Any) -> list[StreamMapping]:
                     report_item_failures="ReportBatchItemFailures" in response_types,
                     filters=filters,
                     enabled=_truthy(props.get("Enabled", True)),
+                    on_failure=str(on_failure) if on_failure else None,
                 )
             )
     return mappings
@@ -226,9 +231,10 @@ class MappingStats:
 
 
 class BatchFailed(Exception):
-    def __init__(self, reason: str, retry_from: int | None = None) -> None:
+    def __init__(self, reason: str, retry_from: int | None = None, function_error: bool = False) -> None:
         super().__init__(reason)
         self.retry_from = retry_from  # partial batch response: index of the first record to retry
+        self.function_error = function_error  # the function raised (vs. reported failed records)
 
 
 class StreamPoller:
@@ -309,8 +315,8 @@ class StreamPoller:
     # --- reading ------------------------------------------------------------------------------------------
     def _run(self, iterators: dict[str, str]) -> None:
         positions: dict[str, str | None] = dict.fromkeys(iterators)
-        buffer: list[dict[str, Any]] = []
-        first_buffered_at = 0.0
+        buffers: dict[str, list[dict[str, Any]]] = {shard: [] for shard in iterators}
+        first_buffered_at: dict[str, float] = {}
         while not self._stop.is_set():
             got_any = False
             for shard_id in list(iterators):
@@ -323,21 +329,22 @@ class StreamPoller:
                     with contextlib.suppress(ClientError, BotoCoreError):
                         iterators[shard_id] = self._iterator_after(shard_id, positions[shard_id])
                     continue
+                buffer = buffers[shard_id]
                 if records:
                     got_any = True
                     positions[shard_id] = records[-1]["dynamodb"]["SequenceNumber"]
                     if not buffer:
-                        first_buffered_at = time.monotonic()
+                        first_buffered_at[shard_id] = time.monotonic()
                     buffer.extend(records)
-            window_open = (
-                self.mapping.batching_window > 0
-                and len(buffer) < self.mapping.batch_size
-                and time.monotonic() - first_buffered_at < self.mapping.batching_window
-            )
-            if buffer and not window_open:
-                pending, buffer = buffer, []
-                self._deliver_all(pending)
-            elif not got_any and not self._long_poll:
+                window_open = (
+                    self.mapping.batching_window > 0
+                    and len(buffer) < self.mapping.batch_size
+                    and time.monotonic() - first_buffered_at.get(shard_id, 0.0) < self.mapping.batching_window
+                )
+                if buffer and not window_open:
+                    buffers[shard_id] = []
+                    self._deliver_all(buffer, shard_id)  # shards are read in turn; each one in order
+            if not got_any and not self._long_poll:
                 self._stop.wait(FALLBACK_POLL_SECONDS)
 
     def _get_records(self, iterator: str) -> tuple[list[dict[str, Any]], str]:
@@ -356,18 +363,18 @@ class StreamPoller:
         ) or iterator
 
     # --- delivering ---------------------------------------------------------------------------------------
-    def _deliver_all(self, records: list[dict[str, Any]]) -> None:
+    def _deliver_all(self, records: list[dict[str, Any]], shard_id: str = "") -> None:
         selected = [r for r in records if matches_filters(self.mapping.filters, r)]
         self.stats.filtered += len(records) - len(selected)
         size = max(1, self.mapping.batch_size)
         for start in range(0, len(selected), size):
             if self._stop.is_set():
                 return
-            self._process(selected[start : start + size])
+            self._process(selected[start : start + size], shard_id)
         if records:
             self.stats.last_sequence_number = records[-1]["dynamodb"]["SequenceNumber"]
 
-    def _process(self, batch: list[dict[str, Any]]) -> None:
+    def _process(self, batch: list[dict[str, Any]], shard_id: str = "") -> None:
         """Deliver one batch until it succeeds or is given up (retries, bisection, partial failures)."""
         attempts = 0
         while batch and not self._stop.is_set():
@@ -380,31 +387,37 @@ class StreamPoller:
                     batch = batch[failure.retry_from :]  # the records before the first failure succeeded
                 elif self.mapping.bisect and len(batch) > 1:
                     middle = len(batch) // 2
-                    self._process(batch[:middle])  # halves are retried on their own; bisecting is not a retry
-                    self._process(batch[middle:])
+                    self._process(
+                        batch[:middle], shard_id
+                    )  # halves are retried alone; not counted as retries
+                    self._process(batch[middle:], shard_id)
                     return
                 attempts += 1
-                if self._exhausted(batch, attempts):
-                    self._drop(batch, str(failure), attempts)
+                condition = self._exhausted(batch, attempts)
+                if condition:
+                    self._drop(batch, failure, attempts, condition, shard_id)
                     return
                 self.stats.retries += 1
                 if self._stop.wait(min(RETRY_BACKOFF_START * 2 ** (attempts - 1), RETRY_BACKOFF_MAX)):
                     return
 
-    def _exhausted(self, batch: list[dict[str, Any]], attempts: int) -> bool:
+    def _exhausted(self, batch: list[dict[str, Any]], attempts: int) -> str | None:
+        """Why the batch is given up (Lambda's on-failure `condition`), or None to retry it."""
         retries = attempts - 1  # the first attempt is not a retry
         if self.mapping.max_retry_attempts >= 0 and retries >= self.mapping.max_retry_attempts:
-            return True
+            return "RetryAttemptsExhausted"
         if self.mapping.max_record_age >= 0:
             oldest = batch[0]["dynamodb"].get("ApproximateCreationDateTime") or time.time()
-            return time.time() - float(oldest) > self.mapping.max_record_age
-        return False
+            if time.time() - float(oldest) > self.mapping.max_record_age:
+                return "RecordAgeExceeded"
+        return None
 
     def _invoke(self, batch: list[dict[str, Any]]) -> None:
         result = self.runtime.functions.invoke(self.mapping.function, {"Records": batch})
         self.stats.batches += 1
         if result.error is not None:
-            raise BatchFailed(f"{result.error.get('errorType')}: {result.error.get('errorMessage')}")
+            reason = f"{result.error.get('errorType')}: {result.error.get('errorMessage')}"
+            raise BatchFailed(reason, function_error=True)
         payload = result.payload if isinstance(result.payload, dict) else {}
         failures = payload.get("batchItemFailures") if self.mapping.report_item_failures else None
         if not failures:  # null, missing or [] = every record succeeded
@@ -419,26 +432,83 @@ class StreamPoller:
         self.stats.records += first
         raise BatchFailed(f"batchItemFailures from {sequence_numbers[first]}", retry_from=first)
 
-    def _drop(self, batch: list[dict[str, Any]], reason: str, attempts: int) -> None:
+    def _drop(
+        self, batch: list[dict[str, Any]], failure: BatchFailed, attempts: int, condition: str, shard_id: str
+    ) -> None:
         first, last = batch[0]["dynamodb"]["SequenceNumber"], batch[-1]["dynamodb"]["SequenceNumber"]
         log.warning(
-            "stream %s: dropping %d record(s) %s..%s after %d attempt(s): %s",
+            "stream %s: dropping %d record(s) %s..%s after %d attempt(s) (%s): %s",
             self.mapping.name,
             len(batch),
             first,
             last,
             attempts,
-            reason,
+            condition,
+            failure,
         )
         entry = {
-            "droppedAt": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+            "droppedAt": _iso_now(),
             "firstSequenceNumber": first,
             "lastSequenceNumber": last,
             "records": len(batch),
             "attempts": attempts,
-            "reason": reason,
+            "condition": condition,
+            "reason": str(failure),
+            "destination": self.mapping.on_failure,
         }
+        if self.mapping.on_failure:
+            try:
+                self._report_failure(batch, failure, attempts, condition, shard_id)
+            except (ClientError, BotoCoreError) as error:
+                entry["destinationError"] = str(error)
+                log.warning("stream %s: on-failure destination failed: %s", self.mapping.name, error)
         self.stats.dropped = [*self.stats.dropped[-49:], entry]
+
+    def _report_failure(
+        self, batch: list[dict[str, Any]], failure: BatchFailed, attempts: int, condition: str, shard_id: str
+    ) -> None:
+        """Send Lambda's invocation record for a dropped stream batch to the SQS queue or SNS topic."""
+        destination = self.mapping.on_failure
+        assert destination is not None
+
+        def arrival(record: dict[str, Any]) -> str:
+            created = record["dynamodb"].get("ApproximateCreationDateTime") or time.time()
+            return datetime.fromtimestamp(float(created), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+        response_context: dict[str, Any] = {"statusCode": 200, "executedVersion": "$LATEST"}
+        if failure.function_error:
+            response_context["functionError"] = "Unhandled"
+        document = {
+            "requestContext": {
+                "requestId": str(uuid.uuid4()),
+                "functionArn": self.runtime.model.functions[self.mapping.function].arn,
+                "condition": condition,
+                "approximateInvokeCount": attempts,
+            },
+            "responseContext": response_context,
+            "version": "1.0",
+            "timestamp": _iso_now(),
+            "DDBStreamBatchInfo": {
+                "shardId": shard_id,
+                "startSequenceNumber": batch[0]["dynamodb"]["SequenceNumber"],
+                "endSequenceNumber": batch[-1]["dynamodb"]["SequenceNumber"],
+                "approximateArrivalOfFirstRecord": arrival(batch[0]),
+                "approximateArrivalOfLastRecord": arrival(batch[-1]),
+                "batchSize": len(batch),
+                "streamArn": self.stream_arn,
+            },
+        }
+        service, name = destination.split(":")[2], destination.split(":")[5]
+        if service == "sqs":
+            sqs = self.runtime.aws.client("sqs")
+            queue_url = sqs.get_queue_url(QueueName=name)["QueueUrl"]
+            sqs.send_message(QueueUrl=queue_url, MessageBody=json.dumps(document))
+        else:
+            self.runtime.aws.client("sns").publish(TopicArn=destination, Message=json.dumps(document))
+
+
+def _iso_now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
 class StreamTriggers:
@@ -454,9 +524,20 @@ class StreamTriggers:
     def start(self) -> None:
         self._stop.clear()
         mappings = [m for m in stream_mappings(self.runtime.model) if m.enabled]
+        for destination in {m.on_failure for m in mappings if m.on_failure}:
+            self._ensure_destination(destination)
         self.pollers = [StreamPoller(self.runtime, mapping, self._stop) for mapping in mappings]
         for poller in self.pollers:
             poller.start()
+
+    def _ensure_destination(self, arn: str) -> None:
+        """The runtime creates tables and buckets, not queues or topics: create the destination if missing
+        (both calls are idempotent), named like `!Ref`/`!GetAtt` resolve it (the logical id)."""
+        service, name = arn.split(":")[2], arn.split(":")[5]
+        if service == "sqs":
+            self.runtime.aws.client("sqs").create_queue(QueueName=name)
+        else:
+            self.runtime.aws.client("sns").create_topic(Name=name)
 
     def stop(self) -> None:
         self._stop.set()

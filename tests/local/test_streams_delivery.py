@@ -4,6 +4,7 @@ functions and hand-made records: no moto, no workers."""
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +65,7 @@ def test_failing_batch_is_retried_then_dropped_after_max_retries(monkeypatch: py
     assert delivered == [["a", "b"]] * 3  # first attempt + 2 retries
     (dropped,) = stream_poller.stats.dropped
     assert dropped["attempts"] == 3 and dropped["records"] == 2 and dropped["reason"] == "Boom: no"
+    assert dropped["condition"] == "RetryAttemptsExhausted" and dropped["destination"] is None
     assert (dropped["firstSequenceNumber"], dropped["lastSequenceNumber"]) == ("1", "2")
 
 
@@ -78,6 +80,20 @@ def test_retry_succeeds_without_dropping(monkeypatch: pytest.MonkeyPatch) -> Non
     stream_poller, delivered = poller(flaky, max_retry_attempts=-1)
     stream_poller._deliver_all([record(1, "a")])
     assert delivered == [["a"]] * 3 and stream_poller.stats.dropped == [] and stream_poller.stats.retries == 2
+
+
+def test_records_older_than_maximum_record_age_are_dropped(monkeypatch: pytest.MonkeyPatch) -> None:
+    instant(monkeypatch)
+
+    def always_fail(event: dict[str, Any]) -> None:
+        raise HandlerError("Boom", "no")
+
+    stream_poller, delivered = poller(always_fail, max_retry_attempts=-1, max_record_age=60)
+    old = record(1, "a")
+    old["dynamodb"]["ApproximateCreationDateTime"] = int(time.time()) - 61
+    stream_poller._deliver_all([old])
+    assert delivered == [["a"]]  # no retry: already too old
+    assert stream_poller.stats.dropped[0]["condition"] == "RecordAgeExceeded"
 
 
 def test_bisect_isolates_the_failing_record(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -198,6 +214,7 @@ def test_mappings_from_the_template() -> None:
         mappings["PartialFunction"].report_item_failures and mappings["PartialFunction"].batching_window == 1
     )
     assert mappings["BisectFunction"].bisect and not mappings["RetryFunction"].bisect
+    assert mappings["RetryFunction"].on_failure == "arn:aws:sqs:us-east-1:123456789012:RetryFailureQueue"
 
 
 def test_stream_of_a_table_without_stream_is_a_template_error(tmp_path: Path) -> None:

@@ -3,6 +3,7 @@ consumer functions received read back from RecorderTable."""
 
 from __future__ import annotations
 
+import json
 import uuid
 
 import pytest
@@ -133,14 +134,27 @@ def test_failing_batch_is_retried_not_dropped_and_holds_back_later_records(app: 
     assert len(app.streams()["RetryFunction"]["dropped"]) == dropped_before
 
 
-def test_batch_out_of_retries_is_dropped_and_reported(app: TriggersApp) -> None:
+def test_batch_out_of_retries_is_dropped_and_reported_to_the_on_failure_queue(app: TriggersApp) -> None:
     before = len(app.streams()["RetryFunction"]["dropped"])
     key, after = uuid.uuid4().hex, uuid.uuid4().hex
     app.dynamodb.put_item(TableName="RetryTable", Item={"id": {"S": key}, "failTimes": {"N": "99"}})
-    dropped = wait_until(lambda: len(app.streams()["RetryFunction"]["dropped"]) > before, timeout=10)
-    assert dropped
+    wait_until(lambda: len(app.streams()["RetryFunction"]["dropped"]) > before, timeout=10)
     report = app.streams()["RetryFunction"]["dropped"][-1]
     assert report["attempts"] == 3 and report["records"] == 1  # first try + MaximumRetryAttempts 2
+    assert report["condition"] == "RetryAttemptsExhausted" and "destinationError" not in report
+    # Lambda's invocation record went to DestinationConfig.OnFailure
+    sqs = app.process.boto3("sqs")
+    queue = sqs.get_queue_url(QueueName="RetryFailureQueue")["QueueUrl"]
+    messages = wait_until(lambda: sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=1).get("Messages"))
+    document = json.loads(messages[0]["Body"])
+    assert document["requestContext"]["condition"] == "RetryAttemptsExhausted"
+    assert document["requestContext"]["approximateInvokeCount"] == 3
+    assert document["requestContext"]["functionArn"].endswith(":function:RetryFunction")
+    assert document["responseContext"]["functionError"] == "Unhandled"
+    info = document["DDBStreamBatchInfo"]
+    assert info["batchSize"] == 1 and info["startSequenceNumber"] == report["firstSequenceNumber"]
+    assert info["streamArn"].startswith("arn:aws:dynamodb:us-east-1:123456789012:table/RetryTable/stream/")
+    assert info["shardId"]
     # the stream moves on past the dropped batch
     app.dynamodb.put_item(TableName="RetryTable", Item={"id": {"S": after}})
     wait_until(lambda: any(after in b["data"]["ids"] for b in app.recorded("retry-batches")))
