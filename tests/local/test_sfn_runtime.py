@@ -45,6 +45,9 @@ def test_task_token_success_path(app: TriggersApp) -> None:
     request_id = uuid.uuid4().hex
     execution = start(app, "DecisionStateMachine", {"requestId": request_id})
     token = token_for(app, request_id)
+    with pytest.raises(ClientError) as not_json:
+        app.sfn.send_task_success(taskToken=token, output="{not json")
+    assert not_json.value.response["Error"]["Code"] == "InvalidOutput"
     assert decide(app, token, "success", output={"approved": True, "by": "alice"}) == {"ok": True}
     result = app.wait_for_execution(execution)
     assert result["status"] == "SUCCEEDED"
@@ -158,6 +161,20 @@ def test_choice_wait_parallel_map_and_intrinsics(app: TriggersApp) -> None:
         {"doubled": 40, "index": 1},
         {"doubled": 60, "index": 2},
     ]
+
+
+def test_a_failing_map_iteration_fails_the_execution_with_its_error(app: TriggersApp) -> None:
+    payload = {
+        "count": 1,
+        "name": "n",
+        "waitSeconds": 0,
+        "until": "2020-01-01T00:00:00Z",  # in the past: no wait
+        "configJson": "{}",
+        "tags": [],
+        "items": [1, None],  # the worker cannot double None
+    }
+    result = app.wait_for_execution(start(app, "FlowStateMachine", payload))
+    assert (result["status"], result["error"]) == ("FAILED", "TypeError")
 
 
 def test_choice_default_reaches_fail_state(app: TriggersApp) -> None:
