@@ -177,8 +177,26 @@ class StepFunctions:
                 self._client = self.runtime.aws.client("stepfunctions")
             return self._client
 
+    def warm_up(self) -> None:
+        """moto imports its Step Functions interpreter (about a second) on the first request: make that
+        request while the runtime is still creating resources and starting workers."""
+
+        def first_request() -> None:
+            try:
+                self.runtime.aws.wait_ready()
+                self.client().list_state_machines()
+            except Exception as error:  # only a head start: start() reports real problems
+                log.debug("Step Functions warm-up failed: %s", error)
+
+        threading.Thread(target=first_request, name="sfn-warm-up", daemon=True).start()
+
     def start(self) -> None:
         self.machines = state_machines(self.runtime.model)
+        if self.machines:
+            self._create_machines()
+        self._ready = True
+
+    def _create_machines(self) -> None:
         sfn = self.client()
         existing = {
             m["name"]: m["stateMachineArn"] for m in sfn.list_state_machines().get("stateMachines", [])
@@ -197,7 +215,6 @@ class StepFunctions:
                     type=machine.type,
                 )["stateMachineArn"]
             self.arns[machine.logical_id] = arn
-        self._ready = True
 
     def stop(self) -> None:
         self._ready = False
@@ -295,5 +312,7 @@ class StepFunctions:
 def setup(runtime: Any) -> None:
     """Runtime plugin hook (see local/runtime.py): the component and `GET /_local/executions`."""
     component = StepFunctions(runtime)
+    if runtime.model.resources(*STATE_MACHINE_TYPES):
+        component.warm_up()
     runtime.add_component(component)
     runtime.admin.add("GET", "/_local/executions", component.admin_handler)
