@@ -392,7 +392,7 @@ class WebSocketGateway:
         class _Connection(_SniffingConnection):
             def handle_http(self, method: str, target: str, headers: Headers, body: bytes) -> None:
                 http_clients.add(self)
-                self.loop.create_task(gateway._management(self, method, target, headers, body))
+                self.loop.create_task(gateway._answer(self, method, target, headers, body))
 
             def connection_lost(self, exc: Exception | None) -> None:
                 http_clients.discard(self)
@@ -664,6 +664,17 @@ class WebSocketGateway:
         except ConnectionClosed:
             return 410
         return 200
+
+    async def _answer(
+        self, http: _SniffingConnection, method: str, target: str, headers: Headers, body: bytes
+    ) -> None:
+        try:
+            await self._management(http, method, target, headers, body)
+        except Exception:  # a bug here must not leave the caller waiting for an answer
+            log.exception("@connections %s %s failed", method, target)
+            http.send_http(
+                500, {"message": "Internal server error"}, error_type="InternalServerErrorException"
+            )
 
     async def _management(
         self, http: _SniffingConnection, method: str, target: str, headers: Headers, body: bytes
