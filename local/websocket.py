@@ -672,9 +672,8 @@ class WebSocketGateway:
             await self._management(http, method, target, headers, body)
         except Exception:  # a bug here must not leave the caller waiting for an answer
             log.exception("@connections %s %s failed", method, target)
-            http.send_http(
-                500, {"message": "Internal server error"}, error_type="InternalServerErrorException"
-            )
+            if http.answering:
+                http.send_http(500, {"message": "Internal server error"}, error_type="InternalServerError")
 
     async def _management(
         self, http: _SniffingConnection, method: str, target: str, headers: Headers, body: bytes
@@ -851,6 +850,11 @@ class _SniffingConnection(ServerConnection):
 
     def handle_http(self, method: str, target: str, headers: Headers, body: bytes) -> None:
         raise NotImplementedError
+
+    @property
+    def answering(self) -> bool:
+        """A request was handed to handle_http and its response is not written yet."""
+        return self._busy
 
     def eof_received(self) -> bool | None:
         if self._mode == "http":
