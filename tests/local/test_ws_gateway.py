@@ -278,6 +278,18 @@ def test_server_side_delete_fires_disconnect(gateway: WebSocketGateway) -> None:
     assert gateway.connections == {}
 
 
+def test_abrupt_client_loss_fires_disconnect_with_1006(gateway: WebSocketGateway) -> None:
+    async def scenario() -> None:
+        ws = await connect(f"{gateway.url}?token=u6")
+        wait_until(lambda: gateway.connections)
+        ws.transport.abort()  # no close frame: the TCP connection just drops
+
+    run(scenario())
+    event = wait_until(lambda: gateway.runtime.functions.events_of("Disconnect"))[0]
+    assert event["requestContext"]["disconnectStatusCode"] == 1006
+    assert event["requestContext"]["eventType"] == "DISCONNECT"
+
+
 def test_a_post_racing_the_handshake_waits_for_it(gateway: WebSocketGateway) -> None:
     """$connect stores the id (so a notifier may post at once); the post waits for the upgrade to finish."""
     posted: list[int] = []
