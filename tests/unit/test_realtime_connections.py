@@ -24,7 +24,7 @@ disconnect = load_handler("realtime/disconnect")
 ping = load_handler("realtime/ping")
 subscribe = load_handler("realtime/subscribe")
 unsubscribe = load_handler("realtime/unsubscribe")
-typing = load_handler("realtime/typing")
+typing = load_handler("realtime/typing_relay")
 default = load_handler("realtime/default")
 
 
