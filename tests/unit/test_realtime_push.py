@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
+from pitchey.core import clock
 from pitchey.notifications.inbox import to_api
 from pitchey.notifications.models import Notification
 from pitchey.notifications.service import notify
@@ -144,6 +147,22 @@ def test_pitch_updates_reach_channel_subscribers_once(api):
     # a replayed batch does not broadcast again
     run(*[stream_record(note) for note in notes])
     assert len(api.frames("w1")) == 1
+
+
+def test_a_later_identical_change_is_broadcast_again(api, monkeypatch):
+    fan, watcher = make_user(name="Fan"), make_user(name="Watcher")
+    put_pitch("p1", "creator-x")
+    open_ws(watcher, "w1")
+    ws_call(subscribe, ws_event("subscribe", "w1", body={"action": "subscribe", "channel": "pitch:p1"}))
+    data = {"pitchId": "p1", "status": "published", "fields": ["logline"]}
+    first = notify(fan.id, "pitch_update", "Pitch updated", '"A" was updated', data)
+    run(stream_record(first))
+    later = clock.now() + timedelta(minutes=5)
+    monkeypatch.setattr(clock, "now", lambda: later)
+    second = notify(fan.id, "pitch_update", "Pitch updated", '"A" was updated', data)
+    run(stream_record(second))
+    run(stream_record(first))  # a late retry of the first change is still not sent again
+    assert [f["data"]["id"] for f in api.frames("w1")] == [first.id, second.id]
 
 
 def test_channel_broadcast_skips_subscribers_who_may_no_longer_see_the_pitch(api):

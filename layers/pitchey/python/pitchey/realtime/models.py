@@ -49,11 +49,12 @@ class ChannelSubscription(Model):
 
 class RealtimeState(Model):
     """Small keyed records with a TTL: `presence#<userId>` (open connection count, atomic ADD) and
-    `broadcast#<channel>#<digest>` (a channel broadcast already done)."""
+    `broadcast#<channel>#<digest>` (when a channel broadcast of that content was last done)."""
 
     class Meta(TableMeta):
         table_name = table_name("REALTIME_STATE_TABLE", "RealtimeStateTable")
 
     key = UnicodeAttribute(hash_key=True)
     open_count = NumberAttribute(null=True, attr_name="openCount")
+    at = UnicodeAttribute(null=True)
     ttl = NumberAttribute()

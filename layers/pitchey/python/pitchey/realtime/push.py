@@ -13,10 +13,11 @@ import hashlib
 import json
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from typing import Any
 
 from botocore.exceptions import ClientError
-from pynamodb.exceptions import PutError
+from pynamodb.exceptions import DeleteError, PutError
 
 from pitchey.auth.models import Session
 from pitchey.core import clock
@@ -28,7 +29,8 @@ from pitchey.realtime import connections, presence
 from pitchey.realtime.channels import pitch_visibility
 from pitchey.realtime.models import Connection, RealtimeState
 
-BROADCAST_MARKER_SECONDS = 3600
+BROADCAST_MARKER_SECONDS = 24 * 3600  # cleanup only; the window below decides
+BROADCAST_DEDUPE_WINDOW = timedelta(seconds=30)
 FAN_OUT_THREADS = 16
 _management: Any = None
 _executor: ThreadPoolExecutor | None = None
@@ -171,19 +173,28 @@ def deliver_notification(notification: Notification) -> int:
 
 def broadcast_pitch_update(pitch_id: str, notification: Notification) -> int:
     """A change to a pitch reaches the connections subscribed to `pitch:<id>` once, although the pitches
-    context writes one pitch_update notification per follower: the first record to claim the broadcast
-    marker (keyed by pitch and content) sends it. Only subscribers still allowed to see the pitch get it;
-    the notification's own recipient already has it on their connections."""
+    context writes one pitch_update notification per follower (same content, written within moments).
+
+    The record that claims the broadcast marker for that content sends it: the claim succeeds only if no
+    broadcast of the same content was made within BROADCAST_DEDUPE_WINDOW of this notification's
+    createdAt, so a later identical change is still broadcast while a fan-out (or a retried batch) is not
+    sent twice. Only subscribers still allowed to see the pitch get it; the notification's own recipient
+    already has it on their connections."""
     channel = f"pitch:{pitch_id}"
     content = json.dumps(
-        [notification.title, notification.body, notification.data], sort_keys=True, default=str
+        [notification.type, notification.title, notification.body, notification.data],
+        sort_keys=True,
+        default=str,
     )
+    created = clock.from_iso(notification.created_at)
     marker = RealtimeState(
         f"broadcast#{channel}#{hashlib.sha256(content.encode()).hexdigest()[:32]}",
+        at=notification.created_at,
         ttl=clock.epoch() + BROADCAST_MARKER_SECONDS,
     )
+    earlier = clock.iso_precise(created - BROADCAST_DEDUPE_WINDOW)
     try:
-        marker.save(condition=RealtimeState.key.does_not_exist())
+        marker.save(condition=RealtimeState.key.does_not_exist() | (RealtimeState.at < earlier))
     except PutError as error:
         if getattr(error, "cause_response_code", None) == "ConditionalCheckFailedException":
             return 0  # another record of the same change did it
@@ -200,5 +211,7 @@ def broadcast_pitch_update(pitch_id: str, notification: Notification) -> int:
         ]
         return send_to_connections(audience, frame("pitch_update", to_api(notification), channel=channel))
     except Exception:
-        marker.delete()  # let the retried record broadcast it
+        # Let the retried record broadcast it (unless a newer change has claimed the marker since).
+        with contextlib.suppress(DeleteError):
+            marker.delete(condition=RealtimeState.at == notification.created_at)
         raise
