@@ -66,7 +66,11 @@ def revoke(user: Member) -> None:
 
 # --- the pitches context's tables (not in this branch's template): the designs realtime relies on ---------
 def create_pitches_tables() -> None:
+    """Creates them unless the template (once the pitches context is merged) already did."""
     client = boto3.client("dynamodb")
+    existing = set(client.list_tables()["TableNames"])
+    if {"PitchesTable", "FollowsTable"} <= existing:
+        return
     client.create_table(
         TableName="PitchesTable",
         AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
