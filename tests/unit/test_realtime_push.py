@@ -120,6 +120,18 @@ def test_connections_of_a_revoked_session_are_closed_not_served(api):
     assert list(Connection.scan()) == []
 
 
+def test_a_session_the_index_does_not_show_yet_is_read_from_the_table(api, monkeypatch):
+    """GSIs are eventually consistent: a login moments ago may be missing from Sessions/byUser."""
+    from pitchey.auth.models import Session
+
+    alice = make_user()
+    open_ws(alice, "a1")
+    monkeypatch.setattr(Session.by_user, "query", lambda *args, **kwargs: iter(()))
+    note = notify(alice.id, "system", "Hello", "Welcome")
+    assert run(stream_record(note)) == {"batchItemFailures": []}
+    assert len(api.frames("a1")) == 1 and api.deleted == []
+
+
 def test_pitch_updates_reach_channel_subscribers_once(api):
     creator = make_user("creator", name="Cleo")
     fan1, fan2 = make_user(name="Fan"), make_user(name="Fanny")

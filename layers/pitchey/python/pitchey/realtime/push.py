@@ -72,13 +72,10 @@ def _post(connection_id: str, payload: bytes) -> bool:
 def post_many(connection_ids: list[str], payload: bytes) -> tuple[int, list[str]]:
     """Posts to each connection (in parallel when there are several). Returns (sent, gone ids); raises
     PushError after trying them all if any failed otherwise."""
-    global _executor
     if len(connection_ids) <= 1:
         outcomes = [_attempt(connection_id, payload) for connection_id in connection_ids]
     else:
-        if _executor is None:
-            _executor = ThreadPoolExecutor(max_workers=FAN_OUT_THREADS, thread_name_prefix="push")
-        outcomes = list(_executor.map(lambda cid: _attempt(cid, payload), connection_ids))
+        outcomes = list(_pool().map(lambda cid: _attempt(cid, payload), connection_ids))
     gone = [cid for cid, outcome in zip(connection_ids, outcomes, strict=True) if outcome is False]
     errors = [outcome for outcome in outcomes if isinstance(outcome, Exception)]
     if errors:
@@ -126,17 +123,36 @@ def announce(user_id: str, *, online: bool) -> None:
             logger.exception("presence: push failed", extra={"follower_id": follower_id})
 
 
-def _live(candidates: list[Connection]) -> list[Connection]:
-    """Drops connections whose session has ended (logout applies to WebSockets too). One BatchGet."""
-    session_ids = {item.session_id for item in candidates}
-    if not session_ids:
-        return []
-    live_sessions = {
-        session.id: session.user_id for session in Session.batch_get(session_ids) if session.is_live()
-    }
+def _pool() -> ThreadPoolExecutor:
+    global _executor
+    if _executor is None:
+        _executor = ThreadPoolExecutor(max_workers=FAN_OUT_THREADS, thread_name_prefix="push")
+    return _executor
+
+
+def _session_states(user_id: str) -> dict[str, bool]:
+    """session id → live, for the user's sessions (Sessions index byUser)."""
+    return {session.id: session.is_live() for session in Session.by_user.query(user_id)}
+
+
+def live_connections_of(user_id: str) -> list[Connection]:
+    """The user's connections whose session is still live (logout applies to WebSockets too); the others
+    are closed and dropped. The sessions are read in parallel with the connections (one round trip of
+    latency); a session the index does not show yet (a login moments ago) is read from the table."""
+    sessions = _pool().submit(_session_states, user_id)
+    candidates = connections.connections_of(user_id)
+    states = sessions.result()
+    unseen = {item.session_id for item in candidates} - states.keys()
+    if unseen:
+        states.update(
+            {
+                session.id: session.is_live() and session.user_id == user_id
+                for session in Session.batch_get(unseen, consistent_read=True)
+            }
+        )
     live = []
     for item in candidates:
-        if live_sessions.get(item.session_id) == item.user_id:
+        if states.get(item.session_id):
             live.append(item)
         else:
             drop_connection(item.connection_id, close_socket=True)
@@ -145,7 +161,7 @@ def _live(candidates: list[Connection]) -> list[Connection]:
 
 def send_to_user(user_id: str, payload: bytes) -> int:
     """Posts to every live connection of the user; returns how many received it."""
-    targets = _live(connections.connections_of(user_id))
+    targets = live_connections_of(user_id)
     sent, gone = post_many([item.connection_id for item in targets], payload)
     for connection_id in gone:
         drop_connection(connection_id)
