@@ -1,0 +1,66 @@
+"""Pitch channels and presence through the local runtime, with the pitches context's real API (pitches,
+follows). Skipped while the template has no pitches context (before the branches are merged)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from local.testing import RuntimeProcess
+from tests.integration.notifications_support import Account, receive, register, request_reply, ws_connect
+
+
+@pytest.fixture(autouse=True)
+def _needs_pitches(runtime: RuntimeProcess) -> None:
+    routes = {route["routeKey"] for route in runtime.client.get("/_local/routes").json()}
+    if "POST /api/pitches" not in routes or "POST /api/follows" not in routes:
+        pytest.skip("the pitches context (pitches, follows) is not in this template yet")
+
+
+def create_pitch(runtime: RuntimeProcess, owner: Account, publish: bool = True) -> str:
+    body = {"title": "Night Train", "logline": "A heist on rails.", "genre": "thriller", "format": "feature"}
+    response = runtime.client.post("/api/pitches", json=body, headers=owner.headers)
+    assert response.status_code == 201, response.text
+    pitch_id = response.json()["data"]["id"]
+    if publish:
+        update = {"status": "published", "shortSynopsis": "Short."}
+        response = runtime.client.put(f"/api/pitches/{pitch_id}", json=update, headers=owner.headers)
+        assert response.status_code == 200, response.text
+    return pitch_id
+
+
+def test_a_subscriber_gets_pitch_updates_and_others_drafts_are_refused(runtime: RuntimeProcess) -> None:
+    creator, fan = register(runtime, "creator", "creator"), register(runtime, name="fan")
+    watcher = register(runtime, name="watcher")
+    published = create_pitch(runtime, creator)
+    draft = create_pitch(runtime, creator, publish=False)
+    follow = {"targetType": "pitch", "targetId": published}
+    assert runtime.client.post("/api/follows", json=follow, headers=fan.headers).status_code == 201
+
+    with ws_connect(runtime, watcher.token) as ws:
+        refused = request_reply(ws, {"action": "subscribe", "channel": f"pitch:{draft}"})
+        assert refused["type"] == "error" and refused["data"]["code"] == "CHANNEL_FORBIDDEN"
+        ws.send(json.dumps({"action": "subscribe", "channel": f"pitch:{published}"}))
+        assert request_reply(ws, {"action": "ping"})["type"] == "pong"  # subscribe answered nothing
+        change = {"logline": "A heist on rails, at night."}
+        assert (
+            runtime.client.put(f"/api/pitches/{published}", json=change, headers=creator.headers).status_code
+            == 200
+        )
+        frame = receive(ws, lambda f: f["type"] == "pitch_update")
+        assert frame["channel"] == f"pitch:{published}"
+        assert frame["data"]["data"]["pitchId"] == published
+
+
+def test_followers_see_presence(runtime: RuntimeProcess) -> None:
+    star, fan = register(runtime, "creator", "star"), register(runtime, name="fan")
+    follow = {"targetType": "user", "targetId": star.id}
+    assert runtime.client.post("/api/follows", json=follow, headers=fan.headers).status_code == 201
+    with ws_connect(runtime, fan.token) as fan_ws:
+        request_reply(fan_ws, {"action": "ping"})
+        with ws_connect(runtime, star.token):
+            online = receive(fan_ws, lambda f: f["type"] == "presence")
+            assert online["data"] == {"userId": star.id, "status": "online"}
+        offline = receive(fan_ws, lambda f: f["type"] == "presence")
+        assert offline["data"] == {"userId": star.id, "status": "offline"}
