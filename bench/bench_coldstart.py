@@ -82,34 +82,17 @@ def run() -> list[dict]:
     baseline = _time(BASELINE, ROOT)
     rows = [
         {
-            "bench": "coldstart",
-            "name": "baseline: boto3 + dynamodb client",
-            "seconds": round(baseline, 3),
-            "ratio": 1.0,
+            "metric": "baseline: import boto3 + dynamodb client",
+            "value": baseline,
+            "unit": "s",
+            "note": f"median of {RUNS} fresh processes",
         }
     ]
     for logical_id, code_dir, path, attr in functions():
         if not Path(path).exists():
-            rows.append({"bench": "coldstart", "name": logical_id, "error": f"missing {path}", "ok": False})
+            rows.append({"metric": logical_id, "value": "", "unit": "", "note": f"ERROR: missing {path}"})
             continue
-        seconds = _time(IMPORT_HANDLER.format(path=path, attr=attr), code_dir)
-        ratio = seconds / baseline
-        rows.append(
-            {
-                "bench": "coldstart",
-                "name": logical_id,
-                "seconds": round(seconds, 3),
-                "ratio": round(ratio, 2),
-                "ok": ratio <= TARGET_RATIO,
-            }
-        )
+        ratio = _time(IMPORT_HANDLER.format(path=path, attr=attr), code_dir) / baseline
+        verdict = "ok" if ratio <= TARGET_RATIO else f"OVER the {TARGET_RATIO}x target"
+        rows.append({"metric": logical_id, "value": ratio, "unit": "x baseline", "note": verdict})
     return rows
-
-
-if __name__ == "__main__":
-    for row in run():
-        if "error" in row:
-            print(f"{row['name']:<40} {row['error']}")
-        else:
-            verdict = "" if row.get("ok", True) else "OVER"
-            print(f"{row['name']:<40} {row['seconds']:>7.3f}s  {row['ratio']:>5.2f}x  {verdict}")
