@@ -1,4 +1,4 @@
-"""Creating, reading, updating, archiving pitches; ownership; protected fields; views; history; notifications."""
+"""Pitch create/read/update/archive: ownership, protected fields, views, history, notifications."""
 
 from __future__ import annotations
 
@@ -72,8 +72,14 @@ def test_create_requires_authentication(aws):
         ({"title": "t", "logline": "l", "genre": "musical", "format": "tv"}, "genre"),
         ({"title": "t", "logline": "l", "genre": "drama", "format": "podcast"}, "format"),
         ({"title": "t", "logline": "l", "genre": "drama", "format": "tv", "budgetCents": -1}, "budgetCents"),
-        ({"title": "t", "logline": "l", "genre": "drama", "format": "tv", "budgetCents": 10.5}, "budgetCents"),
-        ({"title": "t", "logline": "l", "genre": "drama", "format": "tv", "budgetCents": "100"}, "budgetCents"),
+        (
+            {"title": "t", "logline": "l", "genre": "drama", "format": "tv", "budgetCents": 10.5},
+            "budgetCents",
+        ),
+        (
+            {"title": "t", "logline": "l", "genre": "drama", "format": "tv", "budgetCents": "100"},
+            "budgetCents",
+        ),
         ({"title": "t", "logline": "l", "genre": "drama", "format": "tv", "ndaType": "strict"}, "ndaType"),
         ({"title": "t", "logline": "l", "genre": "drama", "format": "tv", "seekingInvestment": "yes"}, None),
     ],
@@ -192,7 +198,11 @@ def test_default_nda_lookup_answers_no(aws):
 def test_pitch_without_nda_shows_protected_fields_to_anyone(aws):
     pitch = published_pitch(make_user(), longSynopsis="Open book", budgetCents=100)
     data = get_pitch(None, pitch["id"]).data
-    assert data["canViewProtected"] is True and data["longSynopsis"] == "Open book" and data["budgetCents"] == 100
+    assert (
+        data["canViewProtected"] is True
+        and data["longSynopsis"] == "Open book"
+        and data["budgetCents"] == 100
+    )
     assert "customNdaText" not in data  # the owner's NDA text is not part of the public view
 
 
@@ -207,9 +217,10 @@ def test_views_count_once_per_viewer_per_window_and_never_for_the_owner(aws):
     assert get_pitch(None, pid, headers={"user-agent": "browser-a"}).data["viewCount"] == 2
     assert get_pitch(None, pid, headers={"user-agent": "browser-a"}).data["viewCount"] == 2
     assert get_pitch(None, pid, headers={"user-agent": "browser-b"}).data["viewCount"] == 3
-    assert get_pitch(None, pid, headers={"user-agent": "browser-a"}, source_ip="203.0.113.9").data[
-        "viewCount"
-    ] == 4
+    assert (
+        get_pitch(None, pid, headers={"user-agent": "browser-a"}, source_ip="203.0.113.9").data["viewCount"]
+        == 4
+    )
     assert get_pitch(owner, pid).data["viewCount"] == 4
     # When the 30-minute marker has lapsed (even if TTL has not removed it yet) the viewer counts again.
     marker = PitchView.get(f"{pid}#user:{investor.id}")
@@ -266,7 +277,8 @@ def test_an_update_that_changes_nothing_records_nothing(aws):
 
 
 @pytest.mark.parametrize(
-    "field", ["id", "creatorId", "viewCount", "likeCount", "followerCount", "fundingRaisedCents", "publishedAt"]
+    "field",
+    ["id", "creatorId", "viewCount", "likeCount", "followerCount", "fundingRaisedCents", "publishedAt"],
 )
 def test_server_owned_fields_are_refused_on_update(aws, field):
     owner = make_user()
