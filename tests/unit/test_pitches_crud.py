@@ -523,3 +523,19 @@ def test_my_pitches_lists_every_own_pitch_newest_first(aws):
     assert rest.body["metadata"]["nextCursor"] is None
     assert {p["id"] for p in answer.data + rest.data} == {first["id"], second["id"], third["id"]}
     assert hit("pitches/my", "GET", "/api/pitches/my", make_user("investor")).status == 403
+
+
+def test_absurdly_long_ids_are_404_not_500(aws):
+    owner = make_user()
+    long_id = "x" * 3000
+    assert get_pitch(None, long_id).status == 404
+    assert update_pitch(owner, long_id, title="t").status == 404
+    assert delete_pitch(owner, long_id).status == 404
+    unfollow = hit(
+        "follows/unfollow",
+        "DELETE",
+        "/",
+        owner,
+        path_params={"targetType": "user", "targetId": long_id},
+    )
+    assert unfollow.status == 404

@@ -13,7 +13,7 @@ from pitchey.follows.models import Follow, target_key
 from pitchey.follows.schemas import FollowRequest
 from pitchey.pitches import rules
 from pitchey.pitches.models import Pitch
-from pitchey.pitches.service import load_visible, seconds
+from pitchey.pitches.service import MAX_ID_LENGTH, load_visible, seconds
 from pitchey.pitches.store import Page, Transaction, TransactionCancelled, query_page, transact
 from pitchey.users.models import User
 
@@ -91,6 +91,8 @@ def _notify_new_follower(follower_id: str, followed_id: str) -> None:
 
 def unfollow(user_id: str, target_type: str, target_id: str) -> dict[str, Any]:
     """Idempotent: not following is the same answer as having stopped."""
+    if len(target_id) > MAX_ID_LENGTH:
+        raise NotFound("Nothing followed here")
     key = target_key(target_type, target_id)
 
     def write(transaction: Transaction) -> None:

@@ -60,7 +60,12 @@ def seconds(timestamp: str | None) -> str | None:
     return clock.iso(clock.from_iso(timestamp)) if timestamp else None
 
 
+MAX_ID_LENGTH = 128  # ids we issue are 32 characters; longer ones cannot exist (and DynamoDB caps keys)
+
+
 def find(pitch_id: str) -> Pitch | None:
+    if not 0 < len(pitch_id) <= MAX_ID_LENGTH:
+        return None
     try:
         return Pitch.get(pitch_id, consistent_read=True)
     except Pitch.DoesNotExist:
