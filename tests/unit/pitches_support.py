@@ -104,4 +104,6 @@ def published_pitch(actor: Actor, **fields: Any) -> dict[str, Any]:
 
 
 def get_pitch(actor: Actor | None, pitch_id: str, **kwargs: Any) -> Answer:
-    return hit("pitches/get", "GET", f"/api/pitches/{pitch_id}", actor, path_params={"id": pitch_id}, **kwargs)
+    return hit(
+        "pitches/get", "GET", f"/api/pitches/{pitch_id}", actor, path_params={"id": pitch_id}, **kwargs
+    )
