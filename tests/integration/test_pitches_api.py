@@ -264,3 +264,43 @@ def test_presigned_upload_is_enforced_by_s3_and_media_downloads(runtime, people)
         headers=creator.headers,
     )
     assert oversize.status_code == 422
+
+
+def test_protected_media_needs_an_nda_and_drafts_media_is_hidden(runtime, people):
+    client, creator, investor = runtime.client, people["creator"], people["investor"]
+    pitch = create(runtime, creator, requiresNDA=True)
+    body = {"fileName": "script.pdf", "contentType": "application/pdf", "sizeBytes": 64, "kind": "script"}
+    grant = client.post(
+        f"/api/pitches/{pitch['id']}/media", json={**body, "protected": True}, headers=creator.headers
+    ).json()["data"]
+    uploaded = httpx.post(
+        grant["uploadUrl"],
+        data=grant["uploadFields"],
+        files={"file": ("script.pdf", b"%PDF-1.4 tiny", "application/pdf")},
+        timeout=30,
+    )
+    assert uploaded.status_code in (200, 201, 204), uploaded.text
+    media_path = f"/api/pitches/{pitch['id']}/media/{grant['mediaId']}"
+    assert client.get(media_path, headers=investor.headers).status_code == 404  # still a draft
+    assert client.get(media_path, headers=creator.headers).status_code == 200
+    publish(runtime, creator, pitch["id"])
+    refused = client.get(media_path, headers=investor.headers)
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "NDA_REQUIRED"
+    assert client.get(f"/api/pitches/{pitch['id']}", headers=investor.headers).json()["data"]["media"] == []
+
+
+def test_following_feed_over_http(runtime, people):
+    client, creator = runtime.client, people["creator"]
+    reader = register(runtime, "production")
+    first = create(runtime, creator, title="Feed one")
+    publish(runtime, creator, first["id"])
+    body = {"targetType": "user", "targetId": creator.id}
+    assert client.post("/api/follows", json=body, headers=reader.headers).status_code == 201
+    second = create(runtime, creator, title="Feed two")
+    publish(runtime, creator, second["id"])
+    create(runtime, creator, title="Feed draft")
+    feed = client.get("/api/pitches/following", headers=reader.headers).json()["data"]
+    titles = [p["title"] for p in feed]
+    assert titles.index("Feed two") < titles.index("Feed one") and "Feed draft" not in titles
+    followers = client.get("/api/follows/followers", headers=creator.headers).json()["data"]
+    assert reader.id in [f["userId"] for f in followers]
