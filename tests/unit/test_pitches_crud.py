@@ -486,6 +486,8 @@ def test_delete_archives_unless_investments_are_open(aws):
     add_investment(pitch["id"], "negotiation")
     answer = delete_pitch(owner, pitch["id"])
     assert answer.status == 409 and answer.code == "HAS_INVESTMENTS"
+    archive_by_update = update_pitch(owner, pitch["id"], status="archived")
+    assert archive_by_update.status == 409 and archive_by_update.code == "HAS_INVESTMENTS"
     assert Pitch.get(pitch["id"]).status == "published"
     Investment.get(f"inv-negotiation-{pitch['id']}").update(actions=[Investment.status.set("completed")])
     answer = delete_pitch(owner, pitch["id"])

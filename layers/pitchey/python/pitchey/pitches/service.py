@@ -289,6 +289,11 @@ def _plan(pitch: Pitch, requested: Mapping[str, Any]) -> tuple[dict[str, Any], d
             f"A pitch cannot move from {before['status']} to {changes['status']['to']}",
             code="INVALID_TRANSITION",
         )
+    if changes.get("status", {}).get("to") == "archived":
+        from pitchey.investments.queries import has_open_investments
+
+        if has_open_investments(pitch.id):
+            raise Conflict("The pitch has investments in progress", code="HAS_INVESTMENTS")
     after = {**before, **{field: change["to"] for field, change in changes.items()}}
     if after["requiresNDA"] and not after["ndaType"]:
         changes["ndaType"] = {"from": before["ndaType"], "to": "basic"}
@@ -369,14 +374,8 @@ def update_pitch(user_id: str, pitch_id: str, body: UpdatePitch) -> dict[str, An
 
 
 def archive_pitch(user_id: str, pitch_id: str) -> dict[str, Any]:
-    from pitchey.investments.queries import has_open_investments
-
-    pitch = load_owned(user_id, pitch_id)
-    if pitch.status != "archived":
-        if has_open_investments(pitch.id):
-            raise Conflict("The pitch has investments in progress", code="HAS_INVESTMENTS")
-        pitch = _apply(user_id, pitch_id, {"status": "archived"})
-    return to_api(pitch, viewer_id=user_id, protected=True)
+    """DELETE: archive (idempotent), refused while an investment is in progress, as `status: archived` is."""
+    return to_api(_apply(user_id, pitch_id, {"status": "archived"}), viewer_id=user_id, protected=True)
 
 
 def history(user_id: str, pitch_id: str, limit: int, cursor: str | None) -> Page[PitchHistory]:
