@@ -1,0 +1,1 @@
+"""NDAs: requests, decisions, signatures and the access they grant to protected pitch content."""
