@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from typing import Any
-
-import pytest
 
 from pitchey.auth.models import Session
 from pitchey.auth.tokens import issue_access_token
@@ -110,24 +107,3 @@ def get_pitch(actor: Actor | None, pitch_id: str, **kwargs: Any) -> Answer:
     return hit(
         "pitches/get", "GET", f"/api/pitches/{pitch_id}", actor, path_params={"id": pitch_id}, **kwargs
     )
-
-
-@pytest.fixture
-def serialized_transactions(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Make moto's in-process TransactWriteItems behave like DynamoDB under threads.
-
-    moto snapshots every table a transaction touches with deepcopy and, when the transaction is cancelled,
-    puts the snapshot back: with concurrent threads the copy can fail ("dictionary changed size") and a
-    cancellation can undo writes other threads committed meanwhile. DynamoDB serializes conflicting
-    transactions (cancelling the loser with TransactionConflict, which `store.transact` retries), so
-    concurrency tests run moto's transactions one at a time."""
-    from moto.dynamodb.models import DynamoDBBackend
-
-    lock = threading.Lock()
-    original = DynamoDBBackend.transact_write_items
-
-    def one_at_a_time(self: Any, *args: Any, **kwargs: Any) -> Any:
-        with lock:
-            return original(self, *args, **kwargs)
-
-    monkeypatch.setattr(DynamoDBBackend, "transact_write_items", one_at_a_time)

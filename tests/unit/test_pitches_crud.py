@@ -17,7 +17,6 @@ from tests.unit.pitches_support import (
     hit,
     make_user,
     published_pitch,
-    serialized_transactions,  # noqa: F401 (a fixture)
     update_pitch,
 )
 
@@ -365,7 +364,6 @@ def test_a_stale_write_is_refused_and_the_other_edit_survives(aws):
     assert fresh.logline == "Edited elsewhere" and fresh.title == "The Long Night" and fresh.version == 2
 
 
-@pytest.mark.usefixtures("serialized_transactions")
 def test_concurrent_updates_of_different_fields_are_all_kept(aws):
     owner = make_user()
     pitch = create_pitch(owner)

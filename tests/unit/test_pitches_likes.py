@@ -4,15 +4,12 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
-import pytest
-
 from pitchey.pitches.models import Pitch, PitchLike
 from tests.unit.pitches_support import (
     create_pitch,
     hit,
     make_user,
     published_pitch,
-    serialized_transactions,  # noqa: F401 (a fixture, used by name)
 )
 
 
@@ -52,7 +49,6 @@ def test_like_needs_a_pitch_the_caller_can_see(aws):
     assert Pitch.get(draft["id"]).like_count == 0
 
 
-@pytest.mark.usefixtures("serialized_transactions")
 def test_twenty_concurrent_likes_from_twenty_users_count_twenty(aws):
     pitch = published_pitch(make_user())
     fans = [make_user("investor") for _ in range(20)]
@@ -63,7 +59,6 @@ def test_twenty_concurrent_likes_from_twenty_users_count_twenty(aws):
     assert len(list(PitchLike.query(pitch["id"]))) == 20
 
 
-@pytest.mark.usefixtures("serialized_transactions")
 def test_concurrent_repeats_by_one_user_count_once(aws):
     pitch = published_pitch(make_user())
     fan = make_user("investor")
