@@ -14,15 +14,9 @@ from pitchey.ndas import service
 from pitchey.ndas.access import has_signed_nda
 from pitchey.ndas.models import Nda, OpenNdaClaim, open_claim_key
 from pitchey.notifications.models import Notification
-from tests.unit.test_ndas_support import (  # noqa: F401 (fixtures)
-    api,
-    body_of,
-    cast,
-    make_pitch,
-    make_user,
-    sent,
-    state_machine,
-)
+from tests.unit.test_ndas_support import api, body_of, make_user
+
+pytest_plugins = ("tests.unit.test_ndas_support",)  # fixtures: cast, make_pitch, state_machine, sent
 
 NDA_FIELDS = {
     "id",
@@ -81,7 +75,7 @@ def near(iso_text: str, seconds_from_now: int) -> bool:
     return abs(delta.total_seconds()) <= 5
 
 
-def store_token(nda_id: str, attribute, token: str = "token-1") -> None:
+def store_token(nda_id: str, attribute, token: str) -> None:
     """What the workflow's wait step does: put its task token on the record."""
     Nda(nda_id).update(actions=[attribute.set(token)])
 
@@ -488,7 +482,9 @@ def test_lists_paginate_with_a_signed_cursor(cast, make_pitch, state_machine):
     assert api("incoming_requests", other_creator, query={"cursor": cursor}).status == 400
 
 
-@pytest.mark.parametrize("query", [{"status": "bogus"}, {"limit": "0"}, {"limit": "101"}, {"cursor": "forged"}])
+@pytest.mark.parametrize(
+    "query", [{"status": "bogus"}, {"limit": "0"}, {"limit": "101"}, {"cursor": "forged"}]
+)
 def test_bad_list_parameters_are_400(world, query):
     cast, _ = world
     answer = api("incoming_requests", cast.creator, query=query)
