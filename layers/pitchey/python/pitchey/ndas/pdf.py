@@ -225,7 +225,8 @@ def _record(pdf: _Document, agreement: Agreement, approval: Approval, signature:
     for key, value in rows:
         pdf.set_font(FONT, "B", 8.5)
         pdf.cell(key_width, 5, key)
-        pdf.set_font(FONT, "", 8.5)
+        # The digest is kept on one line (smaller type) so it can be read and compared as one string.
+        pdf.set_font(FONT, "", 7.5 if key.startswith("SHA-256") else 8.5)
         pdf.multi_cell(0, 5, value, align="L", **NEXT_LINE)
         pdf.line(pdf.l_margin, pdf.get_y() + 0.6, pdf.w - pdf.r_margin, pdf.get_y() + 0.6)
         pdf.ln(1.2)
