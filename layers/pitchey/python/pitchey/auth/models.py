@@ -1,8 +1,11 @@
-"""Sessions: one per login (device). Refresh tokens are stored only as SHA-256 hashes."""
+"""Sessions: one per login (device). Refresh tokens are stored only as SHA-256 hashes.
+
+Also the login-failure counters behind the lockout, which live in the RateLimits table.
+"""
 
 from __future__ import annotations
 
-from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UnicodeSetAttribute
+from pynamodb.attributes import ListAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
@@ -27,18 +30,33 @@ class Session(Model):
     id = UnicodeAttribute(hash_key=True)
     user_id = UnicodeAttribute(attr_name="userId")
     role = UnicodeAttribute()
-    created_at = UnicodeAttribute(attr_name="createdAt")
+    created_at = UnicodeAttribute(attr_name="createdAt")  # precise ISO: the byUser sort key
     last_used_at = UnicodeAttribute(attr_name="lastUsedAt")
     user_agent = UnicodeAttribute(null=True, attr_name="userAgent")
     ip_address = UnicodeAttribute(null=True, attr_name="ipAddress")
     refresh_hash = UnicodeAttribute(attr_name="refreshHash")
-    # Hashes of refresh tokens already rotated out: presenting one again is token reuse.
-    used_refresh_hashes = UnicodeSetAttribute(null=True, attr_name="usedRefreshHashes")
+    # Hashes of refresh tokens already rotated out (the newest last, capped): presenting one again is
+    # token reuse. A list rather than a set so the oldest can be dropped.
+    used_refresh_hashes = ListAttribute(of=UnicodeAttribute, null=True, attr_name="usedRefreshHashes")
     revoked_at = UnicodeAttribute(null=True, attr_name="revokedAt")
-    # Absolute expiry (epoch seconds); DynamoDB TTL removes the item some time after.
+    # Absolute expiry (epoch seconds), pushed forward by every refresh; DynamoDB TTL removes the item later.
     ttl = NumberAttribute()
 
     by_user = SessionsByUser()
 
     def is_live(self) -> bool:
         return self.revoked_at is None and self.ttl > clock.epoch()
+
+
+class LoginFailures(Model):
+    """Failed logins for one lowercased email, in a window anchored at the first failure.
+
+    Key `login-fail#<email>` in the RateLimits table (shared with pitchey.core.ratelimit counters)."""
+
+    class Meta(TableMeta):
+        table_name = table_name("RATE_LIMITS_TABLE", "RateLimitsTable")
+
+    key = UnicodeAttribute(hash_key=True)
+    count = NumberAttribute(default=0)
+    window_end = NumberAttribute(null=True, attr_name="windowEnd")
+    ttl = NumberAttribute(null=True)

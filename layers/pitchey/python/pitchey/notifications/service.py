@@ -35,3 +35,36 @@ def notify(
     )
     notification.save()
     return notification
+
+
+# --- notify_many: appended by the pitches work (fan-out to followers) ---
+from collections.abc import Iterable  # noqa: E402
+
+
+def notify_many(
+    user_ids: Iterable[str], type: str, title: str, body: str, data: dict[str, Any] | None = None
+) -> int:
+    """`notify` for a crowd (e.g. a pitch's followers): one item per distinct user, written with
+    BatchWriteItem (25 per call, unprocessed items retried by PynamoDB). Returns how many were written."""
+    if type not in NOTIFICATION_TYPES:
+        raise ValueError(f"unknown notification type {type}")
+    recipients = list(dict.fromkeys(user_ids))  # distinct, in order
+    with Notification.batch_write() as batch:
+        for user_id in recipients:
+            created_at = clock.iso_precise()
+            notification_id = new_id()
+            batch.save(
+                Notification(
+                    user_id,
+                    f"{created_at}#{notification_id}",
+                    id=notification_id,
+                    type=type,
+                    title=title,
+                    body=body,
+                    data=data or {},
+                    read=False,
+                    unread_user_id=user_id,
+                    created_at=created_at,
+                )
+            )
+    return len(recipients)

@@ -30,3 +30,26 @@ class User(Model):
     created_at = UnicodeAttribute(attr_name="createdAt")
     updated_at = UnicodeAttribute(attr_name="updatedAt")
     last_login_at = UnicodeAttribute(null=True, attr_name="lastLoginAt")
+
+
+def email_key(email: str) -> str:
+    """Emails are unique case-insensitively: the claim is on the trimmed, lowercased form."""
+    return f"email#{normalize_email(email)}"
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+class EmailClaim(Model):
+    """`email#<lowercased email>` in UniqueKeysTable, written in the same transaction as the User.
+
+    Its condition (attribute_not_exists) is what makes two registrations of one email impossible, and it
+    maps an email to its user with one strongly consistent GetItem at login."""
+
+    class Meta(TableMeta):
+        table_name = table_name("UNIQUE_KEYS_TABLE", "UniqueKeysTable")
+
+    key = UnicodeAttribute(hash_key=True)
+    user_id = UnicodeAttribute(attr_name="userId")
+    created_at = UnicodeAttribute(attr_name="createdAt")

@@ -1,0 +1,13 @@
+"""POST /api/auth/{portal}/register (public): create an account on a portal; the answer signs it in."""
+
+from pitchey.auth import service
+from pitchey.auth.schemas import RegisterBody
+from pitchey.core.http import Request, Response, api, created
+
+
+@api(auth="none")
+def handler(request: Request) -> Response:
+    portal = service.require_portal(request.path_param("portal"))
+    client = service.Client.of(request)
+    service.rate_limit(client)
+    return created(service.register(portal, request.parse(RegisterBody), client))

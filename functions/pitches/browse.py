@@ -1,0 +1,31 @@
+"""GET /api/pitches/browse and its alias GET /api/pitches/public (public): published pitches only.
+
+Filters: genre, format, seekingInvestment, q (case-insensitive substring of title or logline);
+sort=newest|popular. A filter value outside its vocabulary is a 400."""
+
+from pitchey.core.errors import BadRequest
+from pitchey.core.http import Request, Response, api, ok, page_metadata
+from pitchey.pitches import rules, service
+
+MAX_QUERY_LENGTH = 100
+
+
+def filters_of(request: Request) -> service.BrowseFilters:
+    q = (request.query_param("q") or "").strip().lower()
+    if len(q) > MAX_QUERY_LENGTH:
+        raise BadRequest(f"q must be at most {MAX_QUERY_LENGTH} characters")
+    return service.BrowseFilters(
+        genre=request.choice_param("genre", rules.GENRES),
+        format=request.choice_param("format", rules.FORMATS),
+        seeking_investment=request.bool_param("seekingInvestment"),
+        q=q or None,
+        sort=request.choice_param("sort", ("newest", "popular"), default="newest"),
+    )
+
+
+@api(auth="none")
+def handler(request: Request) -> Response:
+    page = request.page()
+    result = service.browse(filters_of(request), page.limit, page.cursor)
+    data = [service.render_anonymous(pitch) for pitch in result.items]
+    return ok(data, page_metadata(page.limit, result.next_cursor, page=result.number))

@@ -1,0 +1,347 @@
+"""Registration, login, refresh-token rotation, logout and sessions.
+
+A session is one login on one device. Its refresh token is `<sessionId>.<random secret>`, stored only as a
+SHA-256 hash; each refresh swaps the hash with a conditional update (two racing refreshes cannot both
+win), slides the session's expiry and remembers the old hash, so presenting a rotated-out token again is
+detected as theft and ends the whole session. Access tokens carry the session id, and every handler checks
+the session is live (pitchey.auth.context.ensure_live), so revocation applies at once on every route.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from pynamodb.connection import Connection
+from pynamodb.exceptions import TransactWriteError, UpdateError
+from pynamodb.transactions import TransactWrite
+
+from pitchey.auth import lockout
+from pitchey.auth.context import AuthUser
+from pitchey.auth.models import Session
+from pitchey.auth.passwords import burn_verify_time, hash_password, verify_password
+from pitchey.auth.schemas import LoginBody, RegisterBody
+from pitchey.auth.tokens import issue_access_token
+from pitchey.core import audit, clock, ratelimit
+from pitchey.core.config import int_setting, region
+from pitchey.core.cursor import decode_cursor, encode_cursor
+from pitchey.core.errors import Conflict, Forbidden, NotFound, RateLimited, Unauthorized
+from pitchey.core.http import Page, Request
+from pitchey.core.ids import new_id
+from pitchey.users.models import PORTALS, EmailClaim, User, email_key, normalize_email
+from pitchey.users.schemas import user_view
+from pitchey.users.service import find_by_email
+
+BAD_CREDENTIALS = "Invalid email or password"
+MAX_REMEMBERED_REFRESH_HASHES = 100  # rotated-out hashes kept per session for reuse detection
+_SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+@dataclass(frozen=True)
+class Client:
+    """Where a request came from, for sessions and the audit log."""
+
+    ip_address: str | None
+    user_agent: str | None
+
+    @classmethod
+    def of(cls, request: Request) -> Client:
+        return cls(request.source_ip, request.user_agent or None)
+
+
+def session_ttl() -> int:
+    return int_setting("REFRESH_SESSION_TTL_SECONDS", 604800)
+
+
+def require_portal(portal: str) -> str:
+    """`{portal}` in the path: an unknown one is an unknown route."""
+    if portal not in PORTALS:
+        raise NotFound(f"No such portal: {portal[:40]}")
+    return portal
+
+
+def rate_limit(client: Client) -> None:
+    """register + login + refresh share one per-IP budget (AuthRateLimitPerMinute)."""
+    ratelimit.hit("auth", client.ip_address or "unknown", int_setting("AUTH_RATE_LIMIT_PER_MINUTE", 20))
+
+
+def _audit(action: str, client: Client, actor_id: str | None, **kwargs: Any) -> None:
+    audit.record(
+        action, actor_id=actor_id, ip_address=client.ip_address, user_agent=client.user_agent, **kwargs
+    )
+
+
+# --- sessions and tokens ----------------------------------------------------------------------------
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def _new_refresh_token(session_id: str) -> tuple[str, str]:
+    token = f"{session_id}.{secrets.token_urlsafe(32)}"
+    return token, _hash(token)
+
+
+def _new_session(user: User, client: Client) -> tuple[Session, str]:
+    session_id = new_id()
+    token, token_hash = _new_refresh_token(session_id)
+    now = clock.iso_precise()
+    session = Session(
+        session_id,
+        user_id=user.id,
+        role=user.user_type,
+        created_at=now,
+        last_used_at=now,
+        user_agent=(client.user_agent or None) and client.user_agent[:512],
+        ip_address=client.ip_address,
+        refresh_hash=token_hash,
+        ttl=clock.epoch() + session_ttl(),
+    )
+    return session, token
+
+
+def _tokens(session: Session, refresh_token: str) -> dict[str, Any]:
+    access_token, expires_in = issue_access_token(session.user_id, session.id, session.role)
+    return {"accessToken": access_token, "refreshToken": refresh_token, "expiresIn": expires_in}
+
+
+def _grant(user: User, session: Session, refresh_token: str) -> dict[str, Any]:
+    return {"user": user_view(user), **_tokens(session, refresh_token)}
+
+
+def _condition_failed(error: Exception) -> bool:
+    return getattr(error, "cause_response_code", None) == "ConditionalCheckFailedException"
+
+
+def _revoke(session_id: str, owner_id: str | None = None) -> bool:
+    """Sets revokedAt (keeping an earlier one). False when there is no such session (of `owner_id`)."""
+    condition = Session.id.exists()
+    if owner_id is not None:
+        condition &= Session.user_id == owner_id
+    try:
+        Session(session_id).update(
+            actions=[Session.revoked_at.set(Session.revoked_at | clock.iso())], condition=condition
+        )
+    except UpdateError as error:
+        if _condition_failed(error):
+            return False
+        raise
+    return True
+
+
+def _iso_seconds(text: str | None) -> str | None:
+    try:
+        return clock.iso(clock.from_iso(text)) if text else None
+    except ValueError:
+        return text
+
+
+# --- register ----------------------------------------------------------------------------------------
+def register(portal: str, body: RegisterBody, client: Client) -> dict[str, Any]:
+    """Creates the user, its email claim and a first session in one transaction: all or nothing."""
+    now = clock.iso()
+    user = User(
+        new_id(),
+        email=body.email,
+        username=body.username,
+        user_type=portal,
+        password_hash=hash_password(body.password),
+        first_name=body.first_name or None,
+        last_name=body.last_name or None,
+        company_name=body.company_name or None,
+        bio=body.bio or None,
+        subscription_tier="free",
+        created_at=now,
+        updated_at=now,
+    )
+    claim = EmailClaim(email_key(body.email), user_id=user.id, created_at=now)
+    session, refresh_token = _new_session(user, client)
+    _write_registration(user, claim, session)
+    _audit(
+        "auth.register",
+        client,
+        user.id,
+        target_type="user",
+        target_id=user.id,
+        details={"portal": portal, "sessionId": session.id},
+    )
+    return _grant(user, session, refresh_token)
+
+
+def _write_registration(user: User, claim: EmailClaim, session: Session) -> None:
+    for attempt in range(4):
+        try:
+            with TransactWrite(connection=Connection(region=region())) as transaction:
+                transaction.save(claim, condition=EmailClaim.key.does_not_exist())
+                transaction.save(user, condition=User.id.does_not_exist())
+                transaction.save(session, condition=Session.id.does_not_exist())
+            return
+        except TransactWriteError as error:
+            reasons = [reason.code if reason else None for reason in (error.cancellation_reasons or [])]
+            if reasons and reasons[0] == "ConditionalCheckFailed":
+                raise Conflict("An account with this email already exists", code="EMAIL_TAKEN") from None
+            # DynamoDB cancels a transaction that races another on the same item; the retry then sees
+            # the winner's claim (409) or succeeds.
+            if "TransactionConflict" in reasons and attempt < 3:
+                time.sleep(0.05 * (attempt + 1))
+                continue
+            raise
+
+
+# --- login -------------------------------------------------------------------------------------------
+def login(portal: str, body: LoginBody, client: Client) -> dict[str, Any]:
+    email = normalize_email(body.email)
+    try:
+        earlier_failures = lockout.ensure_not_locked(email)
+    except RateLimited:
+        _audit("auth.login_refused_locked", client, None, details={"email": email})
+        raise
+
+    user = _check_credentials(email, body.password)
+    if user is None:
+        failures, window_left = lockout.record_failure(email)
+        _audit("auth.login_failure", client, None, details={"email": email, "failures": failures})
+        if failures == lockout.MAX_FAILURES:
+            _audit("auth.lockout", client, None, details={"email": email, "lockedForSeconds": window_left})
+        if failures > lockout.MAX_FAILURES:  # lost a race with other failures: the lock already holds
+            raise lockout.locked_error(window_left)
+        raise Unauthorized(BAD_CREDENTIALS)
+
+    if user.user_type != portal:
+        raise Forbidden(
+            f"This account belongs to the {user.user_type} portal; sign in there", code="PORTAL_MISMATCH"
+        )
+    if earlier_failures:
+        lockout.clear(email)
+    session, refresh_token = _new_session(user, client)
+    session.save(condition=Session.id.does_not_exist())
+    User(user.id).update(actions=[User.last_login_at.set(clock.iso())], condition=User.id.exists())
+    _audit(
+        "auth.login",
+        client,
+        user.id,
+        target_type="session",
+        target_id=session.id,
+        details={"portal": portal},
+    )
+    return _grant(user, session, refresh_token)
+
+
+def _check_credentials(email: str, password: str) -> User | None:
+    """The user when the password is right. Unknown emails cost a bcrypt check too (no timing oracle)."""
+    user = find_by_email(email)
+    if user is None:
+        burn_verify_time(password)
+        return None
+    return user if verify_password(password, user.password_hash) else None
+
+
+# --- refresh -----------------------------------------------------------------------------------------
+def refresh(refresh_token: str, client: Client) -> dict[str, Any]:
+    session_id, _, secret = refresh_token.partition(".")
+    if not _SESSION_ID.match(session_id) or not secret:
+        raise Unauthorized("Invalid refresh token")
+    try:
+        session = Session.get(session_id, consistent_read=True)
+    except Session.DoesNotExist:
+        raise Unauthorized("Invalid refresh token") from None
+
+    presented = _hash(refresh_token)
+    if presented in (session.used_refresh_hashes or []):
+        # A rotated-out token came back: someone holds a copy. End the session for everyone.
+        _revoke(session.id)
+        _audit("auth.token_reuse", client, session.user_id, target_type="session", target_id=session.id)
+        raise Unauthorized(
+            "Refresh token was already used; the session has been revoked", code="TOKEN_REUSED"
+        )
+    if not hmac.compare_digest(presented, session.refresh_hash):
+        raise Unauthorized("Invalid refresh token")
+    now = clock.epoch()
+    if session.revoked_at is not None:
+        raise Unauthorized("Session has ended")
+    if session.ttl <= now:
+        raise Unauthorized("Session has expired")
+
+    new_token, new_hash = _new_refresh_token(session.id)
+    remembered = [*(session.used_refresh_hashes or []), presented][-MAX_REMEMBERED_REFRESH_HASHES:]
+    actions = [
+        Session.refresh_hash.set(new_hash),
+        Session.used_refresh_hashes.set(remembered),
+        Session.last_used_at.set(clock.iso_precise()),
+        Session.ttl.set(now + session_ttl()),
+    ]
+    if client.ip_address:
+        actions.append(Session.ip_address.set(client.ip_address))
+    if client.user_agent:
+        actions.append(Session.user_agent.set(client.user_agent[:512]))
+    try:
+        session.update(
+            actions=actions,
+            condition=(Session.refresh_hash == presented)
+            & Session.revoked_at.does_not_exist()
+            & (Session.ttl > now),
+        )
+    except UpdateError as error:
+        if _condition_failed(error):  # a concurrent refresh (or revocation) got there first
+            raise Unauthorized("Refresh token is no longer valid") from None
+        raise
+    _audit("auth.refresh", client, session.user_id, target_type="session", target_id=session.id)
+    return _tokens(session, new_token)
+
+
+# --- logout and sessions -----------------------------------------------------------------------------
+def logout(user: AuthUser, client: Client) -> dict[str, Any]:
+    _revoke(user.session_id, owner_id=user.id)
+    _audit("auth.logout", client, user.id, target_type="session", target_id=user.session_id)
+    return {"revokedSessions": 1}
+
+
+def logout_all(user: AuthUser, client: Client) -> dict[str, Any]:
+    live = Session.by_user.query(user.id, filter_condition=Session.revoked_at.does_not_exist())
+    revoked = sum(1 for session in live if _revoke(session.id, owner_id=user.id))
+    _audit(
+        "auth.logout_all",
+        client,
+        user.id,
+        target_type="user",
+        target_id=user.id,
+        details={"revokedSessions": revoked},
+    )
+    return {"revokedSessions": revoked}
+
+
+def list_sessions(user: AuthUser, page: Page) -> tuple[list[dict[str, Any]], str | None]:
+    """Live sessions of the caller, newest first (Query on byUser)."""
+    scope = f"sessions:{user.id}"
+    results = Session.by_user.query(
+        user.id,
+        filter_condition=Session.revoked_at.does_not_exist() & (Session.ttl > clock.epoch()),
+        scan_index_forward=False,
+        limit=page.limit,
+        last_evaluated_key=decode_cursor(page.cursor, scope),
+    )
+    items = [
+        {
+            "id": session.id,
+            "createdAt": _iso_seconds(session.created_at),
+            "lastUsedAt": _iso_seconds(session.last_used_at),
+            "userAgent": session.user_agent,
+            "ipAddress": session.ip_address,
+            "current": session.id == user.session_id,
+        }
+        for session in results
+    ]
+    next_key = results.last_evaluated_key if len(items) == page.limit else None
+    return items, encode_cursor(next_key, scope)
+
+
+def revoke_session(user: AuthUser, session_id: str, client: Client) -> dict[str, Any]:
+    """Revokes one of the caller's sessions; anyone else's (or an unknown id) is a 404."""
+    if not _SESSION_ID.match(session_id) or not _revoke(session_id, owner_id=user.id):
+        raise NotFound("Session not found")
+    _audit("auth.session_revoke", client, user.id, target_type="session", target_id=session_id)
+    return {"id": session_id, "revoked": True}

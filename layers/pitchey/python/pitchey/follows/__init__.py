@@ -1,0 +1,1 @@
+"""Follows: users following creators and pitches (with the pitch's follower counter kept in step)."""

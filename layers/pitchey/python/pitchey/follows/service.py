@@ -1,0 +1,146 @@
+"""Following users and pitches. A follow is a conditional put (so following twice counts once); for pitches
+the follower counter moves in the same transaction. A new follower of a user notifies that user."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+from pitchey.core import clock
+from pitchey.core.errors import NotFound, ValidationFailed
+from pitchey.core.log import logger
+from pitchey.follows.models import Follow, target_key
+from pitchey.follows.schemas import FollowRequest
+from pitchey.pitches import rules
+from pitchey.pitches.models import Pitch
+from pitchey.pitches.service import MAX_ID_LENGTH, load_visible, seconds
+from pitchey.pitches.store import Page, Transaction, TransactionCancelled, query_page, transact
+from pitchey.users.models import User
+
+
+def follow_to_api(follow: Follow) -> dict[str, Any]:
+    return {
+        "targetType": follow.target_type,
+        "targetId": follow.target_id,
+        "followedAt": seconds(follow.followed_at),
+    }
+
+
+def _existing(follower_id: str, key: str) -> Follow:
+    return Follow.get(follower_id, key, consistent_read=True)
+
+
+def follow(user_id: str, body: FollowRequest) -> tuple[dict[str, Any], bool]:
+    """Returns (follow, created). Unknown targets and pitches the caller may not see are 404."""
+    key = target_key(body.target_type, body.target_id)
+    item = Follow(
+        user_id,
+        key,
+        target_type=body.target_type,
+        target_id=body.target_id,
+        followed_at=clock.iso_precise(),
+    )
+    if body.target_type == "user":
+        if body.target_id == user_id:
+            raise ValidationFailed.field("targetId", "You cannot follow yourself")
+
+        def write(transaction: Transaction) -> None:
+            transaction.check("target", User, body.target_id, condition=User.id.exists())
+            transaction.put("follow", item, condition=Follow.target_key.does_not_exist())
+
+    else:
+        load_visible(body.target_id, user_id)
+
+        def write(transaction: Transaction) -> None:
+            transaction.put("follow", item, condition=Follow.target_key.does_not_exist())
+            transaction.update(
+                "target",
+                Pitch(body.target_id),
+                [Pitch.follower_count.add(1), Pitch.popularity.add(rules.FOLLOW_WEIGHT)],
+                condition=Pitch.id.exists(),
+            )
+
+    try:
+        transact(write)
+    except TransactionCancelled as cancelled:
+        if "target" in cancelled.failed:
+            raise NotFound("Nothing to follow here") from None
+        return follow_to_api(_existing(user_id, key)), False  # already following
+    if body.target_type == "user":
+        _notify_new_follower(user_id, body.target_id)
+    return follow_to_api(item), True
+
+
+def _notify_new_follower(follower_id: str, followed_id: str) -> None:
+    from pitchey.notifications.service import notify
+
+    try:
+        follower = User.get(follower_id)
+        name = follower.username
+        notify(
+            followed_id,
+            "new_follower",
+            "New follower",
+            f"{name} started following you",
+            {"followerId": follower_id, "username": name, "userType": follower.user_type},
+        )
+    except Exception:
+        # The follow is stored; a lost notification must not turn it into an error.
+        logger.exception("new_follower notification failed", extra={"followed_id": followed_id})
+
+
+def unfollow(user_id: str, target_type: str, target_id: str) -> dict[str, Any]:
+    """Idempotent: not following is the same answer as having stopped."""
+    if len(target_id) > MAX_ID_LENGTH:
+        raise NotFound("Nothing followed here")
+    key = target_key(target_type, target_id)
+
+    def write(transaction: Transaction) -> None:
+        transaction.delete("follow", Follow(user_id, key), condition=Follow.target_key.exists())
+        if target_type == "pitch":
+            transaction.update(
+                "target",
+                Pitch(target_id),
+                [Pitch.follower_count.add(-1), Pitch.popularity.add(-rules.FOLLOW_WEIGHT)],
+                condition=Pitch.id.exists(),
+            )
+
+    with contextlib.suppress(TransactionCancelled):  # was not following: nothing to change
+        transact(write)
+    return {"targetType": target_type, "targetId": target_id, "following": False}
+
+
+def following(user_id: str, limit: int, cursor: str | None) -> Page[Follow]:
+    return query_page(
+        Follow,
+        lambda **kw: Follow.by_follower.query(user_id, scan_index_forward=False, **kw),
+        ("followerId", "targetKey", "followedAt"),
+        limit=limit,
+        cursor=cursor,
+        scope=f"follows-following|{user_id}",
+    )
+
+
+def followers(user_id: str, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], Page[Follow]]:
+    """Followers of the caller (as a user), with their public name and type."""
+    page = query_page(
+        Follow,
+        lambda **kw: Follow.by_target.query(target_key("user", user_id), scan_index_forward=False, **kw),
+        ("followerId", "targetKey", "followedAt"),
+        limit=limit,
+        cursor=cursor,
+        scope=f"follows-followers|{user_id}",
+    )
+    ids = list(dict.fromkeys(f.follower_id for f in page.items))
+    users = {u.id: u for u in User.batch_get(ids, attributes_to_get=["id", "username", "userType"])}
+    rows = [
+        {
+            "userId": f.follower_id,
+            "username": users[f.follower_id].username,
+            "userType": users[f.follower_id].user_type,
+            "followedAt": seconds(f.followed_at),
+        }
+        for f in page.items
+        if f.follower_id in users
+    ]
+    return rows, page

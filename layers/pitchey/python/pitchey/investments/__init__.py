@@ -1,0 +1,1 @@
+"""Investments: pledges on pitches through their lifecycle (pending → … → completed)."""

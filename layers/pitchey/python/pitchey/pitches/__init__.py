@@ -1,0 +1,1 @@
+"""Pitches: creation, publishing lifecycle, change history, media, likes, browse and trending."""

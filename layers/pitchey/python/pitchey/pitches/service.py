@@ -1,0 +1,495 @@
+"""Pitch rules with storage: who sees what, the publishing lifecycle, change history, views and lists.
+
+Visibility: a published pitch is visible to anyone; any other status only to its owner, and everyone else
+gets 404 (never a hint that it exists). Protected fields (longSynopsis, budgetCents, protected media) are
+left out of the answer unless the caller may view them (owner, no NDA required, or a signed NDA).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from pynamodb.exceptions import PutError
+
+from pitchey.core import clock
+from pitchey.core.cursor import encode_cursor
+from pitchey.core.errors import Conflict, NotFound, ValidationFailed
+from pitchey.core.ids import new_id
+from pitchey.core.log import logger
+from pitchey.ndas import access
+from pitchey.pitches import rules
+from pitchey.pitches.models import PUBLISHED_PARTITION, MediaFile, Pitch, PitchHistory, PitchView
+from pitchey.pitches.schemas import CreatePitch, UpdatePitch
+from pitchey.pitches.store import Page, Transaction, TransactionCancelled, cursor_start, query_page, transact
+
+VIEW_DEDUPE_SECONDS = 30 * 60
+_UPDATE_ATTEMPTS = 4
+
+# API field → Pitch attribute, for every field a creator may write (PUT body keys).
+WRITABLE = {
+    attr.attr_name: name
+    for name, attr in Pitch.get_attributes().items()
+    if attr.attr_name
+    in {
+        "title",
+        "logline",
+        "genre",
+        "format",
+        "status",
+        "shortSynopsis",
+        "longSynopsis",
+        "themes",
+        "targetAudience",
+        "budgetCents",
+        "seekingInvestment",
+        "fundingGoalCents",
+        "minInvestmentCents",
+        "requiresNDA",
+        "ndaType",
+        "customNdaText",
+    }
+}
+
+
+# --- reading and rendering --------------------------------------------------------------------------
+def seconds(timestamp: str | None) -> str | None:
+    """Stored timestamps keep microseconds (they are sort keys); the API shows seconds."""
+    return clock.iso(clock.from_iso(timestamp)) if timestamp else None
+
+
+MAX_ID_LENGTH = 128  # ids we issue are 32 characters; longer ones cannot exist (and DynamoDB caps keys)
+
+
+def find(pitch_id: str) -> Pitch | None:
+    if not 0 < len(pitch_id) <= MAX_ID_LENGTH:
+        return None
+    try:
+        return Pitch.get(pitch_id, consistent_read=True)
+    except Pitch.DoesNotExist:
+        return None
+
+
+def load_owned(user_id: str, pitch_id: str) -> Pitch:
+    pitch = find(pitch_id)
+    if pitch is None or pitch.creator_id != user_id:
+        raise NotFound("Pitch not found")
+    return pitch
+
+
+def load_visible(pitch_id: str, user_id: str | None) -> Pitch:
+    """The pitch if the caller may see it at all: published, or theirs."""
+    pitch = find(pitch_id)
+    if pitch is None or (pitch.status != "published" and pitch.creator_id != user_id):
+        raise NotFound("Pitch not found")
+    return pitch
+
+
+def can_view_protected(pitch: Pitch, user_id: str | None) -> bool:
+    if user_id is not None and user_id == pitch.creator_id:
+        return True
+    if not pitch.requires_nda:
+        return True
+    return user_id is not None and access.has_signed_nda(user_id, pitch.id)
+
+
+def visible_media(pitch: Pitch, *, owner: bool, protected: bool) -> list[MediaFile]:
+    """Owners see their uploads in progress; others see finished uploads, protected ones only with access."""
+    return [
+        media
+        for media in pitch.media or []
+        if (owner or media.status == "ready") and (protected or not media.protected)
+    ]
+
+
+def media_to_api(media: MediaFile) -> dict[str, Any]:
+    return {
+        "id": media.id,
+        "kind": media.kind,
+        "fileName": media.file_name,
+        "contentType": media.content_type,
+        "sizeBytes": media.size_bytes,
+        "protected": media.protected,
+        "status": media.status,
+        "createdAt": seconds(media.created_at),
+    }
+
+
+def to_api(pitch: Pitch, *, viewer_id: str | None, protected: bool) -> dict[str, Any]:
+    owner = viewer_id is not None and viewer_id == pitch.creator_id
+    data: dict[str, Any] = {
+        "id": pitch.id,
+        "creatorId": pitch.creator_id,
+        "title": pitch.title,
+        "logline": pitch.logline,
+        "genre": pitch.genre,
+        "format": pitch.format,
+        "status": pitch.status,
+        "shortSynopsis": pitch.short_synopsis,
+    }
+    if protected:
+        data["longSynopsis"] = pitch.long_synopsis
+    data.update(themes=list(pitch.themes or []), targetAudience=pitch.target_audience)
+    if protected:
+        data["budgetCents"] = pitch.budget_cents
+    data.update(
+        {
+            "seekingInvestment": pitch.seeking_investment,
+            "fundingGoalCents": pitch.funding_goal_cents,
+            "fundingRaisedCents": pitch.funding_raised_cents,
+            "minInvestmentCents": pitch.min_investment_cents,
+            "requiresNDA": pitch.requires_nda,
+            "ndaType": pitch.nda_type,
+            "viewCount": pitch.view_count,
+            "likeCount": pitch.like_count,
+            "followerCount": pitch.follower_count,
+            "media": [media_to_api(m) for m in visible_media(pitch, owner=owner, protected=protected)],
+            "createdAt": seconds(pitch.created_at),
+            "updatedAt": seconds(pitch.updated_at),
+            "publishedAt": seconds(pitch.published_at),
+            "canViewProtected": protected,
+        }
+    )
+    if owner:
+        data["customNdaText"] = pitch.custom_nda_text
+    return data
+
+
+def render(pitch: Pitch, viewer_id: str | None) -> dict[str, Any]:
+    return to_api(pitch, viewer_id=viewer_id, protected=can_view_protected(pitch, viewer_id))
+
+
+def render_anonymous(pitch: Pitch) -> dict[str, Any]:
+    """Public lists: the view of a caller without an account (no NDA lookups per item)."""
+    return to_api(pitch, viewer_id=None, protected=not pitch.requires_nda)
+
+
+# --- create -----------------------------------------------------------------------------------------------
+def create_pitch(user_id: str, body: CreatePitch) -> dict[str, Any]:
+    fields = body.model_dump(by_alias=True)
+    problems = rules.funding_problems(fields)
+    if problems:
+        raise ValidationFailed("Request validation failed", details=problems)
+    if fields["requiresNDA"] and not fields["ndaType"]:
+        fields["ndaType"] = "basic"
+    now = clock.iso_precise()
+    pitch = Pitch(
+        new_id(),
+        creator_id=user_id,
+        status="draft",
+        created_at=now,
+        updated_at=now,
+        version=1,
+        media=[],
+        search_title=fields["title"].lower(),
+        search_logline=fields["logline"].lower(),
+        **{WRITABLE[field]: value for field, value in fields.items() if value is not None},
+    )
+    pitch.save(condition=Pitch.id.does_not_exist())
+    logger.info("pitch created", extra={"pitch_id": pitch.id})
+    return to_api(pitch, viewer_id=user_id, protected=True)
+
+
+# --- view ---------------------------------------------------------------------------------------------------
+def viewer_key(user_id: str | None, source_ip: str, user_agent: str) -> str:
+    """Who counts as one viewer: the account, or for anonymous callers a hash of IP + user agent."""
+    if user_id:
+        return f"user:{user_id}"
+    digest = hashlib.sha256(f"{source_ip}|{user_agent}".encode()).hexdigest()[:32]
+    return f"anon:{digest}"
+
+
+def view_pitch(pitch_id: str, user_id: str | None, viewer: str) -> dict[str, Any]:
+    from pitchey.pitches import media
+
+    pitch = load_visible(pitch_id, user_id)
+    protected = can_view_protected(pitch, user_id)
+    owner = user_id == pitch.creator_id
+    media.refresh_pending(pitch, visible_media(pitch, owner=True, protected=protected))
+    if not owner:
+        count_view(pitch, viewer)
+    return to_api(pitch, viewer_id=user_id, protected=protected)
+
+
+def count_view(pitch: Pitch, viewer: str) -> bool:
+    """At most one counted view per viewer per 30 minutes: a conditional put of a TTL'd marker, then ADD."""
+    now = clock.epoch()
+    marker = PitchView(f"{pitch.id}#{viewer}", ttl=now + VIEW_DEDUPE_SECONDS)
+    try:
+        # TTL deletion is lazy, so an expired marker still present counts as absent.
+        marker.save(condition=PitchView.key.does_not_exist() | (PitchView.ttl < now))
+    except PutError as error:
+        if error.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+    pitch.update(
+        actions=[Pitch.view_count.add(1), Pitch.popularity.add(rules.VIEW_WEIGHT)],
+        condition=Pitch.id.exists(),
+    )
+    return True
+
+
+# --- update, archive, history -------------------------------------------------------------------------
+def _state(pitch: Pitch) -> dict[str, Any]:
+    state = {field: getattr(pitch, name) for field, name in WRITABLE.items()}
+    state["themes"] = list(pitch.themes or [])
+    return state
+
+
+def _normalise(requested: Mapping[str, Any]) -> dict[str, Any]:
+    changes = dict(requested)
+    if "themes" in changes and changes["themes"] is None:
+        changes["themes"] = []
+    return changes
+
+
+def _actions(pitch: Pitch, after: dict[str, Any], changed: Mapping[str, Any], now: str) -> list[Any]:
+    actions: list[Any] = []
+    for field in changed:
+        attribute = getattr(Pitch, WRITABLE[field])
+        value = after[field]
+        actions.append(attribute.remove() if value is None or value == [] else attribute.set(value))
+    if "title" in changed:
+        actions.append(Pitch.search_title.set(after["title"].lower()))
+    if "logline" in changed:
+        actions.append(Pitch.search_logline.set(after["logline"].lower()))
+    # The sparse browse-index keys follow the status (and genre/format while published).
+    if after["status"] == "published":
+        actions += [
+            Pitch.pub_key.set(PUBLISHED_PARTITION),
+            Pitch.pub_genre.set(after["genre"]),
+            Pitch.pub_format.set(after["format"]),
+            Pitch.pub_creator.set(pitch.creator_id),
+        ]
+        if not pitch.published_at:
+            actions.append(Pitch.published_at.set(now))
+    elif pitch.pub_key:
+        actions += [
+            Pitch.pub_key.remove(),
+            Pitch.pub_genre.remove(),
+            Pitch.pub_format.remove(),
+            Pitch.pub_creator.remove(),
+        ]
+    actions += [Pitch.updated_at.set(now), Pitch.version.set(pitch.version + 1)]
+    return actions
+
+
+def _plan(pitch: Pitch, requested: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Validate a partial change against the pitch as it is: (changes {field: {from, to}}, state after)."""
+    before = _state(pitch)
+    changes = {
+        field: {"from": before[field], "to": value}
+        for field, value in requested.items()
+        if before[field] != value
+    }
+    if "status" in changes and not rules.can_transition(before["status"], changes["status"]["to"]):
+        raise Conflict(
+            f"A pitch cannot move from {before['status']} to {changes['status']['to']}",
+            code="INVALID_TRANSITION",
+        )
+    after = {**before, **{field: change["to"] for field, change in changes.items()}}
+    if after["requiresNDA"] and not after["ndaType"]:
+        changes["ndaType"] = {"from": before["ndaType"], "to": "basic"}
+        after["ndaType"] = "basic"
+    publishing = after["status"] == "published"
+    problems = rules.publish_problems(after) if publishing else rules.funding_problems(after)
+    if problems:
+        message = "Pitch cannot be published" if publishing else "Invalid pitch"
+        raise ValidationFailed(message, details=problems)
+    return changes, after
+
+
+def _write(pitch: Pitch, user_id: str, changes: dict[str, Any], after: dict[str, Any]) -> bool:
+    """The pitch update (conditional on the version read) and its history entry, in one transaction.
+    False when another edit landed first."""
+    now = clock.iso_precise()
+    actions = _actions(pitch, after, changes, now)
+    entry = PitchHistory(pitch.id, f"{now}#{new_id()}", at=now, actor_id=user_id, changes=changes)
+
+    def write(transaction: Transaction) -> None:
+        transaction.update("pitch", pitch, actions, condition=Pitch.version == pitch.version)
+        transaction.put("history", entry)
+
+    try:
+        transact(write)
+    except TransactionCancelled:
+        return False
+    return True
+
+
+def _apply(user_id: str, pitch_id: str, requested: Mapping[str, Any]) -> Pitch:
+    """Apply a partial change. If another edit got in first, re-read and re-validate against the new state,
+    so concurrent edits are applied one after the other and none is lost."""
+    requested = _normalise(requested)
+    for _ in range(_UPDATE_ATTEMPTS):
+        pitch = load_owned(user_id, pitch_id)
+        was_published = pitch.status == "published"
+        changes, after = _plan(pitch, requested)
+        if not changes:
+            return pitch
+        if not _write(pitch, user_id, changes, after):
+            continue
+        updated = load_owned(user_id, pitch_id)
+        if was_published or updated.status == "published":
+            _notify_followers(updated, user_id, changes, newly_published=not was_published)
+        return updated
+    raise Conflict("The pitch is being changed by another request; try again", code="CONCURRENT_UPDATE")
+
+
+def _notify_followers(
+    pitch: Pitch, actor_id: str, changes: Mapping[str, Any], *, newly_published: bool
+) -> None:
+    """Followers of the pitch and of its creator hear about changes the public can see. Best effort: the
+    change is already stored, so a failed fan-out is logged rather than failing the request."""
+    from pitchey.follows.queries import follower_ids
+    from pitchey.notifications.service import notify_many
+
+    try:
+        recipients = [
+            user
+            for user in dict.fromkeys(
+                follower_ids("pitch", pitch.id) + follower_ids("user", pitch.creator_id)
+            )
+            if user != actor_id
+        ]
+        if not recipients:
+            return
+        title = "New pitch published" if newly_published else "Pitch updated"
+        body = f'"{pitch.title}" was {"published" if newly_published else "updated"}'
+        data = {"pitchId": pitch.id, "status": pitch.status, "fields": sorted(changes)}
+        notify_many(recipients, "pitch_update", title, body, data)
+    except Exception:
+        logger.exception("pitch_update fan-out failed", extra={"pitch_id": pitch.id})
+
+
+def update_pitch(user_id: str, pitch_id: str, body: UpdatePitch) -> dict[str, Any]:
+    return to_api(_apply(user_id, pitch_id, body.changes()), viewer_id=user_id, protected=True)
+
+
+def archive_pitch(user_id: str, pitch_id: str) -> dict[str, Any]:
+    from pitchey.investments.queries import has_open_investments
+
+    pitch = load_owned(user_id, pitch_id)
+    if pitch.status != "archived":
+        if has_open_investments(pitch.id):
+            raise Conflict("The pitch has investments in progress", code="HAS_INVESTMENTS")
+        pitch = _apply(user_id, pitch_id, {"status": "archived"})
+    return to_api(pitch, viewer_id=user_id, protected=True)
+
+
+def history(user_id: str, pitch_id: str, limit: int, cursor: str | None) -> Page[PitchHistory]:
+    load_owned(user_id, pitch_id)
+    return query_page(
+        PitchHistory,
+        lambda **kw: PitchHistory.query(pitch_id, scan_index_forward=False, **kw),
+        ("pitchId", "sk"),
+        limit=limit,
+        cursor=cursor,
+        scope=f"history|{pitch_id}",
+    )
+
+
+def history_to_api(entry: PitchHistory) -> dict[str, Any]:
+    return {"at": seconds(entry.at), "changes": entry.changes}
+
+
+# --- lists ------------------------------------------------------------------------------------------------
+def my_pitches(user_id: str, limit: int, cursor: str | None) -> Page[Pitch]:
+    return query_page(
+        Pitch,
+        lambda **kw: Pitch.by_creator.query(user_id, scan_index_forward=False, **kw),
+        ("id", "creatorId", "createdAt"),
+        limit=limit,
+        cursor=cursor,
+        scope=f"my|{user_id}",
+    )
+
+
+@dataclass(frozen=True)
+class BrowseFilters:
+    genre: str | None = None
+    format: str | None = None
+    seeking_investment: bool | None = None
+    q: str | None = None  # already lowercased
+    sort: str = "newest"
+
+
+def browse(filters: BrowseFilters, limit: int, cursor: str | None) -> Page[Pitch]:
+    """Published pitches only, each once across pages. Newest: the most selective published index (by genre,
+    by format, or all); popular: the popularity index. Remaining filters are a FilterExpression."""
+    conditions = []
+    if filters.sort == "popular":
+        index, partition, keys = Pitch.popular, PUBLISHED_PARTITION, ("id", "pubKey", "popularity")
+        if filters.genre:
+            conditions.append(Pitch.genre == filters.genre)
+        if filters.format:
+            conditions.append(Pitch.format == filters.format)
+    elif filters.genre:
+        index, partition, keys = Pitch.published_by_genre, filters.genre, ("id", "pubGenre", "publishedAt")
+        if filters.format:
+            conditions.append(Pitch.format == filters.format)
+    elif filters.format:
+        index, partition, keys = Pitch.published_by_format, filters.format, ("id", "pubFormat", "publishedAt")
+    else:
+        index, partition, keys = Pitch.published, PUBLISHED_PARTITION, ("id", "pubKey", "publishedAt")
+    if filters.seeking_investment is not None:
+        conditions.append(Pitch.seeking_investment == filters.seeking_investment)
+    if filters.q:
+        conditions.append(Pitch.search_title.contains(filters.q) | Pitch.search_logline.contains(filters.q))
+    condition = None
+    for part in conditions:
+        condition = part if condition is None else condition & part
+    scope = f"browse|{filters}"  # a cursor only continues the exact list that issued it
+    return query_page(
+        Pitch,
+        lambda **kw: index.query(partition, scan_index_forward=False, filter_condition=condition, **kw),
+        keys,
+        limit=limit,
+        cursor=cursor,
+        scope=scope,
+        filtered=condition is not None,
+    )
+
+
+FEED_MAX_SOURCES = 200
+
+
+def following_feed(user_id: str, limit: int, cursor: str | None) -> Page[Pitch]:
+    """Newest published pitches by the creators and pitches the user follows (the 200 most recent follows).
+
+    A k-way merge: one Query per followed creator on `publishedByCreator` (publishedAt ≤ the cursor's) and one
+    BatchGet for followed pitches; the cursor is the (publishedAt, id) of the last pitch returned.
+    """
+    from pitchey.follows.queries import followed_targets
+
+    scope = f"following|{user_id}"
+    start, number = cursor_start(cursor, scope)
+    before = (start["publishedAt"], start["id"]) if start else None
+    follows = followed_targets(user_id, FEED_MAX_SOURCES)
+    candidates: dict[str, Pitch] = {}
+    for follow in follows:
+        if follow.target_type != "user":
+            continue
+        condition = Pitch.published_at <= before[0] if before else None
+        for pitch in Pitch.published_by_creator.query(
+            follow.target_id, condition, scan_index_forward=False, limit=limit + 1
+        ):
+            candidates[pitch.id] = pitch
+    pitch_ids = [f.target_id for f in follows if f.target_type == "pitch"]
+    for pitch in Pitch.batch_get(pitch_ids) if pitch_ids else []:
+        if pitch.status == "published":
+            candidates[pitch.id] = pitch
+    ordered = sorted(
+        (p for p in candidates.values() if before is None or (p.published_at, p.id) < before),
+        key=lambda p: (p.published_at, p.id),
+        reverse=True,
+    )
+    items = ordered[:limit]
+    next_cursor = None
+    if len(ordered) > limit:
+        last = items[-1]
+        position = {"publishedAt": last.published_at, "id": last.id}
+        next_cursor = encode_cursor({"k": position, "p": number + 1}, scope)
+    return Page(items, next_cursor, number)

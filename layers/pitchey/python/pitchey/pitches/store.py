@@ -1,0 +1,150 @@
+"""DynamoDB helpers shared by pitches, likes and follows: transactions with conflict retry, and pages.
+
+Pages: lists are Query with a limit and a signed cursor. The cursor carries the key of the last item
+returned (or, when a filtered query stops on its read budget, the last key evaluated) and the page number.
+"""
+
+from __future__ import annotations
+
+import functools
+import random
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from pynamodb.connection import Connection
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.models import Model
+from pynamodb.pagination import ResultIterator
+from pynamodb.transactions import TransactWrite
+
+from pitchey.core.config import region
+from pitchey.core.cursor import decode_cursor, encode_cursor
+from pitchey.core.errors import BadRequest
+
+M = TypeVar("M", bound=Model)
+
+_ATTEMPTS = 5
+
+
+@functools.cache
+def _connection() -> Connection:
+    return Connection(region=region())
+
+
+class Transaction:
+    """A TransactWrite whose items carry names, so a cancellation says which condition failed.
+    (PynamoDB sends condition checks, then deletes, puts and updates, whatever the call order.)"""
+
+    def __init__(self, transaction: TransactWrite) -> None:
+        self._transaction = transaction
+        self._names: dict[str, list[str]] = {"check": [], "delete": [], "put": [], "update": []}
+
+    def check(self, name: str, model: type[Model], hash_key: str, condition: Any) -> None:
+        self._transaction.condition_check(model, hash_key, condition=condition)
+        self._names["check"].append(name)
+
+    def delete(self, name: str, item: Model, condition: Any = None) -> None:
+        self._transaction.delete(item, condition=condition)
+        self._names["delete"].append(name)
+
+    def put(self, name: str, item: Model, condition: Any = None) -> None:
+        self._transaction.save(item, condition=condition)
+        self._names["put"].append(name)
+
+    def update(self, name: str, item: Model, actions: list[Any], condition: Any = None) -> None:
+        self._transaction.update(item, actions, condition=condition)
+        self._names["update"].append(name)
+
+    def names(self) -> list[str]:
+        return [name for kind in ("check", "delete", "put", "update") for name in self._names[kind]]
+
+
+class TransactionCancelled(Exception):
+    """A condition of the transaction failed. `failed`: item name → reason (e.g. ConditionalCheckFailed)."""
+
+    def __init__(self, failed: dict[str, str]) -> None:
+        super().__init__(f"transaction cancelled: {failed}")
+        self.failed = failed
+
+
+def transact(build: Callable[[Transaction], None]) -> None:
+    """Run a write transaction. Retries while DynamoDB cancels it only because another request was changing
+    the same items at that moment (TransactionConflict); a failed condition raises TransactionCancelled."""
+    for attempt in range(_ATTEMPTS):
+        named: Transaction | None = None
+        try:
+            with TransactWrite(connection=_connection()) as transaction:
+                named = Transaction(transaction)
+                build(named)
+            return
+        except TransactWriteError as error:
+            reasons = [reason.code if reason else None for reason in (error.cancellation_reasons or [])]
+            names = named.names() if named else []
+            failed = {name: code for name, code in zip(names, reasons, strict=False) if code}
+            if failed and set(failed.values()) != {"TransactionConflict"}:
+                raise TransactionCancelled(failed) from None
+            conflict = failed or error.cause_response_code in (
+                "TransactionConflictException",
+                "TransactionInProgressException",
+            )
+            if not conflict or attempt == _ATTEMPTS - 1:
+                raise
+        time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))
+
+
+@dataclass
+class Page(Generic[M]):
+    items: list[M]
+    next_cursor: str | None
+    number: int
+
+
+def cursor_start(cursor: str | None, scope: str) -> tuple[dict[str, Any] | None, int]:
+    data = decode_cursor(cursor, scope)
+    if data is None:
+        return None, 1
+    key, number = data.get("k"), data.get("p")
+    if not isinstance(key, dict) or not isinstance(number, int) or number < 2:
+        raise BadRequest("Invalid cursor")
+    return key, number
+
+
+def query_page(
+    model: type[M],
+    run_query: Callable[..., ResultIterator[M]],
+    key_names: Sequence[str],
+    *,
+    limit: int,
+    cursor: str | None,
+    scope: str,
+    filtered: bool = False,
+    read_budget: int = 2000,
+) -> Page[M]:
+    """One page of `run_query(last_evaluated_key=..., page_size=...)`.
+
+    `key_names`: the attributes that make up an ExclusiveStartKey for this table or index (table key plus
+    index key). `filtered`: the query has a FilterExpression, so read in larger chunks and stop after
+    `read_budget` evaluated items even if the page is short (its cursor then resumes where reading stopped).
+    """
+    start, number = cursor_start(cursor, scope)
+    results = run_query(last_evaluated_key=start, page_size=100 if filtered else limit + 1)
+    pages = results.page_iter
+    items: list[M] = []
+    resume: dict[str, Any] | None = None
+    more = False
+    for raw_page in pages:
+        for raw in raw_page.get("Items", []):
+            if len(items) == limit:
+                more = True
+                break
+            items.append(model.from_raw_data(raw))
+            resume = {name: raw[name] for name in key_names}
+        if more or pages.last_evaluated_key is None:
+            break
+        if pages.total_scanned_count >= read_budget:
+            more, resume = True, pages.last_evaluated_key
+            break
+    next_cursor = encode_cursor({"k": resume, "p": number + 1}, scope) if more and resume else None
+    return Page(items, next_cursor, number)

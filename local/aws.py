@@ -1,0 +1,178 @@
+"""The AWS side of the runtime: the moto child process (local/awsserver.py) and the template's resources."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import secrets
+import string
+import subprocess
+import sys
+import threading
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from local.functions import FAKE_CREDENTIALS
+from local.model import AppModel, TemplateError
+from local.template import TABLE_TYPES, create_tables, local_bucket_name
+
+log = logging.getLogger("pitchey-local")
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class AwsServer:
+    """Runtime component: moto server (+ Lambda Invoke forwarding and SES capture) on the AWS port."""
+
+    name = "moto"
+
+    def __init__(self, host: str, port: int, lambda_url: str) -> None:
+        self.host = host
+        self.port = port
+        self.lambda_url = lambda_url
+        self.process: subprocess.Popen[str] | None = None
+        self._ready = threading.Event()
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def start(self) -> None:
+        env = {**os.environ, **FAKE_CREDENTIALS, "PYTHONPATH": str(ROOT), "AWS_DEFAULT_REGION": "us-east-1"}
+        env.pop("AWS_ENDPOINT_URL", None)
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "local.awsserver",
+                "--host",
+                self.host,
+                "--port",
+                str(self.port),
+                "--lambda-url",
+                self.lambda_url,
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+            cwd=str(ROOT),
+        )
+        threading.Thread(target=self._pump, name="moto-output", daemon=True).start()
+        threading.Thread(target=self._pump_errors, name="moto-errors", daemon=True).start()
+
+    def _pump(self) -> None:
+        assert self.process and self.process.stdout
+        for line in self.process.stdout:
+            if line.startswith("ready "):
+                self._ready.set()
+            else:
+                log.debug("moto: %s", line.rstrip())
+
+    def _pump_errors(self) -> None:
+        # werkzeug logs every request on stderr; keep them at debug level, errors stay visible.
+        assert self.process and self.process.stderr
+        for line in self.process.stderr:
+            if '" 2' in line or '" 3' in line or '" 4' in line:
+                log.debug("moto: %s", line.rstrip())
+            else:
+                log.info("moto: %s", line.rstrip())
+
+    def wait_ready(self, timeout: float = 30.0) -> None:
+        if not self._ready.wait(timeout):
+            code = self.process.poll() if self.process else None
+            raise RuntimeError(f"moto server did not start on port {self.port} (exit code {code})")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def health(self) -> bool:
+        try:
+            with urllib.request.urlopen(f"{self.endpoint}/_pitchey/health", timeout=2) as response:
+                return response.status == 200
+        except OSError:
+            return False
+
+    def emails(self) -> list[dict[str, Any]]:
+        with urllib.request.urlopen(f"{self.endpoint}/_pitchey/emails", timeout=5) as response:
+            return json.loads(response.read())
+
+    def clear_emails(self) -> None:
+        request = urllib.request.Request(f"{self.endpoint}/_pitchey/emails", method="DELETE")
+        with urllib.request.urlopen(request, timeout=5):
+            pass
+
+    def client(self, service: str) -> Any:
+        import boto3
+
+        return boto3.client(
+            service,
+            endpoint_url=self.endpoint,
+            region_name="us-east-1",
+            aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+            aws_session_token=FAKE_CREDENTIALS["AWS_SESSION_TOKEN"],
+        )
+
+
+# --- the template's resources ----------------------------------------------------------------------------
+def generate_secret_string(spec: dict[str, Any]) -> str:
+    """A value for `GenerateSecretString`, following Secrets Manager's options."""
+    alphabet = ""
+    if not spec.get("ExcludeLowercase"):
+        alphabet += string.ascii_lowercase
+    if not spec.get("ExcludeUppercase"):
+        alphabet += string.ascii_uppercase
+    if not spec.get("ExcludeNumbers"):
+        alphabet += string.digits
+    if not spec.get("ExcludePunctuation"):
+        alphabet += "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
+    if spec.get("IncludeSpace"):
+        alphabet += " "
+    excluded = set(spec.get("ExcludeCharacters") or "")
+    alphabet = "".join(c for c in alphabet if c not in excluded)
+    if not alphabet:
+        raise TemplateError("GenerateSecretString excludes every character")
+    length = int(spec.get("PasswordLength", 32))
+    value = "".join(secrets.choice(alphabet) for _ in range(length))
+    key = spec.get("GenerateStringKey")
+    if key:
+        document = json.loads(spec.get("SecretStringTemplate") or "{}")
+        document[key] = value
+        return json.dumps(document)
+    return value
+
+
+def create_resources(model: AppModel, aws: AwsServer) -> dict[str, Any]:
+    """Tables, buckets and secrets of the template, created in moto. Fills the resolver's secret hooks."""
+    tables = create_tables(aws.client("dynamodb"), {"Resources": model.resources(*TABLE_TYPES)})
+    s3 = aws.client("s3")
+    buckets = []
+    for logical_id in model.buckets:
+        s3.create_bucket(Bucket=local_bucket_name(logical_id))
+        buckets.append(local_bucket_name(logical_id))
+    secretsmanager = aws.client("secretsmanager")
+    for logical_id, resource in model.resources("AWS::SecretsManager::Secret").items():
+        props = resource.get("Properties") or {}
+        name = str(model.resolver.resolve(props.get("Name", logical_id), logical_id))
+        if "SecretString" in props:
+            value = str(model.resolver.resolve(props["SecretString"], logical_id))
+        else:
+            value = generate_secret_string(
+                model.resolver.resolve(props.get("GenerateSecretString") or {}, logical_id)
+            )
+        created = secretsmanager.create_secret(Name=name, SecretString=value)
+        model.resolver.secret_arns[logical_id] = created["ARN"]
+
+    def read_secret(secret_id: str) -> str:
+        return secretsmanager.get_secret_value(SecretId=secret_id)["SecretString"]
+
+    model.resolver.secret_reader = read_secret
+    return {"tables": tables, "buckets": buckets, "secrets": list(model.resolver.secret_arns)}

@@ -1,0 +1,422 @@
+"""The worker pool: runs the template's functions in warm, isolated worker processes, like Lambda.
+
+    result = runtime.functions.invoke("HealthFunction", event)   # thread-safe, blocking
+    result.payload, result.error, result.logs, result.duration_ms
+
+Each function gets up to `max_per_function` workers (Lambda instances), started lazily by forking the
+zygote (see local/zygote.py); a worker runs one invocation at a time, more are started on concurrent demand
+up to the cap and callers queue beyond it. A worker that exceeds the function's Timeout is killed and the
+call reports Lambda's timeout error; a handler exception is the call's `error`; a worker that dies is
+replaced on the next call.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from local.model import AppModel, FunctionSpec
+from local.procutil import kill_quietly, recv_frame, send_frame
+
+log = logging.getLogger("pitchey-local")
+ROOT = Path(__file__).resolve().parent.parent
+INIT_TIMEOUT_SECONDS = 30.0
+# Development-only credentials: moto accepts anything; real AWS would reject these.
+FAKE_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "pitchey-local-dev-only",
+    "AWS_SECRET_ACCESS_KEY": "pitchey-local-dev-only-secret",
+    "AWS_SESSION_TOKEN": "pitchey-local-dev-only-token",
+}
+
+
+@dataclass
+class InvocationResult:
+    payload: Any  # the JSON-decoded return value, or None
+    error: dict[str, Any] | None  # {"errorType", "errorMessage", "stackTrace"} like Lambda, or None
+    logs: str
+    duration_ms: float
+    request_id: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "payload": self.payload,
+            "error": self.error,
+            "logs": self.logs,
+            "durationMs": round(self.duration_ms, 3),
+            "requestId": self.request_id,
+        }
+
+
+class UnknownFunction(KeyError):
+    pass
+
+
+class WorkerDied(Exception):
+    pass
+
+
+def _error(error_type: str, message: str) -> dict[str, Any]:
+    return {"errorType": error_type, "errorMessage": message, "stackTrace": []}
+
+
+class Zygote:
+    """The pre-imported parent workers are forked from (a child process of the runtime)."""
+
+    def __init__(self, base_env: dict[str, str]) -> None:
+        self._lock = threading.Lock()
+        self._base_env = base_env
+        self._control: socket.socket | None = None
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        env = {**os.environ, **self._base_env, "PYTHONPATH": str(ROOT)}
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "local.zygote", "--control-fd", str(theirs.fileno())],
+            pass_fds=[theirs.fileno()],
+            env=env,
+            cwd=str(ROOT),
+        )
+        theirs.close()
+        self._control = ours
+
+    def wait_ready(self, timeout: float = 30.0) -> None:
+        assert self._control is not None
+        self._control.settimeout(timeout)
+        try:
+            message = self._control.recv(4096)
+        finally:
+            self._control.settimeout(None)
+        if not message:
+            raise RuntimeError("the worker zygote exited during start")
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def spawn(self, spec: dict[str, Any]) -> tuple[int, socket.socket]:
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            with self._lock:
+                if not self.alive():
+                    log.warning("worker zygote is gone; restarting it")
+                    self.start()
+                    self.wait_ready()
+                assert self._control is not None
+                socket.send_fds(self._control, [json.dumps(spec).encode()], [theirs.fileno()])
+                reply = json.loads(self._control.recv(4096) or b'{"error": "zygote exited"}')
+        finally:
+            theirs.close()
+        if "pid" not in reply:
+            ours.close()
+            raise RuntimeError(f"worker spawn failed: {reply.get('error')}")
+        return reply["pid"], ours
+
+    def stop(self) -> None:
+        if self._control:
+            self._control.close()
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=3)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+class Worker:
+    def __init__(self, pid: int, sock: socket.socket) -> None:
+        self.pid = pid
+        self.sock = sock
+        self.invocations = 0
+
+    def closed(self) -> bool:
+        """True if the worker went away while idle (its socket reads EOF)."""
+        # Non-blocking mode, not MSG_DONTWAIT: a socket with a timeout would first wait for readability.
+        self.sock.setblocking(False)
+        try:
+            return self.sock.recv(1, socket.MSG_PEEK) == b""
+        except BlockingIOError:
+            return False
+        except OSError:
+            return True
+        finally:
+            with contextlib.suppress(OSError):
+                self.sock.setblocking(True)
+
+    def call(self, message: dict[str, Any], timeout: float) -> dict[str, Any]:
+        """Raises TimeoutError (the worker is still running) or WorkerDied."""
+        self.sock.settimeout(timeout)
+        try:
+            send_frame(self.sock, json.dumps(message).encode())
+            return json.loads(recv_frame(self.sock))
+        except (EOFError, BrokenPipeError, ConnectionResetError) as exc:
+            raise WorkerDied(str(exc)) from None
+        except TimeoutError:
+            raise
+        except OSError as exc:
+            raise WorkerDied(str(exc)) from None
+
+    def kill(self) -> None:
+        kill_quietly(self.pid, signal.SIGKILL)
+        self.sock.close()
+
+
+@dataclass
+class _FunctionWorkers:
+    idle: list[Worker] = field(default_factory=list)
+    count: int = 0  # running + idle + being started
+
+
+class WorkerPool:
+    name = "pool"
+
+    def __init__(
+        self,
+        model: AppModel,
+        aws_endpoint: str,
+        max_per_function: int = 4,
+        log_sink: Callable[[str, str], None] | None = None,
+    ) -> None:
+        self.model = model
+        self.aws_endpoint = aws_endpoint
+        self.max_per_function = max_per_function
+        self.log_sink = log_sink
+        region = model.resolver.region
+        self.base_env = {
+            "AWS_REGION": region,
+            "AWS_DEFAULT_REGION": region,
+            "AWS_ENDPOINT_URL": aws_endpoint,
+            "AWS_EXECUTION_ENV": "AWS_Lambda_python3.11",
+            "AWS_EC2_METADATA_DISABLED": "true",
+            # Never read the developer's ~/.aws files: a profile there must not leak into local runs.
+            "AWS_CONFIG_FILE": "/nonexistent/pitchey-local/config",
+            "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent/pitchey-local/credentials",
+            **FAKE_CREDENTIALS,
+        }
+        self.zygote = Zygote(self.base_env)
+        self._cond = threading.Condition()
+        self._functions: dict[str, _FunctionWorkers] = {}
+        self._all: set[Worker] = set()
+        self._async = ThreadPoolExecutor(max_workers=16, thread_name_prefix="invoke-async")
+        self._stopping = False
+
+    # --- lifecycle ---------------------------------------------------------------------------------------
+    def start(self) -> None:
+        self.zygote.start()
+
+    def wait_ready(self) -> None:
+        self.zygote.wait_ready()
+
+    def stop(self) -> None:
+        self._stopping = True
+        with self._cond:
+            workers = list(self._all)
+            self._all.clear()
+            self._functions.clear()
+            self._cond.notify_all()
+        for worker in workers:
+            worker.kill()
+        self._async.shutdown(wait=False, cancel_futures=True)
+        self.zygote.stop()
+
+    def health(self) -> bool:
+        return self.zygote.alive()
+
+    def stats(self) -> dict[str, Any]:
+        with self._cond:
+            return {name: {"workers": fw.count, "idle": len(fw.idle)} for name, fw in self._functions.items()}
+
+    def recycle(self, logical_id: str | None = None) -> None:
+        """Drop idle workers (all, or one function's) so the next call starts fresh ones (code reload)."""
+        with self._cond:
+            names = [logical_id] if logical_id else list(self._functions)
+            for name in names:
+                fw = self._functions.get(name)
+                if not fw:
+                    continue
+                for worker in fw.idle:
+                    self._all.discard(worker)
+                    worker.kill()
+                fw.count -= len(fw.idle)
+                fw.idle.clear()
+            self._cond.notify_all()
+
+    # --- invocation --------------------------------------------------------------------------------------
+    def function(self, name: str) -> FunctionSpec:
+        spec = self.model.function_by_name(name)
+        if spec is None:
+            raise UnknownFunction(name)
+        return spec
+
+    def environment(self, spec: FunctionSpec) -> dict[str, str]:
+        env = {
+            "PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"),
+            "LANG": "C.UTF-8",
+            "TZ": ":UTC",
+            **spec.environment,
+            **self.base_env,
+            "LAMBDA_TASK_ROOT": str(spec.code_dir),
+            "LAMBDA_RUNTIME_DIR": str(ROOT / "local"),
+            "_HANDLER": spec.handler,
+            "AWS_LAMBDA_FUNCTION_NAME": spec.name,
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory_mb),
+            "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+            "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{spec.name}",
+            "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+        }
+        return env
+
+    def invoke(self, logical_id: str, event: Any, timeout: float | None = None) -> InvocationResult:
+        """Run the function once with `event` and wait for its result. Raises UnknownFunction."""
+        spec = self.function(logical_id)
+        limit = float(timeout if timeout is not None else spec.timeout)
+        request_id = str(uuid.uuid4())
+        started = time.perf_counter()
+        worker, init_failure = self._acquire(spec)
+        if init_failure is not None:
+            result = InvocationResult(
+                None,
+                init_failure["error"],
+                init_failure.get("logs", ""),
+                (time.perf_counter() - started) * 1000,
+                request_id,
+            )
+            self._emit(spec, result)
+            return result
+        assert worker is not None
+        message = {"event": json.dumps(event), "request_id": request_id, "deadline": time.time() + limit}
+        try:
+            reply = worker.call(message, limit)
+        except TimeoutError:
+            self._discard(spec, worker)
+            result = InvocationResult(
+                None,
+                _error("Sandbox.Timedout", f"Task timed out after {limit:.2f} seconds"),
+                f"Task timed out after {limit:.2f} seconds\n",
+                (time.perf_counter() - started) * 1000,
+                request_id,
+            )
+            self._emit(spec, result)
+            return result
+        except WorkerDied as exc:
+            self._discard(spec, worker)
+            result = InvocationResult(
+                None,
+                _error("Runtime.ExitError", f"RequestId: {request_id} Error: Runtime exited ({exc})"),
+                "",
+                (time.perf_counter() - started) * 1000,
+                request_id,
+            )
+            self._emit(spec, result)
+            return result
+        self._release(spec, worker)
+        payload = json.loads(reply["payload"]) if reply.get("payload") is not None else None
+        result = InvocationResult(
+            payload,
+            reply.get("error"),
+            reply.get("logs", ""),
+            (time.perf_counter() - started) * 1000,
+            request_id,
+        )
+        self._emit(spec, result)
+        return result
+
+    def invoke_async(self, logical_id: str, event: Any) -> Future[InvocationResult]:
+        """Lambda's Event invocation type: queued, the caller does not wait."""
+        self.function(logical_id)  # unknown names fail now, as the Invoke API does
+        return self._async.submit(self.invoke, logical_id, event)
+
+    def _emit(self, spec: FunctionSpec, result: InvocationResult) -> None:
+        if self.log_sink:
+            self.log_sink(spec.logical_id, result.logs)
+
+    def _acquire(self, spec: FunctionSpec) -> tuple[Worker | None, dict[str, Any] | None]:
+        with self._cond:
+            fw = self._functions.setdefault(spec.logical_id, _FunctionWorkers())
+            while True:
+                if self._stopping:
+                    raise RuntimeError("the runtime is stopping")
+                while fw.idle:
+                    worker = fw.idle.pop()
+                    if not worker.closed():
+                        return worker, None
+                    self._all.discard(worker)
+                    worker.sock.close()
+                    fw.count -= 1
+                if fw.count < self.max_per_function:
+                    fw.count += 1
+                    break
+                self._cond.wait()
+        try:
+            return self._start_worker(spec)
+        except Exception as exc:
+            with self._cond:
+                fw.count -= 1
+                self._cond.notify_all()
+            return None, {"error": _error("Runtime.Unknown", f"could not start a worker: {exc}")}
+
+    def _start_worker(self, spec: FunctionSpec) -> tuple[Worker | None, dict[str, Any] | None]:
+        worker_spec = {
+            "name": spec.name,
+            "arn": spec.arn,
+            "memory_mb": spec.memory_mb,
+            "handler": spec.handler,
+            "code_dir": str(spec.code_dir),
+            "layer_dirs": [str(d) for d in spec.layer_dirs],
+            "environment": self.environment(spec),
+            "log_stream": f"{time.strftime('%Y/%m/%d')}/[$LATEST]{uuid.uuid4().hex}",
+        }
+        worker_spec["environment"]["AWS_LAMBDA_LOG_STREAM_NAME"] = worker_spec["log_stream"]
+        pid, sock = self.zygote.spawn(worker_spec)
+        worker = Worker(pid, sock)
+        sock.settimeout(INIT_TIMEOUT_SECONDS)
+        try:
+            hello = json.loads(recv_frame(sock))
+        except (OSError, EOFError) as exc:
+            worker.kill()
+            raise RuntimeError(f"worker did not initialise: {exc}") from None
+        if not hello.get("ready"):
+            worker.kill()
+            with self._cond:
+                self._functions[spec.logical_id].count -= 1
+                self._cond.notify_all()
+            return None, hello
+        with self._cond:
+            if self._stopping:
+                worker.kill()
+                raise RuntimeError("the runtime is stopping")
+            self._all.add(worker)
+        return worker, None
+
+    def _release(self, spec: FunctionSpec, worker: Worker) -> None:
+        worker.invocations += 1
+        with self._cond:
+            fw = self._functions.get(spec.logical_id)
+            if fw is None or worker not in self._all:
+                worker.kill()
+                return
+            fw.idle.append(worker)
+            self._cond.notify_all()
+
+    def _discard(self, spec: FunctionSpec, worker: Worker) -> None:
+        worker.kill()
+        with self._cond:
+            fw = self._functions.get(spec.logical_id)
+            if fw is not None and worker in self._all:
+                self._all.discard(worker)
+                fw.count -= 1
+            self._cond.notify_all()

@@ -1,0 +1,145 @@
+"""Start `python -m local start` as a subprocess on free ports and drive it: used by tests and benches.
+
+with start_runtime({"AuthRateLimitPerMinute": "100000"}) as rt:
+    rt.client.get("/api/health")
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from local.functions import FAKE_CREDENTIALS
+from local.procutil import free_port
+from local.template import TEMPLATE_PATH
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class RuntimeProcess:
+    """A running `pitchey-local start`: `.http`, `.ws`, `.aws` URLs and an `httpx.Client` on `.http`."""
+
+    def __init__(
+        self,
+        overrides: dict[str, str] | None = None,
+        template: Path | str = TEMPLATE_PATH,
+        extra_args: list[str] | None = None,
+    ) -> None:
+        self.overrides = dict(overrides or {})
+        self.template = Path(template)
+        self.port, self.ws_port, self.aws_port = free_port(), free_port(), free_port()
+        self.http = f"http://127.0.0.1:{self.port}"
+        self.ws = f"ws://127.0.0.1:{self.ws_port}"
+        self.aws = f"http://127.0.0.1:{self.aws_port}"
+        self.extra_args = extra_args or []
+        self.log_file = tempfile.NamedTemporaryFile(prefix="pitchey-local-", suffix=".log", delete=False)  # noqa: SIM115
+        self.process: subprocess.Popen[bytes] | None = None
+        self.client = httpx.Client(base_url=self.http, timeout=30)
+        self.startup_seconds: float | None = None
+
+    @property
+    def command(self) -> list[str]:
+        command = [
+            sys.executable,
+            "-m",
+            "local",
+            "start",
+            "--template",
+            str(self.template),
+            "--port",
+            str(self.port),
+            "--ws-port",
+            str(self.ws_port),
+            "--aws-port",
+            str(self.aws_port),
+        ]
+        if self.overrides:
+            command += ["--parameter-overrides", *(f"{k}={v}" for k, v in self.overrides.items())]
+        return command + self.extra_args
+
+    def start(self, timeout: float = 30.0) -> RuntimeProcess:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        env["PITCHEY_LOCAL_DIE_WITH_PARENT"] = "1"
+        started = time.perf_counter()
+        self.process = subprocess.Popen(
+            self.command,
+            cwd=str(ROOT),
+            env=env,
+            stdout=self.log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # our own process group: stop() can clean up even a wedged runtime
+        )
+        deadline = started + timeout
+        while time.perf_counter() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"pitchey-local exited with {self.process.returncode}:\n{self.logs()}")
+            try:
+                if self.client.get("/_local/health", timeout=1).status_code == 200:
+                    self.startup_seconds = time.perf_counter() - started
+                    return self
+            except httpx.TransportError:
+                pass
+            time.sleep(0.05)
+        self.stop()
+        raise RuntimeError(f"pitchey-local not healthy within {timeout} s:\n{self.logs()}")
+
+    def logs(self) -> str:
+        return Path(self.log_file.name).read_text(encoding="utf-8", errors="replace")
+
+    def stop(self) -> int | None:
+        self.client.close()
+        if self.process is None:
+            return None
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        return self.process.returncode
+
+    def __enter__(self) -> RuntimeProcess:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # --- conveniences for tests --------------------------------------------------------------------------
+    def boto3(self, service: str) -> Any:
+        import boto3
+
+        return boto3.client(
+            service,
+            endpoint_url=self.aws,
+            region_name="us-east-1",
+            aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+        )
+
+    def emails(self, to: str | None = None) -> list[dict[str, Any]]:
+        response = self.client.get("/_local/emails", params={"to": to} if to else None)
+        response.raise_for_status()
+        return response.json()
+
+    def run_schedule(self, name: str) -> dict[str, Any]:
+        response = self.client.post(f"/_local/schedules/{name}/run")
+        response.raise_for_status()
+        return response.json()
+
+    def executions(self) -> Any:
+        return self.client.get("/_local/executions").json()
+
+
+def start_runtime(
+    overrides: dict[str, str] | None = None, template: Path | str = TEMPLATE_PATH, timeout: float = 30.0
+) -> RuntimeProcess:
+    return RuntimeProcess(overrides, template).start(timeout)

@@ -1,0 +1,180 @@
+"""Template model: parameters, intrinsics, Globals, routes, authorizers, CORS and schedules (no processes)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from local.model import AppModel, Resolver, TemplateError, parameter_values, parse_overrides
+from local.template import TEMPLATE_PATH, load_template
+
+FIXTURE = Path(__file__).parent / "fixtures" / "template.yaml"
+
+
+def fixture_model(overrides: dict[str, str] | None = None) -> AppModel:
+    model = AppModel.load(FIXTURE, overrides)
+    model.resolver.secret_arns["FixtureSecret"] = (
+        "arn:aws:secretsmanager:us-east-1:123456789012:secret:Fix-AbCdEf"
+    )
+    model.resolver.secret_reader = lambda secret_id: json.dumps(
+        {"user": "fixture", "signingKey": f"key-of-{secret_id}"}
+    )
+    model.resolve_all()
+    return model
+
+
+@pytest.mark.parametrize(
+    ("items", "expected"),
+    [
+        (["A=1", "B=two"], {"A": "1", "B": "two"}),
+        (["A=1 B=two"], {"A": "1", "B": "two"}),
+        (['A=1 B="x y"'], {"A": "1", "B": "x y"}),
+        (["ParameterKey=A,ParameterValue=1"], {"A": "1"}),
+        (["URL=http://x/?a=b"], {"URL": "http://x/?a=b"}),
+        (["Greeting=hi there", "B=1"], {"Greeting": "hi there", "B": "1"}),
+    ],
+)
+def test_parse_overrides_accepts_sam_forms(items: list[str], expected: dict[str, str]) -> None:
+    assert parse_overrides(items) == expected
+
+
+def test_parse_overrides_rejects_items_without_equals() -> None:
+    with pytest.raises(TemplateError):
+        parse_overrides(["oops"])
+    with pytest.raises(TemplateError):
+        parse_overrides(["A=1", "oops"])
+
+
+def test_parameters_validate_type_range_and_names() -> None:
+    template = {
+        "Parameters": {
+            "N": {"Type": "Number", "Default": 5, "MinValue": 1},
+            "L": {"Type": "CommaDelimitedList", "Default": "a,b"},
+        }
+    }
+    assert parameter_values(template, {}) == {"N": "5", "L": ["a", "b"]}
+    with pytest.raises(TemplateError, match="Number"):
+        parameter_values(template, {"N": "five"})
+    with pytest.raises(TemplateError, match="MinValue"):
+        parameter_values(template, {"N": "0"})
+    with pytest.raises(TemplateError, match="undeclared"):
+        parameter_values(template, {"Nope": "1"})
+
+
+def test_function_environment_is_globals_plus_own_with_intrinsics_resolved() -> None:
+    env = fixture_model({"Greeting": "hi"}).functions["EchoFunction"].environment
+    assert env["GREETING"] == "overridden-by-function"  # the function's own value wins over Globals
+    assert env["OWN_VAR"] == "own"
+    assert env["ITEMS_TABLE"] == "ItemsTable"
+    assert env["UPLOADS_BUCKET"] == "uploadsbucket"
+    assert env["ITEMS_TABLE_ARN"] == "arn:aws:dynamodb:us-east-1:123456789012:table/ItemsTable"
+    assert env["SUB_VALUE"] == "hi-us-east-1-ItemsTable"  # the override reached !Sub
+    assert env["SIGNING_KEY"] == "key-of-arn:aws:secretsmanager:us-east-1:123456789012:secret:Fix-AbCdEf"
+    assert env["IS_TEST"] == "yes"
+    assert env["JOINED"] == "a:b:test"
+
+
+def test_function_code_layers_timeout() -> None:
+    model = fixture_model({"SlowTimeout": "2"})
+    slow = model.functions["SlowFunction"]
+    assert slow.timeout == 2.0
+    assert slow.code_dir == FIXTURE.parent / "functions"
+    assert slow.layer_dirs == [FIXTURE.parent / "layer" / "python"]
+    assert slow.handler == "slow.handler"
+    assert model.functions["EchoFunction"].memory_mb == 256
+
+
+def test_routes_authorizer_and_cors() -> None:
+    (api,) = fixture_model().apis
+    keys = {route.route_key: route for route in api.routes}
+    assert keys["GET /private"].authorizer == "Lambda"  # DefaultAuthorizer
+    assert keys["GET /echo"].authorizer is None  # Auth: {Authorizer: NONE}
+    assert keys["$default"].function == "EchoFunction"
+    assert keys["ANY /files/{proxy+}"].method == "ANY"
+    authorizer = api.authorizers["Lambda"]
+    assert (authorizer.function, authorizer.identity_headers, authorizer.ttl_seconds) == (
+        "AuthorizerFunction",
+        ["Authorization"],
+        300,
+    )
+    assert authorizer.simple_responses
+    assert api.cors is not None and api.cors.allow_origins == [
+        "https://app.example.com",
+        "https://*.preview.example.com",
+    ]
+    assert api.stage == "test"
+
+
+def test_schedules_from_schedule_and_schedulev2_events() -> None:
+    model = fixture_model()
+    by_name = {s.name: s for s in model.schedules}
+    assert by_name["EveryFiveMinutes"].expression == "rate(5 minutes)"
+    assert by_name["EveryFiveMinutes"].input is None
+    assert by_name["NightlyReport"].input == {"job": "nightly"}
+    assert {s.name for s in model.schedule("TickFunction")} == {"EveryFiveMinutes", "NightlyReport"}
+    assert [s.name for s in model.schedule("NightlyReport")] == ["NightlyReport"]
+
+
+def _resolver(resources: dict | None = None, **params: str) -> Resolver:
+    template = {"Resources": resources or {}, "Mappings": {"M": {"k": {"v": "mapped"}}}}
+    return Resolver(template, params)
+
+
+def test_resolver_intrinsics() -> None:
+    resolver = _resolver(
+        {"Fn": {"Type": "AWS::Serverless::Function"}, "Q": {"Type": "AWS::SQS::Queue"}}, P="p"
+    )
+    assert resolver.resolve({"Fn::Sub": "${P}/${Fn.Arn}/${!Literal}"}, "X") == (
+        "p/arn:aws:lambda:us-east-1:123456789012:function:Fn/${Literal}"
+    )
+    assert (
+        resolver.resolve({"Fn::Sub": ["${a}-${P}", {"a": {"Ref": "AWS::AccountId"}}]}, "X")
+        == "123456789012-p"
+    )
+    assert resolver.resolve({"Fn::Select": [1, {"Fn::Split": [",", "a,b,c"]}]}, "X") == "b"
+    assert resolver.resolve({"Fn::FindInMap": ["M", "k", "v"]}, "X") == "mapped"
+    assert resolver.resolve({"Fn::GetAtt": ["Q", "Arn"]}, "X") == "arn:aws:sqs:us-east-1:123456789012:Q"
+
+
+@pytest.mark.parametrize(
+    ("node", "message"),
+    [
+        ({"Fn::ImportValue": "shared"}, "MyFunction: intrinsic Fn::ImportValue is not supported"),
+        ({"Ref": "Missing"}, "MyFunction: !Ref Missing names no parameter or resource"),
+        ({"Fn::GetAtt": ["Fn", "Nope"]}, "MyFunction: !GetAtt Fn.Nope: Fn: attribute Nope is not supported"),
+        ("{{resolve:ssm:/param}}", "MyFunction: dynamic reference resolve:ssm"),
+    ],
+)
+def test_unknown_intrinsics_fail_loudly_with_the_resource_name(node: object, message: str) -> None:
+    with pytest.raises(TemplateError, match=message.replace("{", r"\{").replace("}", r"\}")):
+        _resolver({"Fn": {"Type": "AWS::Serverless::Function"}}).resolve(node, "MyFunction")
+
+
+def test_unknown_intrinsic_in_a_function_environment_fails_at_resolution() -> None:
+    template = load_template(FIXTURE)
+    template["Resources"]["EchoFunction"]["Properties"]["Environment"]["Variables"]["BAD"] = {
+        "Fn::Base64": "x"
+    }
+    model = AppModel(template, FIXTURE.parent, {})
+    model.resolver.secret_arns["FixtureSecret"] = "arn:x"
+    model.resolver.secret_reader = lambda _: json.dumps({"signingKey": "k"})
+    with pytest.raises(TemplateError, match=r"EchoFunction \(Environment.BAD\): intrinsic Fn::Base64"):
+        model.resolve_all()
+
+
+def test_real_template_resolves() -> None:
+    model = AppModel(load_template(TEMPLATE_PATH), TEMPLATE_PATH.parent, {"AuthRateLimitPerMinute": "7"})
+    model.resolver.secret_arns["JwtSecret"] = (
+        "arn:aws:secretsmanager:us-east-1:123456789012:secret:JwtSecret-AbCdEf"
+    )
+    model.resolver.secret_reader = lambda _: json.dumps({"signingKey": "k" * 64})
+    model.resolve_all()
+    health = model.functions["HealthFunction"]
+    assert health.environment["AUTH_RATE_LIMIT_PER_MINUTE"] == "7"
+    assert health.environment["JWT_SECRET"] == "k" * 64
+    assert health.environment["USERS_TABLE"] == "UsersTable"
+    assert health.layer_dirs == [TEMPLATE_PATH.parent / "layers" / "pitchey" / "python"]
+    (api,) = model.apis
+    assert {r.route_key for r in api.routes} >= {"GET /api/health", "$default"}
