@@ -528,3 +528,40 @@ def test_can_request(cast, make_pitch, state_machine):
 def test_unauthenticated_calls_are_401(world):
     _, pitch_id = world
     assert request(None, pitch_id).status == 401
+
+
+# --- what the NDA opens -----------------------------------------------------------------------------------
+def test_signing_opens_the_pitch_and_revoking_closes_it(world):
+    from tests.events import call, http_event, load_handler
+
+    cast, pitch_id = world
+    get_pitch = load_handler("pitches/get")
+
+    def view(actor):
+        event = http_event(
+            "GET",
+            f"/api/pitches/{pitch_id}",
+            path_params={"id": pitch_id},
+            token=actor.token,
+            route_key="GET /api/pitches/{id}",
+        )
+        return body_of(call(get_pitch, event))
+
+    assert view(cast.investor)["canViewProtected"] is False and "longSynopsis" not in view(cast.investor)
+    nda = signed(world)
+    opened = view(cast.investor)
+    assert opened["canViewProtected"] is True and opened["longSynopsis"] == "The protected long synopsis."
+    assert "longSynopsis" not in view(cast.production)
+    body_of(api("revoke", cast.creator, id=nda["id"]))
+    assert "longSynopsis" not in view(cast.investor)
+
+
+def test_pitch_loader_defaults_the_nda_type(cast, make_pitch):
+    from pitchey.ndas.sources import load_pitch_for_nda
+    from pitchey.pitches.models import Pitch
+
+    pitch_id = make_pitch(cast.creator)
+    Pitch(pitch_id).update(actions=[Pitch.nda_type.remove()])
+    loaded = load_pitch_for_nda(pitch_id)
+    assert loaded.nda_type == "basic" and loaded.creator_id == cast.creator.id and loaded.requires_nda
+    assert load_pitch_for_nda("missing") is None

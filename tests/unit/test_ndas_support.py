@@ -172,14 +172,10 @@ def body_of(answer: Answer) -> dict[str, Any]:
 
 
 @pytest.fixture
-def make_pitch(aws, monkeypatch):
-    """make_pitch(creator, requires_nda=True, nda_type="basic", status="published", custom_text=None) → id."""
-    from pitchey.ndas import documents, service
-    from pitchey.ndas.sources import PitchForNda
-
-    store: dict[str, PitchForNda] = {}
-    monkeypatch.setattr(service, "load_pitch_for_nda", store.get)
-    monkeypatch.setattr(documents, "load_pitch_for_nda", store.get)
+def make_pitch(aws):
+    """make_pitch(creator, requires_nda=True, nda_type="basic", status="published", custom_text=None) → id.
+    A real item in the Pitches table, read by the NDA rules through `load_pitch_for_nda`."""
+    from pitchey.pitches.models import Pitch
 
     def factory(
         creator: Actor,
@@ -190,16 +186,24 @@ def make_pitch(aws, monkeypatch):
         custom_text: str | None = None,
         title: str = "The Last Lighthouse Keeper",
     ) -> str:
-        pitch_id = new_id()
-        store[pitch_id] = PitchForNda(
-            id=pitch_id,
+        now = clock.iso_precise()
+        pitch = Pitch(
+            new_id(),
             creator_id=creator.id,
             title=title,
+            logline="A keeper guards a light no ship has needed for forty years.",
+            genre="drama",
+            format="feature",
             status=status,
+            long_synopsis="The protected long synopsis.",
             requires_nda=requires_nda,
             nda_type=nda_type,
             custom_nda_text=custom_text,
+            created_at=now,
+            updated_at=now,
+            published_at=now if status == "published" else None,
         )
-        return pitch_id
+        pitch.save()
+        return pitch.id
 
     return factory
