@@ -292,6 +292,9 @@ def main(argv: list[str] | None = None) -> None:
 
     default_user_config["stepfunctions"]["execute_state_machine"] = True
     default_user_config["lambda"]["use_docker"] = False
+    from local import moto_fixes  # Step Functions and DynamoDB Streams fixes (see that module)
+
+    moto_fixes.install()
     app = Gateway(DomainDispatcherApplication(create_backend_app), args.lambda_url)
     server = make_server(args.host, args.port, app, threaded=True, request_handler=MotoRequestHandler)
     print(f"ready {args.host}:{args.port}", flush=True)

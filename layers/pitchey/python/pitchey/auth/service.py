@@ -96,7 +96,7 @@ def _new_session(user: User, client: Client) -> tuple[Session, str]:
         role=user.user_type,
         created_at=now,
         last_used_at=now,
-        user_agent=(client.user_agent or None) and client.user_agent[:512],
+        user_agent=client.user_agent[:512] if client.user_agent else None,
         ip_address=client.ip_address,
         refresh_hash=token_hash,
         ttl=clock.epoch() + session_ttl(),
@@ -212,6 +212,7 @@ def login(portal: str, body: LoginBody, client: Client) -> dict[str, Any]:
         raise Unauthorized(BAD_CREDENTIALS)
 
     if user.user_type != portal:
+        _audit("auth.login_portal_mismatch", client, user.id, details={"portal": portal})
         raise Forbidden(
             f"This account belongs to the {user.user_type} portal; sign in there", code="PORTAL_MISMATCH"
         )
@@ -301,7 +302,9 @@ def logout(user: AuthUser, client: Client) -> dict[str, Any]:
 
 
 def logout_all(user: AuthUser, client: Client) -> dict[str, Any]:
-    live = Session.by_user.query(user.id, filter_condition=Session.revoked_at.does_not_exist())
+    live = Session.by_user.query(
+        user.id, filter_condition=Session.revoked_at.does_not_exist() & (Session.ttl > clock.epoch())
+    )
     revoked = sum(1 for session in live if _revoke(session.id, owner_id=user.id))
     _audit(
         "auth.logout_all",

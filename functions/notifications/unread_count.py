@@ -1,0 +1,9 @@
+"""GET /api/notifications/unread-count → {"count": n}."""
+
+from pitchey.core.http import Request, Response, api, ok
+from pitchey.notifications import inbox
+
+
+@api()
+def handler(request: Request) -> Response:
+    return ok({"count": inbox.unread_count(request.user.id)})

@@ -1,0 +1,219 @@
+"""Helpers shared by the notifications and realtime unit tests (users with live sessions, stream records,
+WebSocket events, a fake @connections management API, the pitches-context tables realtime reads)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+from botocore.exceptions import ClientError
+
+from pitchey.auth.models import Session
+from pitchey.auth.tokens import issue_access_token
+from pitchey.core import clock
+from pitchey.notifications import emails
+from pitchey.realtime import channels, presence, push
+from pitchey.users.models import User
+from tests.events import lambda_context
+
+SENDER = "notifications@pitchey.dev"
+
+
+@dataclass
+class Member:
+    id: str
+    token: str
+    session_id: str
+    email: str
+
+
+def make_user(user_type: str = "investor", *, name: str = "Ada", ttl: int | None = None) -> Member:
+    user_id = uuid.uuid4().hex
+    email = f"{name.lower()}-{user_id[:6]}@example.com"
+    now = clock.iso()
+    User(
+        user_id,
+        email=email,
+        username=f"{name.lower()}_{user_id[:6]}",
+        user_type=user_type,
+        password_hash="x",
+        first_name=name,
+        created_at=now,
+        updated_at=now,
+    ).save()
+    session_id = uuid.uuid4().hex
+    Session(
+        session_id,
+        user_id=user_id,
+        role=user_type,
+        created_at=now,
+        last_used_at=now,
+        refresh_hash="h",
+        ttl=ttl if ttl is not None else clock.epoch() + 3600,
+    ).save()
+    token, _ = issue_access_token(user_id, session_id, user_type)
+    return Member(user_id, token, session_id, email)
+
+
+def revoke(user: Member) -> None:
+    session = Session.get(user.session_id)
+    session.revoked_at = clock.iso()
+    session.save()
+
+
+# --- the pitches context's tables (not in this branch's template): the designs realtime relies on ---------
+def create_pitches_tables() -> None:
+    client = boto3.client("dynamodb")
+    client.create_table(
+        TableName="PitchesTable",
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    client.create_table(
+        TableName="FollowsTable",
+        AttributeDefinitions=[
+            {"AttributeName": "followerId", "AttributeType": "S"},
+            {"AttributeName": "targetKey", "AttributeType": "S"},
+            {"AttributeName": "followedAt", "AttributeType": "S"},
+        ],
+        KeySchema=[
+            {"AttributeName": "followerId", "KeyType": "HASH"},
+            {"AttributeName": "targetKey", "KeyType": "RANGE"},
+        ],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": "byTarget",
+                "KeySchema": [
+                    {"AttributeName": "targetKey", "KeyType": "HASH"},
+                    {"AttributeName": "followedAt", "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+
+
+def put_pitch(pitch_id: str, creator_id: str, status: str = "published") -> None:
+    boto3.client("dynamodb").put_item(
+        TableName="PitchesTable",
+        Item={"id": {"S": pitch_id}, "creatorId": {"S": creator_id}, "status": {"S": status}},
+    )
+
+
+def follow(follower_id: str, target_user_id: str) -> None:
+    boto3.client("dynamodb").put_item(
+        TableName="FollowsTable",
+        Item={
+            "followerId": {"S": follower_id},
+            "targetKey": {"S": f"user#{target_user_id}"},
+            "followedAt": {"S": clock.iso_precise()},
+        },
+    )
+
+
+# --- @connections --------------------------------------------------------------------------------------
+@dataclass
+class FakeManagementApi:
+    """Stands in for boto3's apigatewaymanagementapi client (moto's never answers Gone or fails)."""
+
+    posts: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    gone: set[str] = field(default_factory=set)
+    failing: set[str] = field(default_factory=set)
+    deleted: list[str] = field(default_factory=list)
+
+    def post_to_connection(self, ConnectionId: str, Data: bytes) -> dict[str, Any]:
+        if ConnectionId in self.gone:
+            raise ClientError({"Error": {"Code": "GoneException", "Message": "gone"}}, "PostToConnection")
+        if ConnectionId in self.failing:
+            raise ClientError(
+                {"Error": {"Code": "LimitExceededException", "Message": "slow down"}}, "PostToConnection"
+            )
+        self.posts.setdefault(ConnectionId, []).append(json.loads(Data))
+        return {}
+
+    def delete_connection(self, ConnectionId: str) -> dict[str, Any]:
+        self.deleted.append(ConnectionId)
+        return {}
+
+    def frames(self, connection_id: str, frame_type: str | None = None) -> list[dict[str, Any]]:
+        return [f for f in self.posts.get(connection_id, []) if frame_type in (None, f["type"])]
+
+
+def install_fakes(monkeypatch: Any) -> FakeManagementApi:
+    """Fresh lazily-created clients for this test's moto, and the fake management API."""
+    fake = FakeManagementApi()
+    monkeypatch.setattr(push, "_management", fake)
+    monkeypatch.setattr(emails, "_ses_client", None)
+    monkeypatch.setattr(channels, "_dynamodb", None)
+    monkeypatch.setattr(presence, "_dynamodb", None)
+    return fake
+
+
+# --- events ----------------------------------------------------------------------------------------------
+def ws_event(
+    route_key: str, connection_id: str, *, body: Any = None, query: dict[str, str] | None = None
+) -> dict[str, Any]:
+    event_type = {"$connect": "CONNECT", "$disconnect": "DISCONNECT"}.get(route_key, "MESSAGE")
+    event: dict[str, Any] = {
+        "requestContext": {
+            "routeKey": route_key,
+            "eventType": event_type,
+            "connectionId": connection_id,
+            "requestId": uuid.uuid4().hex,
+            "domainName": "ws.example.test",
+            "stage": "dev",
+        },
+        "isBase64Encoded": False,
+    }
+    if query is not None:
+        event["queryStringParameters"] = query
+    if body is not None:
+        event["body"] = body if isinstance(body, str) else json.dumps(body)
+    return event
+
+
+def ws_call(handler: Any, event: dict[str, Any]) -> dict[str, Any]:
+    """Calls a WebSocket handler; returns {"status": .., "frame": <reply frame or None>}."""
+    result = handler(event, lambda_context())
+    body = result.get("body")
+    return {"status": result["statusCode"], "frame": json.loads(body) if body else None}
+
+
+_sequence = iter(range(10**6, 10**9))
+
+
+def stream_record(item: Any, event_name: str = "INSERT", *, keys: dict[str, Any] | None = None) -> dict:
+    """A DynamoDB Streams record for a PynamoDB item, as Lambda receives it."""
+    image = item.serialize()
+    return {
+        "eventID": uuid.uuid4().hex,
+        "eventName": event_name,
+        "eventSource": "aws:dynamodb",
+        "dynamodb": {
+            "Keys": keys or {},
+            "NewImage": image,
+            "SequenceNumber": str(next(_sequence)),
+            "StreamViewType": "NEW_AND_OLD_IMAGES",
+        },
+    }
+
+
+def stream_event(*records: dict[str, Any]) -> dict[str, Any]:
+    return {"Records": list(records)}
+
+
+def verify_sender() -> None:
+    boto3.client("ses").verify_email_identity(EmailAddress=SENDER)
+
+
+def sent_emails() -> list[Any]:
+    """Messages moto's SES accepted in this test."""
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.ses.models import ses_backends
+
+    return list(ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages)
