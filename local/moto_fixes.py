@@ -17,6 +17,8 @@ Step Functions
    AWS answers TaskTimedOut for every token whose task is no longer waiting, InvalidToken only for tokens
    it never issued.
 4. SendTaskHeartbeat for a waiting task without HeartbeatSeconds answered InvalidToken; AWS accepts it.
+   SendTaskFailure dropped its `cause` (a Catch saw `"Cause": null`); SendTaskSuccess accepted an output
+   that is not JSON (the execution then broke); AWS answers InvalidOutput.
 5. Every Task state built a new boto3 client (~250 ms per Lambda call); clients are now cached.
 
 DynamoDB Streams
@@ -37,6 +39,7 @@ DynamoDB Streams
 from __future__ import annotations
 
 import copy
+import json
 import sys
 import threading
 import uuid
@@ -159,6 +162,10 @@ def _fix_task_tokens() -> None:
     def send_task_success(self: Any, task_token: str, outcome: str) -> None:
         from moto.stepfunctions.parser.asl.eval.callback.callback import CallbackOutcomeSuccess
 
+        try:
+            json.loads(outcome)
+        except (TypeError, ValueError):
+            raise AWSError("Invalid Output: 'the output is not valid JSON'", "InvalidOutput") from None
         endpoint = open_endpoint(self, task_token)
         endpoint.closed = True  # one outcome per token: a second send is TaskTimedOut, as on AWS
         endpoint.notify(CallbackOutcomeSuccess(callback_id=task_token, output=outcome))
@@ -181,6 +188,17 @@ def _fix_task_tokens() -> None:
     StepFunctionsParserBackend.send_task_success = send_task_success
     StepFunctionsParserBackend.send_task_failure = send_task_failure
     StepFunctionsParserBackend.send_task_heartbeat = send_task_heartbeat
+
+    from moto.core.responses import EmptyResult
+    from moto.stepfunctions.responses import StepFunctionResponse
+
+    def send_task_failure_response(self: Any) -> Any:
+        self.stepfunction_backend.send_task_failure(
+            self._get_param("taskToken"), error=self._get_param("error"), cause=self._get_param("cause")
+        )
+        return EmptyResult()
+
+    StepFunctionResponse.send_task_failure = send_task_failure_response
 
 
 def _cache_boto_clients() -> None:
