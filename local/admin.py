@@ -19,6 +19,7 @@ def register(runtime: Any) -> None:
             "components": checks,
             "urls": {"http": runtime.http_url, "ws": runtime.ws_url, "aws": runtime.aws_endpoint},
             "readySeconds": runtime.ready_seconds,
+            "startupTimings": runtime.timings,
         }
         return json_response(200 if healthy else 503, body)
 

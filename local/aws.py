@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,8 @@ class AwsServer:
         self.lambda_url = lambda_url
         self.process: subprocess.Popen[str] | None = None
         self._ready = threading.Event()
+        self._clients: dict[str, Any] = {}
+        self._clients_lock = threading.Lock()
 
     @property
     def endpoint(self) -> str:
@@ -110,16 +113,29 @@ class AwsServer:
             pass
 
     def client(self, service: str) -> Any:
-        import boto3
+        """A boto3 client for moto (cached; boto3 clients are thread-safe)."""
+        with self._clients_lock:
+            if service not in self._clients:
+                import boto3
 
-        return boto3.client(
-            service,
-            endpoint_url=self.endpoint,
-            region_name="us-east-1",
-            aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-            aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-            aws_session_token=FAKE_CREDENTIALS["AWS_SESSION_TOKEN"],
-        )
+                self._clients[service] = boto3.session.Session().client(
+                    service,
+                    endpoint_url=self.endpoint,
+                    region_name="us-east-1",
+                    aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+                    aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+                    aws_session_token=FAKE_CREDENTIALS["AWS_SESSION_TOKEN"],
+                )
+            return self._clients[service]
+
+    def prewarm(self, services: tuple[str, ...] = ("dynamodb", "s3", "secretsmanager")) -> None:
+        """Import boto3 and build clients while moto is still starting (no request is sent)."""
+
+        def build() -> None:
+            for service in services:
+                self.client(service)
+
+        threading.Thread(target=build, name="prewarm", daemon=True).start()
 
 
 # --- the template's resources ----------------------------------------------------------------------------
@@ -152,13 +168,17 @@ def generate_secret_string(spec: dict[str, Any]) -> str:
 
 def create_resources(model: AppModel, aws: AwsServer) -> dict[str, Any]:
     """Tables, buckets and secrets of the template, created in moto. Fills the resolver's secret hooks."""
-    tables = create_tables(aws.client("dynamodb"), {"Resources": model.resources(*TABLE_TYPES)})
-    s3 = aws.client("s3")
-    buckets = []
-    for logical_id in model.buckets:
-        s3.create_bucket(Bucket=local_bucket_name(logical_id))
-        buckets.append(local_bucket_name(logical_id))
-    secretsmanager = aws.client("secretsmanager")
+    dynamodb, s3, secretsmanager = aws.client("dynamodb"), aws.client("s3"), aws.client("secretsmanager")
+    with ThreadPoolExecutor(max_workers=8) as pool:  # moto serves requests concurrently
+        table_jobs = [
+            pool.submit(create_tables, dynamodb, {"Resources": {logical_id: resource}})
+            for logical_id, resource in model.resources(*TABLE_TYPES).items()
+        ]
+        bucket_jobs = [pool.submit(s3.create_bucket, Bucket=local_bucket_name(lid)) for lid in model.buckets]
+        tables = [name for job in table_jobs for name in job.result()]
+        for job in bucket_jobs:
+            job.result()
+    buckets = [local_bucket_name(lid) for lid in model.buckets]
     for logical_id, resource in model.resources("AWS::SecretsManager::Secret").items():
         props = resource.get("Properties") or {}
         name = str(model.resolver.resolve(props.get("Name", logical_id), logical_id))

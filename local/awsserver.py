@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import contextlib
 import email
 import email.policy
 import http.client
@@ -23,6 +24,7 @@ import io
 import json
 import os
 import re
+import socket
 import sys
 import threading
 from datetime import UTC, datetime
@@ -272,6 +274,31 @@ class Gateway:
         return result
 
 
+WARM_SERVICES = ("dynamodb", "s3", "secretsmanager", "ses", "sesv2", "stepfunctions")
+
+
+def _warm_backends() -> None:
+    """moto imports a service's backend on its first request (~0.5 s for DynamoDB): do it now, while the
+    runtime is still importing boto3, so creating the template's resources does not wait for it."""
+    from moto.backends import get_backend
+
+    for service in WARM_SERVICES:
+        backends = get_backend(service)[DEFAULT_ACCOUNT]  # type: ignore[index]
+        with contextlib.suppress(KeyError):  # a cold backend is only slower, never wrong
+            backends["aws" if service == "s3" else "us-east-1"]  # S3 is global: keyed by partition
+
+
+def _no_delay(handler: type) -> type:
+    """werkzeug writes headers and body separately: TCP_NODELAY avoids Nagle + delayed-ACK stalls (~40 ms)."""
+
+    class NoDelayHandler(handler):  # type: ignore[valid-type,misc]
+        def setup(self) -> None:
+            super().setup()
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    return NoDelayHandler
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="moto server with Lambda Invoke forwarding and SES capture")
     parser.add_argument("--host", default="127.0.0.1")
@@ -296,7 +323,10 @@ def main(argv: list[str] | None = None) -> None:
 
     moto_fixes.install()
     app = Gateway(DomainDispatcherApplication(create_backend_app), args.lambda_url)
-    server = make_server(args.host, args.port, app, threaded=True, request_handler=MotoRequestHandler)
+    server = make_server(
+        args.host, args.port, app, threaded=True, request_handler=_no_delay(MotoRequestHandler)
+    )
+    threading.Thread(target=_warm_backends, name="warm-backends", daemon=True).start()
     print(f"ready {args.host}:{args.port}", flush=True)
     sys.stdout.flush()
     server.serve_forever()

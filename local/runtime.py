@@ -82,6 +82,7 @@ class Runtime:
         self.gateway: HttpGateway | None = None
         self.started_at: float | None = None
         self.ready_seconds: float | None = None
+        self.timings: dict[str, float] = {}  # start-up phase -> seconds since start() (see /_local/health)
         self._ready_callbacks: list[Callable[[Runtime], None]] = []
         self._started: list[Component] = []
         self._stop_lock = threading.Lock()
@@ -138,18 +139,22 @@ class Runtime:
         try:
             # The two slow starts (moto's imports, the zygote's imports) run in parallel.
             self._start_component(self.aws)
+            self.aws.prewarm()
             self._start_component(self.functions)  # readiness awaited below
             lambda_api.register(self)
             admin.register(self)  # before plugins, so a plugin's route replaces a reserved one
             self._load_plugins()
             self.aws.wait_ready()
+            self._mark("moto ready")
             self.resources = create_resources(self.model, self.aws)
+            self._mark("resources created")
             self.model.resolve_all()  # needs the secrets created above
             if self.config.http:
                 self.gateway = HttpGateway(self)
                 self.http = HttpServerComponent(self.gateway, self.config.host, self.config.port)
                 self._start_component(self.http)
             self.functions.wait_ready()
+            self._mark("worker zygote ready")
             if self.config.schedules:
                 self._start_component(self.scheduler)
             for component in self.components:
@@ -157,9 +162,14 @@ class Runtime:
         except BaseException:
             self.stop()
             raise
+        self._mark("ready")
         self.ready_seconds = time.monotonic() - self.started_at
         for callback in self._ready_callbacks:
             callback(self)
+
+    def _mark(self, phase: str) -> None:
+        assert self.started_at is not None
+        self.timings[phase] = round(time.monotonic() - self.started_at, 3)
 
     def _start_component(self, component: Any) -> None:
         component.start()

@@ -1,0 +1,1 @@
+"""Benchmarks: `python -m bench [name ...]` (make bench). Results as figures and ratios."""
