@@ -1,13 +1,10 @@
-"""Request bodies and the `nda` JSON of API.md."""
+"""Request bodies of the NDA endpoints (the `nda` JSON is in views.py, which GET handlers import alone)."""
 
 from __future__ import annotations
-
-from typing import Any
 
 from pydantic import Field, StrictBool
 
 from pitchey.core.schemas import InputModel
-from pitchey.ndas.models import Nda
 
 
 class RequestNda(InputModel):
@@ -27,25 +24,3 @@ class SignNda(InputModel):
 
 class NoBody(InputModel):
     """Parameterless actions (approve, revoke) take an empty body or `{}`; any field is a 422."""
-
-
-def nda_json(nda: Nda) -> dict[str, Any]:
-    """Exactly the fields of API.md's `nda` (never task tokens, document keys, IP or user agent)."""
-    return {
-        "id": nda.id,
-        "pitchId": nda.pitch_id,
-        "pitchTitle": nda.pitch_title,
-        "requesterId": nda.requester_id,
-        "requesterType": nda.requester_type,
-        "creatorId": nda.creator_id,
-        "status": nda.status,
-        "ndaType": nda.nda_type,
-        "message": nda.message,
-        "requestedAt": nda.requested_at,
-        "expiresAt": nda.expires_at,
-        "decidedAt": nda.decided_at,
-        "rejectionReason": nda.rejection_reason,
-        "signedAt": nda.signed_at,
-        "signerName": nda.signer_name,
-        "documentAvailable": nda.current_document_key is not None,
-    }

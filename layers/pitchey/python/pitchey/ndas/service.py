@@ -14,7 +14,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pitchey.core import audit, clock
 from pitchey.core.config import int_setting
@@ -23,7 +23,7 @@ from pitchey.core.errors import AppError, Conflict, NotFound, ValidationFailed
 from pitchey.core.http import Page, Request
 from pitchey.core.ids import new_id
 from pitchey.core.log import logger
-from pitchey.ndas import callbacks, documents
+from pitchey.ndas import callbacks
 from pitchey.ndas.models import (
     APPROVED,
     PENDING,
@@ -41,9 +41,11 @@ from pitchey.ndas.models import (
     delete_with_claim,
     open_claim_key,
 )
-from pitchey.ndas.schemas import RejectNda, RequestNda, SignNda, nda_json
 from pitchey.ndas.sources import load_pitch_for_nda
-from pitchey.notifications.service import notify
+from pitchey.ndas.views import nda_json
+
+if TYPE_CHECKING:  # request bodies are parsed by the handlers; only their types are needed here
+    from pitchey.ndas.schemas import RejectNda, RequestNda, SignNda
 
 REQUESTER_ROLES = ("investor", "production")
 DOCUMENT_WAIT_SECONDS = 8.0  # how long a download waits for a document the workflow is still rendering
@@ -248,6 +250,8 @@ def revoke(caller: Caller, nda_id: str) -> dict[str, Any]:
         apply_transition_releasing_claim(nda, actions, Nda.status == SIGNED)
     except TransitionRefused:
         raise _invalid_transition(_load(nda_id), "revoke") from None
+    from pitchey.notifications.service import notify  # only revocation notifies from the API
+
     notify(
         nda.requester_id,
         "nda_rejected",
@@ -277,6 +281,8 @@ def document(caller: Caller, nda_id: str) -> dict[str, Any]:
     key = nda.current_document_key
     if key is None:
         raise Conflict("The NDA document is still being generated, retry shortly", code="DOCUMENT_NOT_READY")
+    from pitchey.ndas import documents
+
     version = "signed" if nda.status == SIGNED else "approved"
     url, expires_at = documents.download_url(key, f"pitchey-nda-{nda.id}-{version}.pdf")
     _audit("nda.document_download", caller, nda, version=version)

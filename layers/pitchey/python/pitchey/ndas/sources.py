@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from pitchey.ndas.agreement import Party
+if TYPE_CHECKING:
+    from pitchey.ndas.agreement import Party
 
 ROLE_LABELS = {"creator": "Creator", "investor": "Investor", "production": "Production company"}
 
@@ -41,6 +43,7 @@ def load_pitch_for_nda(pitch_id: str) -> PitchForNda | None:
 
 def load_party(user_id: str) -> Party:
     """A party as the document names it: full name (or username), company, and portal."""
+    from pitchey.ndas.agreement import Party  # the document's text module: only the workflow needs it
     from pitchey.users.models import User
 
     try:
