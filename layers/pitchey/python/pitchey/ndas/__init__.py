@@ -1,1 +1,2 @@
-"""NDAs: requests, decisions, signatures and the access they grant to protected pitch content."""
+"""NDAs: requests for a pitch's protected material, decided, signed and revoked through a Step Functions
+workflow; the Ndas table is its read model."""

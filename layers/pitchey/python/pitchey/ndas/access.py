@@ -1,12 +1,13 @@
-"""The one question other contexts ask the NDA context: has this user signed an NDA for this pitch?
-
-Pitches call only `has_signed_nda`; the NDA work replaces its body with one Query on the NDAs table. Until
-that table exists no NDA can have been signed, so the honest answer is False.
-"""
+"""Whether a user may see a pitch's protected material because of an NDA. Used by the pitches context."""
 
 from __future__ import annotations
 
+from pitchey.ndas.models import Nda, access_key
+
 
 def has_signed_nda(user_id: str, pitch_id: str) -> bool:
-    """True when `user_id` holds a `signed` (not revoked or expired) NDA for `pitch_id`."""
-    return False
+    """True only while the user holds a `signed` NDA for the pitch (not pending, expired or revoked).
+
+    One Query on the sparse `signedAccess` index: only a signed NDA carries its accessKey, and revoking
+    removes it in the same conditional write that sets `revoked`."""
+    return any(Nda.signed_access.query(access_key(user_id, pitch_id), limit=1))

@@ -1,0 +1,11 @@
+"""NDA state machine step: render and store the approved or signed NDA PDF. The only function that ships
+and imports fpdf2. Event: `{"step": "generate_document", "ndaId": ..., "version": "approved"|"signed"}`."""
+
+from typing import Any
+
+from pitchey.ndas.documents import STEPS
+from pitchey.ndas.workflow import run_step
+
+
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return run_step(STEPS, event)

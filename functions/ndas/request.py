@@ -1,0 +1,10 @@
+"""POST /api/ndas/request (investor, production): ask the pitch's creator for an NDA → 201 `nda` (pending)."""
+
+from pitchey.core.http import Request, Response, api, created
+from pitchey.ndas import service
+from pitchey.ndas.schemas import RequestNda
+
+
+@api(roles={"investor", "production"}, idempotent=True)
+def handler(request: Request) -> Response:
+    return created(service.request_nda(service.Caller.of(request), request.parse(RequestNda)))

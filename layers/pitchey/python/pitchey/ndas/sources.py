@@ -1,0 +1,58 @@
+"""What the NDA context reads from other contexts: the pitch an NDA is about, and the parties' names."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pitchey.ndas.agreement import Party
+
+ROLE_LABELS = {"creator": "Creator", "investor": "Investor", "production": "Production company"}
+
+
+@dataclass(frozen=True)
+class PitchForNda:
+    id: str
+    creator_id: str
+    title: str
+    status: str
+    requires_nda: bool
+    nda_type: str
+    custom_nda_text: str | None
+
+
+def load_pitch_for_nda(pitch_id: str) -> PitchForNda | None:
+    """The pitch as the NDA rules need it, or None if it does not exist. One GetItem."""
+    from pitchey.pitches.models import Pitch
+
+    try:
+        pitch = Pitch.get(pitch_id)
+    except Pitch.DoesNotExist:
+        return None
+    return PitchForNda(
+        id=pitch.id,
+        creator_id=pitch.creator_id,
+        title=pitch.title,
+        status=pitch.status,
+        requires_nda=bool(pitch.requires_nda),
+        nda_type=pitch.nda_type or "basic",
+        custom_nda_text=pitch.custom_nda_text,
+    )
+
+
+def load_party(user_id: str) -> Party:
+    """A party as the document names it: full name (or username), company, and portal."""
+    from pitchey.ndas.agreement import Party  # the document's text module: only the workflow needs it
+    from pitchey.users.models import User
+
+    try:
+        user = User.get(user_id)
+    except User.DoesNotExist:
+        return Party(name="(account closed)", company=None, role="User")
+    full_name = " ".join(part for part in (user.first_name, user.last_name) if part)
+    return Party(
+        name=full_name or user.username,
+        company=user.company_name or None,
+        role=ROLE_LABELS.get(user.user_type, user.user_type.title()),
+    )
