@@ -249,19 +249,7 @@ def test_reject_without_reason(world):
     assert data["status"] == "rejected" and data["rejectionReason"] is None
 
 
-def test_approve_and_reject_racing_have_one_winner(world, monkeypatch):
-    from moto.core.botocore_stubber import BotocoreStubber
-
-    # moto's in-process backend is not thread-safe (a transaction deep-copies tables another thread is
-    # writing): serialize each AWS call, while the two requests still interleave between their calls.
-    lock = threading.Lock()
-    original = BotocoreStubber.process_request
-
-    def one_call_at_a_time(self, request):
-        with lock:
-            return original(self, request)
-
-    monkeypatch.setattr(BotocoreStubber, "process_request", one_call_at_a_time)
+def test_approve_and_reject_racing_have_one_winner(world):
     cast, _ = world
     nda = pending(world)
     barrier = threading.Barrier(2)
