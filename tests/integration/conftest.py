@@ -1,14 +1,14 @@
 """Integration harness: the application served by a real `pitchey-local start` on free ports.
 
-    def test_x(runtime):                      # session-scoped, default overrides, started once
+    def test_x(runtime):                      # default overrides, started once per session
         runtime.client.get("/api/health")     # httpx.Client on runtime.http; also runtime.ws, runtime.aws
 
-A module that needs other template parameters (e.g. short TTLs) uses `module_runtime`, configured by either
+A module that needs other template parameters (e.g. short TTLs) declares them with either
 
     RUNTIME_OVERRIDES = {"NdaRequestTtlSeconds": "5"}
     pytestmark = pytest.mark.runtime_overrides(NdaRequestTtlSeconds="5")
 
-(modules asking for the same overrides share one runtime; without overrides it is `runtime` itself), or
+(modules asking for the same overrides share one runtime), or
 calls the session-scoped factory directly:
 
     def test_y(start_runtime):
@@ -66,15 +66,10 @@ def start_runtime() -> Iterator[Callable[..., RuntimeProcess]]:
         runtime.stop()
 
 
-@pytest.fixture(scope="session")
-def runtime(start_runtime: Callable[..., RuntimeProcess]) -> RuntimeProcess:
-    return start_runtime()
-
-
 @pytest.fixture(scope="module")
-def module_runtime(
-    request: pytest.FixtureRequest, start_runtime: Callable[..., RuntimeProcess]
-) -> RuntimeProcess:
+def runtime(request: pytest.FixtureRequest, start_runtime: Callable[..., RuntimeProcess]) -> RuntimeProcess:
+    """The runtime for this module: its RUNTIME_OVERRIDES / runtime_overrides marker applied, shared by
+    every module asking for the same overrides (most ask for none and share the default one)."""
     overrides = dict(getattr(request.module, "RUNTIME_OVERRIDES", None) or {})
     marker = request.node.get_closest_marker("runtime_overrides")
     if marker:
