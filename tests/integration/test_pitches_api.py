@@ -304,3 +304,19 @@ def test_following_feed_over_http(runtime, people):
     assert titles.index("Feed two") < titles.index("Feed one") and "Feed draft" not in titles
     followers = client.get("/api/follows/followers", headers=creator.headers).json()["data"]
     assert reader.id in [f["userId"] for f in followers]
+
+
+def test_idempotency_key_retry_returns_the_first_pitch_and_creates_one(runtime, people):
+    creator = people["creator"]
+    body = {"title": "Retry Me", "logline": "Sent twice.", "genre": "drama", "format": "short"}
+    headers = {**creator.headers, "Idempotency-Key": f"create-{uuid.uuid4().hex}"}
+    first = runtime.client.post("/api/pitches", json=body, headers=headers)
+    retry = runtime.client.post("/api/pitches", json=body, headers=headers)
+    assert first.status_code == retry.status_code == 201
+    assert first.json()["data"]["id"] == retry.json()["data"]["id"]
+    mine = runtime.client.get("/api/pitches/my", params={"limit": 100}, headers=creator.headers).json()[
+        "data"
+    ]
+    assert [p["title"] for p in mine].count("Retry Me") == 1
+    changed = runtime.client.post("/api/pitches", json={**body, "title": "Other"}, headers=headers)
+    assert changed.status_code == 422 and changed.json()["error"]["code"] == "IDEMPOTENCY_KEY_REUSED"

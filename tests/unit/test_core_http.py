@@ -127,3 +127,59 @@ def test_health_reports_dynamodb(aws):
     answer = call(load_handler("platform/health"), http_event("GET", "/api/health"))
     assert answer.status == 200
     assert answer.data["status"] == "ok" and answer.data["checks"] == {"dynamodb": "ok"}
+
+
+def _counting_create():
+    calls = []
+
+    @api(auth="none", idempotent=True)
+    def create(request):
+        calls.append(request.json())
+        return Response(201, {"id": f"thing-{len(calls)}"})
+
+    return create, calls
+
+
+def test_idempotency_key_replays_the_first_response_and_creates_once(aws):
+    create, calls = _counting_create()
+    event = http_event("POST", "/things", body={"title": "A"}, headers={"Idempotency-Key": "k-1"})
+    first = call(create, event)
+    again = call(
+        create, http_event("POST", "/things", body={"title": "A"}, headers={"Idempotency-Key": "k-1"})
+    )
+    assert first.status == again.status == 201
+    assert first.data == again.data == {"id": "thing-1"}
+    assert len(calls) == 1
+
+
+def test_idempotency_key_with_another_body_is_422_and_creates_nothing(aws):
+    create, calls = _counting_create()
+    call(create, http_event("POST", "/things", body={"title": "A"}, headers={"Idempotency-Key": "k-2"}))
+    other = call(
+        create, http_event("POST", "/things", body={"title": "B"}, headers={"Idempotency-Key": "k-2"})
+    )
+    assert other.status == 422 and other.code == "IDEMPOTENCY_KEY_REUSED"
+    assert len(calls) == 1
+
+
+def test_without_a_key_each_post_creates(aws):
+    create, calls = _counting_create()
+    call(create, http_event("POST", "/things", body={"title": "A"}))
+    call(create, http_event("POST", "/things", body={"title": "A"}))
+    assert len(calls) == 2
+
+
+def test_a_failed_create_is_not_stored_so_a_fixed_retry_runs(aws):
+    attempts = []
+
+    @api(auth="none", idempotent=True)
+    def flaky(request):
+        attempts.append(1)
+        if len(attempts) == 1:
+            raise NotFound("not yet")
+        return Response(201, {"ok": True})
+
+    event = {"body": {"x": 1}, "headers": {"Idempotency-Key": "k-3"}}
+    assert call(flaky, http_event("POST", "/f", **event)).status == 404
+    assert call(flaky, http_event("POST", "/f", **event)).status == 201
+    assert len(attempts) == 2
