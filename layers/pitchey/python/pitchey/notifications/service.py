@@ -7,6 +7,7 @@ offline.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from pitchey.core import clock
@@ -14,14 +15,14 @@ from pitchey.core.ids import new_id
 from pitchey.notifications.models import NOTIFICATION_TYPES, Notification
 
 
-def notify(
-    user_id: str, type: str, title: str, body: str, data: dict[str, Any] | None = None
+def _new_notification(
+    user_id: str, type: str, title: str, body: str, data: dict[str, Any] | None
 ) -> Notification:
     if type not in NOTIFICATION_TYPES:
         raise ValueError(f"unknown notification type {type}")
     created_at = clock.iso_precise()
     notification_id = new_id()
-    notification = Notification(
+    return Notification(
         user_id,
         f"{created_at}#{notification_id}",
         id=notification_id,
@@ -33,12 +34,14 @@ def notify(
         unread_user_id=user_id,
         created_at=created_at,
     )
+
+
+def notify(
+    user_id: str, type: str, title: str, body: str, data: dict[str, Any] | None = None
+) -> Notification:
+    notification = _new_notification(user_id, type, title, body, data)
     notification.save()
     return notification
-
-
-# --- notify_many: appended by the pitches work (fan-out to followers) ---
-from collections.abc import Iterable  # noqa: E402
 
 
 def notify_many(
@@ -46,25 +49,9 @@ def notify_many(
 ) -> int:
     """`notify` for a crowd (e.g. a pitch's followers): one item per distinct user, written with
     BatchWriteItem (25 per call, unprocessed items retried by PynamoDB). Returns how many were written."""
-    if type not in NOTIFICATION_TYPES:
-        raise ValueError(f"unknown notification type {type}")
     recipients = list(dict.fromkeys(user_ids))  # distinct, in order
+    items = [_new_notification(user_id, type, title, body, data) for user_id in recipients]
     with Notification.batch_write() as batch:
-        for user_id in recipients:
-            created_at = clock.iso_precise()
-            notification_id = new_id()
-            batch.save(
-                Notification(
-                    user_id,
-                    f"{created_at}#{notification_id}",
-                    id=notification_id,
-                    type=type,
-                    title=title,
-                    body=body,
-                    data=data or {},
-                    read=False,
-                    unread_user_id=user_id,
-                    created_at=created_at,
-                )
-            )
+        for item in items:
+            batch.save(item)
     return len(recipients)
