@@ -119,11 +119,6 @@ def _notify_latencies(runtime: RuntimeProcess) -> list[float]:
 def run() -> list[dict[str, Any]]:
     with RuntimeProcess(template=TEMPLATE) as runtime:
         runtime.start(timeout=90)
-        deadline = time.monotonic() + 60  # plugins start just after /_local/health first answers
-        while not runtime.client.get("/_local/health").json().get("readySeconds"):
-            if time.monotonic() > deadline:
-                raise RuntimeError("runtime not ready")
-            time.sleep(0.05)
         post = _post_latencies(runtime)
         notify = _notify_latencies(runtime)
     rows = []

@@ -13,9 +13,12 @@ def register(runtime: Any) -> None:
 
     def health(request: HttpRequest) -> HttpResponse:
         checks = runtime.health()
-        healthy = bool(checks) and all(value == "ok" for value in checks.values())
+        # Components start in order and the HTTP server is among the first: until every one has started,
+        # the runtime is "starting" (503), so nobody drives it half-started.
+        starting = runtime.ready_seconds is None
+        healthy = not starting and bool(checks) and all(value == "ok" for value in checks.values())
         body = {
-            "status": "ok" if healthy else "degraded",
+            "status": "starting" if starting else "ok" if healthy else "degraded",
             "components": checks,
             "urls": {"http": runtime.http_url, "ws": runtime.ws_url, "aws": runtime.aws_endpoint},
             "readySeconds": runtime.ready_seconds,
