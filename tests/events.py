@@ -100,3 +100,26 @@ def load_handler(relative: str) -> Any:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module.handler
+
+
+def live_session(user_id: str, role: str, ttl: int | None = None) -> tuple[str, str]:
+    """A saved, live Session and an access token for it, as a login would leave them: (token, session id).
+    `ttl` is the session's absolute expiry (epoch seconds); default one hour from now."""
+    from pitchey.auth.models import Session
+    from pitchey.auth.tokens import issue_access_token
+    from pitchey.core import clock
+    from pitchey.core.ids import new_id
+
+    now = clock.iso()
+    session_id = new_id()
+    Session(
+        session_id,
+        user_id=user_id,
+        role=role,
+        created_at=now,
+        last_used_at=now,
+        refresh_hash="unused",
+        ttl=ttl if ttl is not None else clock.epoch() + 3600,
+    ).save()
+    token, _ = issue_access_token(user_id, session_id, role)
+    return token, session_id

@@ -12,12 +12,11 @@ import boto3
 from botocore.exceptions import ClientError
 
 from pitchey.auth.models import Session
-from pitchey.auth.tokens import issue_access_token
 from pitchey.core import clock
 from pitchey.notifications import emails
 from pitchey.realtime import channels, presence, push
 from pitchey.users.models import User
-from tests.events import lambda_context
+from tests.events import lambda_context, live_session
 
 SENDER = "notifications@pitchey.dev"
 
@@ -44,17 +43,7 @@ def make_user(user_type: str = "investor", *, name: str = "Ada", ttl: int | None
         created_at=now,
         updated_at=now,
     ).save()
-    session_id = uuid.uuid4().hex
-    Session(
-        session_id,
-        user_id=user_id,
-        role=user_type,
-        created_at=now,
-        last_used_at=now,
-        refresh_hash="h",
-        ttl=ttl if ttl is not None else clock.epoch() + 3600,
-    ).save()
-    token, _ = issue_access_token(user_id, session_id, user_type)
+    token, session_id = live_session(user_id, user_type, ttl)
     return Member(user_id, token, session_id, email)
 
 

@@ -5,12 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from pitchey.auth.models import Session
-from pitchey.auth.tokens import issue_access_token
 from pitchey.core import clock
 from pitchey.core.ids import new_id
 from pitchey.users.models import User
-from tests.events import Answer, call, http_event, load_handler
+from tests.events import Answer, call, http_event, live_session, load_handler
 
 _handlers: dict[str, Any] = {}
 
@@ -37,17 +35,7 @@ def make_user(role: str = "creator", username: str | None = None) -> Actor:
         created_at=now,
         updated_at=now,
     ).save()
-    session_id = new_id()
-    Session(
-        session_id,
-        user_id=user_id,
-        role=role,
-        created_at=now,
-        last_used_at=now,
-        refresh_hash="unused",
-        ttl=clock.epoch() + 3600,
-    ).save()
-    token, _ = issue_access_token(user_id, session_id, role)
+    token, _ = live_session(user_id, role)
     return Actor(user_id, token, role, username)
 
 

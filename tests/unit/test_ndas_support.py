@@ -12,13 +12,11 @@ from typing import Any
 import boto3
 import pytest
 
-from pitchey.auth.models import Session
-from pitchey.auth.tokens import issue_access_token
 from pitchey.core import clock
 from pitchey.core.ids import new_id
 from pitchey.ndas import callbacks
 from pitchey.users.models import User
-from tests.events import Answer, call, http_event, load_handler
+from tests.events import Answer, call, http_event, live_session, load_handler
 
 ROOT = Path(__file__).resolve().parents[2]
 ASL_PATH = ROOT / "statemachines" / "nda.asl.json"
@@ -47,17 +45,7 @@ def make_user(role: str, first: str, last: str, company: str | None = None) -> A
         created_at=now,
         updated_at=now,
     ).save()
-    session_id = new_id()
-    Session(
-        session_id,
-        user_id=user_id,
-        role=role,
-        created_at=now,
-        last_used_at=now,
-        refresh_hash="x",
-        ttl=clock.epoch() + 3600,
-    ).save()
-    token, _ = issue_access_token(user_id, session_id, role)
+    token, _ = live_session(user_id, role)
     return Actor(user_id, role, token, f"{first} {last}")
 
 
