@@ -1,4 +1,5 @@
-"""Process plumbing shared by the runtime's children: no orphans, free ports, framed messages."""
+"""Process plumbing shared by the runtime's children: no orphans, free ports, framed messages, and the
+background-loop component."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import os
 import signal
 import socket
 import struct
+import threading
 
 _PR_SET_PDEATHSIG = 1
 
@@ -66,3 +68,29 @@ def recv_frame(sock: socket.socket) -> bytes:
 def kill_quietly(pid: int, sig: int = signal.SIGKILL) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.kill(pid, sig)
+
+
+class BackgroundLoop:
+    """A runtime component whose work is one daemon thread running `_loop` until `_stop` is set.
+    Subclasses set `name` (the thread's name too) and implement `_loop`, waiting on `self._stop`."""
+
+    name = "loop"
+
+    def __init__(self) -> None:
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._loop, name=self.name, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread:
+            self._thread.join(timeout=5)
+
+    def health(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def _loop(self) -> None:
+        raise NotImplementedError

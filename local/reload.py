@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
 from pathlib import Path
 from typing import Any
+
+from local.procutil import BackgroundLoop
 
 log = logging.getLogger("pitchey-local")
 
@@ -27,14 +28,13 @@ def snapshot(directories: set[Path]) -> dict[str, float]:
     return state
 
 
-class CodeWatcher:
+class CodeWatcher(BackgroundLoop):
     name = "reload"
 
     def __init__(self, runtime: Any, interval: float = 1.0) -> None:
         self.runtime = runtime
         self.interval = interval
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        super().__init__()
 
     def directories(self) -> set[Path]:
         dirs: set[Path] = set()
@@ -42,18 +42,6 @@ class CodeWatcher:
             dirs.add(spec.code_dir)
             dirs.update(spec.layer_dirs)
         return {d for d in dirs if d.is_dir()}
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._loop, name="reload", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread:
-            self._thread.join(timeout=5)
-
-    def health(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
 
     def _loop(self) -> None:
         directories = self.directories()

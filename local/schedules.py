@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from local.procutil import BackgroundLoop
+
 log = logging.getLogger("pitchey-local")
 
 _MONTHS = {
@@ -186,15 +188,14 @@ def scheduled_event(rule_arn: str, region: str, account: str, when: datetime) ->
     }
 
 
-class Scheduler:
+class Scheduler(BackgroundLoop):
     """Runtime component: fires every enabled schedule on time (in UTC) while the runtime runs."""
 
     name = "schedules"
 
     def __init__(self, runtime: Any) -> None:
         self.runtime = runtime
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        super().__init__()
         self.history: list[dict[str, Any]] = []  # last firings, newest last (bounded)
         self._lock = threading.Lock()
         self.anchor: datetime | None = None  # when rates start counting; default: the start (tests set it)
@@ -221,18 +222,6 @@ class Scheduler:
         if result.error:
             log.warning("schedule %s -> %s failed: %s", schedule.name, schedule.function, result.error)
         return record
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._loop, name="schedules", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread:
-            self._thread.join(timeout=5)
-
-    def health(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
 
     def _loop(self) -> None:
         anchor = self.anchor or datetime.now(UTC)
