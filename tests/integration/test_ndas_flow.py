@@ -5,52 +5,16 @@ from __future__ import annotations
 
 import io
 import time
-import uuid
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import pytest
 from pypdf import PdfReader
 
+from tests.integration.accounts import Account, register
+
 pytestmark = pytest.mark.integration
-
-PASSWORD = "ndas-Integration-1"
-
-
-@dataclass(frozen=True)
-class Account:
-    id: str
-    token: str
-    email: str
-    name: str
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token}"}
-
-
-def register(runtime: Any, portal: str, first: str, last: str, company: str | None = None) -> Account:
-    username = f"{portal[:4]}_{uuid.uuid4().hex[:12]}"
-    email = f"{username}@example.test"
-    body = {
-        "email": email,
-        "password": PASSWORD,
-        "username": username,
-        "firstName": first,
-        "lastName": last,
-        **({"companyName": company} if company else {}),
-    }
-    for _ in range(5):
-        answer = runtime.client.post(f"/api/auth/{portal}/register", json=body)
-        if answer.status_code == 429:
-            time.sleep(int(answer.headers.get("Retry-After", "5")) + 0.5)
-            continue
-        assert answer.status_code == 201, answer.text
-        data = answer.json()["data"]
-        return Account(data["user"]["id"], data["accessToken"], email, f"{first} {last}")
-    raise AssertionError("could not register: rate limited throughout")
 
 
 def ok(answer: httpx.Response, status: int = 200) -> Any:

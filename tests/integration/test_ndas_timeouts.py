@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from tests.integration.accounts import register
 from tests.integration.test_ndas_flow import (
     error,
     execution_status,
@@ -17,7 +18,6 @@ from tests.integration.test_ndas_flow import (
     notified,
     ok,
     published_pitch,
-    register,
     wait_for,
 )
 

@@ -5,10 +5,11 @@ path parameters and junk query strings, anonymously and as a user of each portal
 from __future__ import annotations
 
 import re
-import uuid
 from typing import Any
 
 import pytest
+
+from tests.integration.accounts import register
 
 BODIES: list[tuple[str, str | None]] = [
     ("no body", None),
@@ -28,17 +29,6 @@ QUERIES = [
 ]
 
 
-def _register(runtime: Any, portal: str) -> dict[str, str]:
-    body = {
-        "email": f"{portal}-{uuid.uuid4().hex[:10]}@example.com",
-        "password": "S3cure-pass",
-        "username": portal,
-    }
-    answer = runtime.client.post(f"/api/auth/{portal}/register", json=body)
-    assert answer.status_code == 201, answer.text
-    return {"Authorization": f"Bearer {answer.json()['data']['accessToken']}"}
-
-
 @pytest.fixture(scope="module")
 def routes(runtime: Any) -> list[tuple[str, str]]:
     declared = runtime.client.get("/_local/routes").json()
@@ -56,7 +46,7 @@ def routes(runtime: Any) -> list[tuple[str, str]]:
 def callers(runtime: Any) -> dict[str, dict[str, str]]:
     return {
         "anonymous": {},
-        **{portal: _register(runtime, portal) for portal in ("creator", "investor", "production")},
+        **{portal: register(runtime, portal).headers for portal in ("creator", "investor", "production")},
     }
 
 

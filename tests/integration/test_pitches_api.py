@@ -3,43 +3,16 @@ presigned uploads (with the runtime's POST-policy enforcement), users registered
 
 from __future__ import annotations
 
-import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import pytest
 
+from tests.integration.accounts import Account, register
+
 pytestmark = pytest.mark.integration
-
-PASSWORD = "pitch3s-Integration"
-
-
-@dataclass(frozen=True)
-class Account:
-    id: str
-    token: str
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token}"}
-
-
-def register(runtime: Any, portal: str) -> Account:
-    """A fresh account through POST /api/auth/{portal}/register (waiting out the per-IP auth limit)."""
-    name = f"{portal[:4]}_{uuid.uuid4().hex[:12]}"
-    body = {"email": f"{name}@example.test", "password": PASSWORD, "username": name}
-    for _ in range(5):
-        answer = runtime.client.post(f"/api/auth/{portal}/register", json=body)
-        if answer.status_code == 429:
-            time.sleep(int(answer.headers.get("Retry-After", "5")) + 0.5)
-            continue
-        assert answer.status_code == 201, answer.text
-        data = answer.json()["data"]
-        return Account(data["user"]["id"], data["accessToken"])
-    raise AssertionError("could not register: rate limited throughout")
 
 
 @pytest.fixture(scope="module")
