@@ -30,8 +30,9 @@ from pitchey.auth.tokens import issue_access_token
 from pitchey.core import audit, clock, ratelimit
 from pitchey.core.config import int_setting, region
 from pitchey.core.cursor import decode_cursor, encode_cursor
+from pitchey.core.db import PageRequest
 from pitchey.core.errors import Conflict, Forbidden, NotFound, RateLimited, Unauthorized
-from pitchey.core.http import Page, Request
+from pitchey.core.http import Request
 from pitchey.core.ids import new_id
 from pitchey.users.models import PORTALS, EmailClaim, User, email_key, normalize_email
 from pitchey.users.schemas import user_view
@@ -317,7 +318,7 @@ def logout_all(user: AuthUser, client: Client) -> dict[str, Any]:
     return {"revokedSessions": revoked}
 
 
-def list_sessions(user: AuthUser, page: Page) -> tuple[list[dict[str, Any]], str | None]:
+def list_sessions(user: AuthUser, page: PageRequest) -> tuple[list[dict[str, Any]], str | None]:
     """Live sessions of the caller, newest first (Query on byUser)."""
     scope = f"sessions:{user.id}"
     results = Session.by_user.query(

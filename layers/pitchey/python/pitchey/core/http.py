@@ -24,6 +24,7 @@ from pydantic import BaseModel
 
 from pitchey.core import clock
 from pitchey.core.config import int_setting, table_name
+from pitchey.core.db import PageRequest
 from pitchey.core.errors import (
     AppError,
     BadRequest,
@@ -65,12 +66,6 @@ def page_metadata(
     limit: int, next_cursor: str | None, page: int = 1, total: int | None = None
 ) -> dict[str, Any]:
     return {"page": page, "limit": limit, "total": total, "nextCursor": next_cursor}
-
-
-@dataclass(frozen=True)
-class Page:
-    limit: int
-    cursor: str | None
 
 
 class Request:
@@ -147,7 +142,7 @@ class Request:
             raise BadRequest(f"Query parameter {name} must be one of: {', '.join(allowed)}")
         return value
 
-    def page(self) -> Page:
+    def page(self) -> PageRequest:
         raw = self.query.get("limit")
         if raw is None or raw == "":
             limit = DEFAULT_PAGE_LIMIT
@@ -158,7 +153,7 @@ class Request:
                 raise BadRequest("limit must be an integer between 1 and 100") from None
             if not 1 <= limit <= MAX_PAGE_LIMIT:
                 raise BadRequest("limit must be an integer between 1 and 100")
-        return Page(limit=limit, cursor=self.query.get("cursor") or None)
+        return PageRequest(limit=limit, cursor=self.query.get("cursor") or None)
 
     def require_user(self):  # -> AuthUser
         if self.user is None:

@@ -7,6 +7,7 @@ import contextlib
 from typing import Any
 
 from pitchey.core import clock
+from pitchey.core.db import Page, Transaction, TransactionCancelled, query_page, transact
 from pitchey.core.errors import NotFound, ValidationFailed
 from pitchey.core.log import logger
 from pitchey.follows.models import Follow, target_key
@@ -14,7 +15,6 @@ from pitchey.follows.schemas import FollowRequest
 from pitchey.pitches import rules
 from pitchey.pitches.models import Pitch
 from pitchey.pitches.service import MAX_ID_LENGTH, load_visible, seconds
-from pitchey.pitches.store import Page, Transaction, TransactionCancelled, query_page, transact
 from pitchey.users.models import User
 
 

@@ -19,8 +19,9 @@ from typing import TYPE_CHECKING, Any
 from pitchey.core import audit, clock
 from pitchey.core.config import int_setting
 from pitchey.core.cursor import decode_cursor, encode_cursor
+from pitchey.core.db import PageRequest
 from pitchey.core.errors import AppError, Conflict, NotFound, ValidationFailed
-from pitchey.core.http import Page, Request
+from pitchey.core.http import Request
 from pitchey.core.ids import new_id
 from pitchey.core.log import logger
 from pitchey.ndas import callbacks
@@ -293,7 +294,7 @@ def _pause() -> None:
     time.sleep(0.25)
 
 
-def _list(index: Any, hash_key: str, page: Page) -> tuple[list[dict[str, Any]], str | None]:
+def _list(index: Any, hash_key: str, page: PageRequest) -> tuple[list[dict[str, Any]], str | None]:
     scope = f"ndas:{index.Meta.index_name}:{hash_key}"
     results = index.query(
         hash_key,
@@ -307,7 +308,7 @@ def _list(index: Any, hash_key: str, page: Page) -> tuple[list[dict[str, Any]], 
 
 
 def incoming_requests(
-    caller: Caller, status: str | None, page: Page
+    caller: Caller, status: str | None, page: PageRequest
 ) -> tuple[list[dict[str, Any]], str | None]:
     if status:
         return _list(Nda.by_creator_status, f"{caller.id}#{status}", page)
@@ -315,14 +316,14 @@ def incoming_requests(
 
 
 def outgoing_requests(
-    caller: Caller, status: str | None, page: Page
+    caller: Caller, status: str | None, page: PageRequest
 ) -> tuple[list[dict[str, Any]], str | None]:
     if status:
         return _list(Nda.by_requester_status, f"{caller.id}#{status}", page)
     return _list(Nda.by_requester, caller.id, page)
 
 
-def incoming_signed(caller: Caller, page: Page) -> tuple[list[dict[str, Any]], str | None]:
+def incoming_signed(caller: Caller, page: PageRequest) -> tuple[list[dict[str, Any]], str | None]:
     return _list(Nda.by_creator_status, f"{caller.id}#{SIGNED}", page)
 
 

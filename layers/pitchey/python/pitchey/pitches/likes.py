@@ -7,11 +7,11 @@ from collections.abc import Callable
 from typing import Any
 
 from pitchey.core import clock
+from pitchey.core.db import Transaction, TransactionCancelled, transact
 from pitchey.core.errors import NotFound
 from pitchey.pitches import rules
 from pitchey.pitches.models import Pitch, PitchLike
 from pitchey.pitches.service import find, load_visible
-from pitchey.pitches.store import Transaction, TransactionCancelled, transact
 
 
 def _result(pitch_id: str, liked: bool) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from pynamodb.exceptions import PutError
 
 from pitchey.core import clock
 from pitchey.core.cursor import encode_cursor
+from pitchey.core.db import Page, Transaction, TransactionCancelled, cursor_start, query_page, transact
 from pitchey.core.errors import Conflict, NotFound, ValidationFailed
 from pitchey.core.ids import new_id
 from pitchey.core.log import logger
@@ -23,7 +24,6 @@ from pitchey.ndas import access
 from pitchey.pitches import rules
 from pitchey.pitches.models import PUBLISHED_PARTITION, MediaFile, Pitch, PitchHistory, PitchView
 from pitchey.pitches.schemas import CreatePitch, UpdatePitch
-from pitchey.pitches.store import Page, Transaction, TransactionCancelled, cursor_start, query_page, transact
 
 VIEW_DEDUPE_SECONDS = 30 * 60
 _UPDATE_ATTEMPTS = 4

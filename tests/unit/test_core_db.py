@@ -6,7 +6,7 @@ import pytest
 from botocore.exceptions import ClientError
 from pynamodb.exceptions import CancellationReason, TransactWriteError, VerboseClientError
 
-from pitchey.pitches import store
+from pitchey.core import db as store
 from pitchey.pitches.models import Pitch, PitchLike
 
 

@@ -1,7 +1,9 @@
-"""DynamoDB helpers shared by pitches, likes and follows: transactions with conflict retry, and pages.
+"""The DynamoDB toolkit every context uses: named transactions with conflict retry, and paged queries.
 
-Pages: lists are Query with a limit and a signed cursor. The cursor carries the key of the last item
-returned (or, when a filtered query stops on its read budget, the last key evaluated) and the page number.
+Paging: a `PageRequest` (what the client asked for: limit and cursor) goes in, a `Page` (the items, the
+next cursor and the page number) comes out. Lists are Query with a limit and a signed cursor; the cursor
+carries the key of the last item returned (or, when a filtered query stops on its read budget, the last key
+evaluated) and the page number.
 """
 
 from __future__ import annotations
@@ -94,8 +96,18 @@ def transact(build: Callable[[Transaction], None]) -> None:
         time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))
 
 
+@dataclass(frozen=True)
+class PageRequest:
+    """A request's paging: `?limit=` (already validated) and the opaque `?cursor=`."""
+
+    limit: int
+    cursor: str | None = None
+
+
 @dataclass
 class Page(Generic[M]):
+    """One page of results."""
+
     items: list[M]
     next_cursor: str | None
     number: int
