@@ -61,7 +61,7 @@ from typing import Any, Generic, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 from pynamodb.attributes import Attribute
-from pynamodb.exceptions import PynamoDBException
+from pynamodb.exceptions import PynamoDBException, UpdateError
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 from pynamodb.models import Model
@@ -323,10 +323,19 @@ class Workflow(Generic[M]):
         return updates, guard
 
     def _write(self, record: M, updates: list[Action], guard: Condition, extra: Build | None) -> None:
+        """The claim, alone (one UpdateItem, which also refreshes `record`) or with the caller's items."""
+        if extra is None:
+            try:
+                record.update(actions=updates, condition=guard)
+            except UpdateError as error:
+                if error.cause_response_code == "ConditionalCheckFailedException":
+                    raise TransactionCancelled({RECORD: "ConditionalCheckFailed"}) from None
+                raise
+            return
+
         def build(txn: Transaction) -> None:
             txn.update(RECORD, record, updates, condition=guard)
-            if extra:
-                extra(txn)
+            extra(txn)
 
         transact(build)
         record.refresh(consistent_read=True)
