@@ -48,16 +48,7 @@ def test_transaction_conflicts_are_retried(aws, monkeypatch):
 
     monkeypatch.setattr(store.TransactWrite, "__exit__", flaky_exit)
     monkeypatch.setattr(store.time, "sleep", lambda seconds: None)
-    Pitch(
-        "p1",
-        creator_id="c",
-        title="t",
-        logline="l",
-        genre="drama",
-        format="tv",
-        created_at="x",
-        updated_at="x",
-    ).save()
+    save_pitch()
     store.transact(like_and_count)
     assert len(attempts) == 3 and Pitch.get("p1").like_count == 1
 
