@@ -25,7 +25,8 @@ A context declares two things:
    A `Wait` is a state in which the state machine waits on a task token: `token` is where the token is
    stored, `outcome` where the API's claim (the next state) is written. `deadline` (optional): a claim
    must happen before it (the timeout is about to expire the wait). `failure` (optional): a JSON
-   attribute where `record_failure` writes a step's permanent error.
+   attribute where `record_failure` writes a step's permanent error. `unavailable`: the 503 message when
+   an execution cannot be started.
 
 How the pieces run (the read model is always written by one conditional write or one transaction):
 
@@ -244,6 +245,7 @@ class Workflow(Generic[M]):
         timeout_event: str = "expire",
         deadline: Attribute[Any] | None = None,
         failure: Attribute[Any] | None = None,
+        unavailable: str = "This is unavailable right now, please retry",
     ) -> None:
         self.transitions = transitions
         self.model = model
@@ -253,6 +255,7 @@ class Workflow(Generic[M]):
         self.timeout_event = timeout_event
         self.deadline = deadline
         self.failure = failure
+        self.unavailable = unavailable
         unknown = set(self.waits) - transitions.states
         if unknown:
             raise ValueError(f"waits in unknown states {unknown}")
@@ -305,7 +308,7 @@ class Workflow(Generic[M]):
                     undo(txn)
 
             transact(remove)
-            raise WorkflowUnavailable("This is unavailable right now, please retry") from None
+            raise WorkflowUnavailable(self.unavailable) from None
 
     def _take(
         self,
