@@ -50,6 +50,9 @@ How the pieces run (the read model is always written by one conditional write or
 - Step dispatch: `run_step(steps, event, id_key)` turns throttling/5xx/connection errors into
   `TransientError` (the state machine's Retry matches that name); `StateConflict` and anything else is a
   permanent failure for the Catch, whose target calls `FLOW.record_failure(event)`.
+- Reads: `FLOW.load(id)` (consistent; None if absent), `FLOW.require(id)` (steps: `StateConflict` if
+  absent), `FLOW.claimed(record, state)` (the outcome claimed for that wait, if any). `resume(token,
+  outcome)` is the one SendTaskSuccess (False when the wait is already over).
 """
 
 from __future__ import annotations
