@@ -14,7 +14,8 @@ from pitchey.ndas import service
 from pitchey.ndas.access import has_signed_nda
 from pitchey.ndas.models import Nda, OpenNdaClaim, open_claim_key
 from pitchey.notifications.models import Notification
-from tests.unit.test_ndas_support import api, body_of, make_user
+from tests.unit.accounts import make_user
+from tests.unit.test_ndas_support import api, body_of
 
 pytest_plugins = ("tests.unit.test_ndas_support",)  # fixtures: cast, make_pitch, state_machine, sent
 
@@ -478,7 +479,7 @@ def test_lists_paginate_with_a_signed_cursor(cast, make_pitch, state_machine):
     first = api("incoming_requests", cast.creator, query={"limit": "1"})
     cursor = first.body["metadata"]["nextCursor"]
     assert api("incoming_requests", cast.creator, query={"cursor": cursor, "status": "pending"}).status == 400
-    other_creator = make_user("creator", "Olive", "Other")
+    other_creator = make_user("creator", first="Olive", last="Other")
     assert api("incoming_requests", other_creator, query={"cursor": cursor}).status == 400
 
 
