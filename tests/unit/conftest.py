@@ -5,12 +5,15 @@ each test that asks for `aws` then starts from that pristine state: every table 
 created is replaced by a copy of its empty original (moto's own TransactWriteItems rollback swaps the tables
 dict the same way), and every other service (S3, SES, Step Functions, ...) is reset and the template's
 buckets are created again.
+
+Settings (pitchey.core.settings) are read from the environment once and cached: each test starts with a
+fresh read, and a test or fixture that changes a variable uses `setenv`, which reads them again.
 """
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import boto3
@@ -23,6 +26,7 @@ from moto.s3.models import s3_backends
 
 from local.motopatch import serialize_dynamodb_requests
 from local.template import bucket_logical_ids, create_tables, load_template, local_bucket_name
+from pitchey.core.settings import settings
 
 TEMPLATE = load_template()
 REGION = "us-east-1"
@@ -83,3 +87,19 @@ def _moto() -> Iterator[MotoState]:
 def aws(_moto: MotoState) -> None:
     """moto in-process with every table and bucket of template.yaml, empty for this test."""
     _moto.reset()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_settings() -> None:
+    settings.cache_clear()  # whatever an earlier test set (and monkeypatch undid) is read again
+
+
+@pytest.fixture
+def setenv(monkeypatch: pytest.MonkeyPatch) -> Callable[[str, str], None]:
+    """setenv(NAME, value): set an environment variable for this test and have the settings read it."""
+
+    def set_variable(name: str, value: str) -> None:
+        monkeypatch.setenv(name, value)
+        settings.cache_clear()
+
+    return set_variable

@@ -52,7 +52,7 @@ def substituted_definition(**overrides: str) -> str:
 
 
 @pytest.fixture
-def state_machine(aws, monkeypatch) -> str:
+def state_machine(aws, setenv) -> str:
     """The NDA state machine in moto (which records executions and accepts SendTaskSuccess)."""
     arn = boto3.client("stepfunctions").create_state_machine(
         name="pitchey-test-nda",
@@ -60,7 +60,7 @@ def state_machine(aws, monkeypatch) -> str:
         roleArn="arn:aws:iam::123456789012:role/nda-state-machine",
         type="STANDARD",
     )["stateMachineArn"]
-    monkeypatch.setenv("NDA_STATE_MACHINE_ARN", arn)
+    setenv("NDA_STATE_MACHINE_ARN", arn)
     return arn
 
 

@@ -149,9 +149,9 @@ def test_a_failed_send_is_kept_and_retried_not_lost(aws, monkeypatch):
     assert len(sent_emails()) == 1
 
 
-def test_after_the_last_attempt_the_email_is_marked_failed(aws, monkeypatch):
+def test_after_the_last_attempt_the_email_is_marked_failed(aws, monkeypatch, setenv):
     install_fakes(monkeypatch)
-    monkeypatch.setenv("EMAIL_MAX_ATTEMPTS", "2")
+    setenv("EMAIL_MAX_ATTEMPTS", "2")
     alice = make_user("investor")
     route(notify(alice.id, "system", "Hello", "Hi"))
     send_queued()

@@ -60,9 +60,9 @@ def test_connect_without_a_valid_token_is_refused(api, query):
     assert list(Connection.scan()) == []
 
 
-def test_connect_with_an_expired_token_is_refused(api, monkeypatch):
+def test_connect_with_an_expired_token_is_refused(api, monkeypatch, setenv):
     user = make_user("investor")
-    monkeypatch.setenv("ACCESS_TOKEN_TTL_SECONDS", "1")
+    setenv("ACCESS_TOKEN_TTL_SECONDS", "1")
     monkeypatch.setattr(clock, "epoch", lambda: 1_000_000)  # issued long ago
     token, _ = issue_access_token(user.id, user.session_id, "investor")
     monkeypatch.undo()

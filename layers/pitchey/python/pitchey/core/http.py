@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 
 from pitchey.core import clock
-from pitchey.core.config import int_setting, table_name
+from pitchey.core.config import table_name
 from pitchey.core.db import PageRequest
 from pitchey.core.errors import (
     AppError,
@@ -35,6 +35,7 @@ from pitchey.core.errors import (
     ValidationFailed,
 )
 from pitchey.core.log import logger
+from pitchey.core.settings import settings
 
 MAX_BODY_BYTES = 1024 * 1024
 DEFAULT_PAGE_LIMIT = 20
@@ -206,7 +207,7 @@ def authenticate(request: Request, required: bool) -> None:
             return
         user = auth_context.user_from_token(token)
     auth_context.ensure_live(user)
-    ratelimit.hit("api", user.id, int_setting("API_RATE_LIMIT_PER_MINUTE", 600))
+    ratelimit.hit("api", user.id, settings().api_rate_limit_per_minute)
     request.user = user
 
 

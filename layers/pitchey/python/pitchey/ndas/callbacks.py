@@ -7,8 +7,9 @@ import functools
 import json
 from typing import Any
 
-from pitchey.core.config import region, setting
+from pitchey.core.config import region
 from pitchey.core.log import logger
+from pitchey.core.settings import settings
 
 
 @functools.cache
@@ -23,7 +24,7 @@ def start_workflow(nda_id: str) -> None:
     client = _sfn()
     try:
         client.start_execution(
-            stateMachineArn=setting("NDA_STATE_MACHINE_ARN"),
+            stateMachineArn=settings().require("nda_state_machine_arn"),
             name=nda_id,
             input=json.dumps({"ndaId": nda_id}),
         )

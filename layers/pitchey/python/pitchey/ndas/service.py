@@ -17,13 +17,13 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from pitchey.core import audit, clock
-from pitchey.core.config import int_setting
 from pitchey.core.cursor import decode_cursor, encode_cursor
 from pitchey.core.db import PageRequest
 from pitchey.core.errors import AppError, Conflict, NotFound, ValidationFailed
 from pitchey.core.http import Request
 from pitchey.core.ids import new_id
 from pitchey.core.log import logger
+from pitchey.core.settings import settings
 from pitchey.ndas import callbacks
 from pitchey.ndas.models import (
     APPROVED,
@@ -70,11 +70,11 @@ class Caller:
 
 
 def request_ttl() -> int:
-    return int_setting("NDA_REQUEST_TTL_SECONDS", 2592000)
+    return settings().nda_request_ttl_seconds
 
 
 def signature_ttl() -> int:
-    return int_setting("NDA_SIGNATURE_TTL_SECONDS", 1209600)
+    return settings().nda_signature_ttl_seconds
 
 
 def _later(seconds: int) -> str:

@@ -17,9 +17,9 @@ from pynamodb.exceptions import UpdateError
 from pynamodb.expressions.condition import size
 
 from pitchey.core import clock
-from pitchey.core.config import setting
 from pitchey.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from pitchey.core.ids import new_id
+from pitchey.core.settings import settings
 from pitchey.pitches import rules
 from pitchey.pitches.models import MediaFile, Pitch
 from pitchey.pitches.schemas import CreateMedia
@@ -40,7 +40,7 @@ def _s3() -> Any:
 
 def bucket() -> str:
     # Deployed: !Ref MediaBucket. Tests: the local name of the template's MediaBucket.
-    return setting("MEDIA_BUCKET", "mediabucket")
+    return settings().media_bucket
 
 
 def _safe_name(file_name: str) -> str:

@@ -21,8 +21,8 @@ from pynamodb.exceptions import DeleteError, PutError
 
 from pitchey.auth.models import Session
 from pitchey.core import clock
-from pitchey.core.config import setting
 from pitchey.core.log import logger
+from pitchey.core.settings import settings
 from pitchey.notifications.inbox import to_api
 from pitchey.notifications.models import Notification
 from pitchey.realtime import connections, presence
@@ -47,7 +47,7 @@ def management_client() -> Any:
         import boto3
 
         _management = boto3.client(
-            "apigatewaymanagementapi", endpoint_url=setting("WEBSOCKET_MANAGEMENT_ENDPOINT")
+            "apigatewaymanagementapi", endpoint_url=settings().require("websocket_management_endpoint")
         )
     return _management
 
