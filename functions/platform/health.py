@@ -1,6 +1,7 @@
 """GET /api/health (public): service status, version and a DynamoDB round trip."""
 
-from pitchey.core.http import Request, Response, api, ok
+from pitchey.auth.http import api
+from pitchey.core.http import Request, Response, ok
 from pitchey.core.log import logger
 from pitchey.core.settings import settings
 from pitchey.users.models import User

@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 
 from pitchey.core import clock
-from pitchey.notifications.inbox import to_api
 from pitchey.notifications.models import Notification
+from pitchey.notifications.schemas import notification_view
 from pitchey.notifications.service import notify
 from pitchey.realtime.models import Connection
 from tests.events import lambda_context, load_handler
@@ -52,7 +52,7 @@ def test_a_notification_reaches_every_connection_of_the_user(api):
         frames = api.frames(cid)
         assert len(frames) == 1
         assert frames[0]["type"] == "nda_request"
-        assert frames[0]["data"] == to_api(note)
+        assert frames[0]["data"] == notification_view(note)
         assert set(frames[0]["data"]) == {"id", "type", "title", "body", "data", "read", "createdAt"}
         assert frames[0]["timestamp"].endswith("Z")
     assert api.frames("b1") == []

@@ -11,23 +11,11 @@ from pitchey.core import clock
 from pitchey.core.cursor import decode_cursor, encode_cursor
 from pitchey.core.errors import NotFound
 from pitchey.notifications.models import Notification
+from pitchey.notifications.schemas import notification_view
 
 # A notification id starts with its creation time in milliseconds (core.ids.new_id), written within
 # microseconds of the createdAt that leads its sort key; this window absorbs any gap between the two.
 ID_LOOKUP_WINDOW = timedelta(seconds=60)
-
-
-def to_api(notification: Notification) -> dict[str, Any]:
-    """API.md's `notification`."""
-    return {
-        "id": notification.id,
-        "type": notification.type,
-        "title": notification.title,
-        "body": notification.body,
-        "data": notification.data or {},
-        "read": bool(notification.read),
-        "createdAt": clock.iso(clock.from_iso(notification.created_at)),
-    }
 
 
 def list_for_user(
@@ -44,7 +32,7 @@ def list_for_user(
     if len(items) > limit:
         items = items[:limit]
         next_cursor = encode_cursor(_page_key(items[-1], unread_only), scope)
-    return [to_api(item) for item in items], next_cursor
+    return [notification_view(item) for item in items], next_cursor
 
 
 def _page_key(item: Notification, unread_only: bool) -> dict[str, Any]:
@@ -107,7 +95,7 @@ def mark_read(user_id: str, notification_id: str) -> dict[str, Any]:
     item = find(user_id, notification_id)
     if not _mark_read(item):
         item.read = True
-    return to_api(item)
+    return notification_view(item)
 
 
 def mark_all_read(user_id: str) -> int:
