@@ -48,9 +48,10 @@ def _wait_for(connection, notification_id: str, timeout: float = 10.0) -> None:
 
 def _latency(runtime: RuntimeProcess) -> list[dict]:
     from pitchey.notifications.service import notify
-    from tests.integration.notifications_support import register, request_reply, ws_connect
+    from tests.integration.accounts import register
+    from tests.integration.notifications_support import request_reply, ws_connect
 
-    user = register(runtime, name="bench")
+    user = register(runtime, "investor")
     samples = []
     with ws_connect(runtime, user.token) as ws:
         request_reply(ws, {"action": "ping"})
@@ -74,9 +75,10 @@ def _latency(runtime: RuntimeProcess) -> list[dict]:
 
 def _fan_out(runtime: RuntimeProcess) -> list[dict]:
     from pitchey.notifications.service import notify
-    from tests.integration.notifications_support import register, request_reply, ws_connect
+    from tests.integration.accounts import register
+    from tests.integration.notifications_support import request_reply, ws_connect
 
-    user = register(runtime, name="fanout")
+    user = register(runtime, "investor")
     connections = [ws_connect(runtime, user.token) for _ in range(FANOUT_CONNECTIONS)]
     try:
         for ws in connections:

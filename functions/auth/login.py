@@ -1,8 +1,9 @@
 """POST /api/auth/{portal}/login (public): email + password -> user and a new session's tokens."""
 
 from pitchey.auth import service
+from pitchey.auth.http import api
 from pitchey.auth.schemas import LoginBody
-from pitchey.core.http import Request, Response, api, ok
+from pitchey.core.http import Request, Response, ok
 
 
 @api(auth="none")

@@ -1,8 +1,9 @@
 """POST /api/auth/logout-all: revoke every session of the caller, on every device."""
 
 from pitchey.auth import service
+from pitchey.auth.http import api
 from pitchey.auth.schemas import EmptyBody
-from pitchey.core.http import Request, Response, api, ok
+from pitchey.core.http import Request, Response, ok
 
 
 @api()

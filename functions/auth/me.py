@@ -1,6 +1,7 @@
 """GET /api/auth/me: the caller's own `user`."""
 
-from pitchey.core.http import Request, Response, api, ok
+from pitchey.auth.http import api
+from pitchey.core.http import Request, Response, ok
 from pitchey.users import service
 
 

@@ -1,8 +1,9 @@
 """POST /api/auth/refresh (public): rotate a refresh token; a rotated-out one revokes its session."""
 
 from pitchey.auth import service
+from pitchey.auth.http import api
 from pitchey.auth.schemas import RefreshBody
-from pitchey.core.http import Request, Response, api, ok
+from pitchey.core.http import Request, Response, ok
 
 
 @api(auth="none")

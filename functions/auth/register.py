@@ -1,8 +1,9 @@
 """POST /api/auth/{portal}/register (public): create an account on a portal; the answer signs it in."""
 
 from pitchey.auth import service
+from pitchey.auth.http import api
 from pitchey.auth.schemas import RegisterBody
-from pitchey.core.http import Request, Response, api, created
+from pitchey.core.http import Request, Response, created
 
 
 @api(auth="none")

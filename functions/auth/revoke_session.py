@@ -1,7 +1,8 @@
 """DELETE /api/auth/sessions/{id}: revoke one of the caller's sessions (anyone else's is a 404)."""
 
 from pitchey.auth import service
-from pitchey.core.http import Request, Response, api, ok
+from pitchey.auth.http import api
+from pitchey.core.http import Request, Response, ok
 
 
 @api()

@@ -1,7 +1,8 @@
 """GET /api/auth/sessions: the caller's live sessions (devices), newest first, `current` marked."""
 
 from pitchey.auth import service
-from pitchey.core.http import Request, Response, api, ok_page
+from pitchey.auth.http import api
+from pitchey.core.http import Request, Response, ok_page
 
 
 @api()

@@ -1,6 +1,7 @@
 """POST /api/follows {targetType: user|pitch, targetId}: 201 when new, 200 when already following."""
 
-from pitchey.core.http import Request, Response, api, created, ok
+from pitchey.auth.http import api
+from pitchey.core.http import Request, Response, created, ok
 from pitchey.follows import service
 from pitchey.follows.schemas import FollowRequest
 

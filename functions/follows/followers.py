@@ -1,6 +1,7 @@
 """GET /api/follows/followers: who follows the caller, newest first."""
 
-from pitchey.core.http import Request, Response, api, ok_page
+from pitchey.auth.http import api
+from pitchey.core.http import Request, Response, ok_page
 from pitchey.follows import service
 
 

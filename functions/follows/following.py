@@ -1,6 +1,7 @@
 """GET /api/follows/following: what the caller follows, newest first."""
 
-from pitchey.core.http import Request, Response, api, ok_page
+from pitchey.auth.http import api
+from pitchey.core.http import Request, Response, ok_page
 from pitchey.follows import service
 
 

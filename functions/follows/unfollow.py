@@ -1,7 +1,8 @@
 """DELETE /api/follows/{targetType}/{targetId}: stop following (idempotent)."""
 
+from pitchey.auth.http import api
 from pitchey.core.errors import NotFound
-from pitchey.core.http import Request, Response, api, ok
+from pitchey.core.http import Request, Response, ok
 from pitchey.follows import service
 from pitchey.follows.models import TARGET_TYPES
 

@@ -1,7 +1,8 @@
 """GET /api/ndas/can-request/{pitchId} → `{canRequest, reason}` (reason: null, ROLE_NOT_ALLOWED,
 NDA_NOT_REQUIRED or NDA_EXISTS); 404 for a pitch that is not published."""
 
-from pitchey.core.http import Request, Response, api, ok
+from pitchey.auth.http import api
+from pitchey.core.http import Request, Response, ok
 from pitchey.ndas import service
 
 

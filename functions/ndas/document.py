@@ -1,6 +1,7 @@
 """GET /api/ndas/{id}/document (either party, approved or signed) → `{downloadUrl, expiresAt}` (≤ 15 min)."""
 
-from pitchey.core.http import Request, Response, api, ok
+from pitchey.auth.http import api
+from pitchey.core.http import Request, Response, ok
 from pitchey.ndas import service
 
 

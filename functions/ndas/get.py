@@ -1,6 +1,7 @@
 """GET /api/ndas/{id} (either party) → `nda`."""
 
-from pitchey.core.http import Request, Response, api, ok
+from pitchey.auth.http import api
+from pitchey.core.http import Request, Response, ok
 from pitchey.ndas import service
 
 

@@ -1,6 +1,7 @@
 """GET /api/ndas/incoming-signed (creator): signed NDAs for the caller's pitches, newest first."""
 
-from pitchey.core.http import Request, Response, api, ok_page
+from pitchey.auth.http import api
+from pitchey.core.http import Request, Response, ok_page
 from pitchey.ndas import service
 
 

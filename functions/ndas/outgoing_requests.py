@@ -1,6 +1,7 @@
 """GET /api/ndas/outgoing-requests?status= (investor, production): the caller's NDAs, newest first."""
 
-from pitchey.core.http import Request, Response, api, ok_page
+from pitchey.auth.http import api
+from pitchey.core.http import Request, Response, ok_page
 from pitchey.ndas import service
 from pitchey.ndas.models import STATUSES
 

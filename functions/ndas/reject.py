@@ -1,6 +1,7 @@
 """POST /api/ndas/{id}/reject `{reason?}` (the pitch's creator, pending only) → 200 `nda` (rejected)."""
 
-from pitchey.core.http import Request, Response, api, ok
+from pitchey.auth.http import api
+from pitchey.core.http import Request, Response, ok
 from pitchey.ndas import service
 from pitchey.ndas.schemas import RejectNda
 

@@ -1,6 +1,7 @@
 """POST /api/ndas/request (investor, production): ask the pitch's creator for an NDA → 201 `nda` (pending)."""
 
-from pitchey.core.http import Request, Response, api, created
+from pitchey.auth.http import api
+from pitchey.core.http import Request, Response, created
 from pitchey.ndas import service
 from pitchey.ndas.schemas import RequestNda
 

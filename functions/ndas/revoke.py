@@ -1,6 +1,7 @@
 """POST /api/ndas/{id}/revoke (the pitch's creator, signed only) → 200 `nda` (revoked); access closes."""
 
-from pitchey.core.http import Request, Response, api, ok
+from pitchey.auth.http import api
+from pitchey.core.http import Request, Response, ok
 from pitchey.ndas import service
 from pitchey.ndas.schemas import NoBody
 

@@ -1,7 +1,8 @@
 """POST /api/ndas/{id}/sign `{signerName, accept: true}` (the requester, approved only) → 200 `nda`
 (signed); records signedAt, IP and user agent."""
 
-from pitchey.core.http import Request, Response, api, ok
+from pitchey.auth.http import api
+from pitchey.core.http import Request, Response, ok
 from pitchey.ndas import service
 from pitchey.ndas.schemas import SignNda
 

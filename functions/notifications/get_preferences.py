@@ -1,6 +1,7 @@
 """GET /api/notifications/preferences → {"email": {nda, investment, message, pitch, digest}}."""
 
-from pitchey.core.http import Request, Response, api, ok
+from pitchey.auth.http import api
+from pitchey.core.http import Request, Response, ok
 from pitchey.notifications import preferences
 
 

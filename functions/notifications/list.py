@@ -1,6 +1,7 @@
 """GET /api/notifications?unreadOnly=true&limit=&cursor= : the caller's notifications, newest first."""
 
-from pitchey.core.http import Request, Response, api, ok_page
+from pitchey.auth.http import api
+from pitchey.core.http import Request, Response, ok_page
 from pitchey.notifications import inbox
 
 

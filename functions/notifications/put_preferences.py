@@ -1,6 +1,7 @@
 """PUT /api/notifications/preferences : merge the categories sent; unknown keys or values → 422."""
 
-from pitchey.core.http import Request, Response, api, ok
+from pitchey.auth.http import api
+from pitchey.core.http import Request, Response, ok
 from pitchey.notifications import preferences
 from pitchey.notifications.schemas import PreferencesInput
 

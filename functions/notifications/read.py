@@ -1,6 +1,7 @@
 """POST /api/notifications/{id}/read : mark one of the caller's notifications read (idempotent)."""
 
-from pitchey.core.http import Request, Response, api, ok
+from pitchey.auth.http import api
+from pitchey.core.http import Request, Response, ok
 from pitchey.notifications import inbox
 
 

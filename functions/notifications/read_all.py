@@ -1,6 +1,7 @@
 """POST /api/notifications/read-all : mark every unread notification read → {"count": <marked>}."""
 
-from pitchey.core.http import Request, Response, api, ok
+from pitchey.auth.http import api
+from pitchey.core.http import Request, Response, ok
 from pitchey.notifications import inbox
 
 

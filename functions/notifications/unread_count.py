@@ -1,6 +1,7 @@
 """GET /api/notifications/unread-count → {"count": n}."""
 
-from pitchey.core.http import Request, Response, api, ok
+from pitchey.auth.http import api
+from pitchey.core.http import Request, Response, ok
 from pitchey.notifications import inbox
 
 

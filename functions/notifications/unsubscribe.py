@@ -2,8 +2,9 @@
 
 The signed token names the user and the category; following it sets that category to `never`."""
 
+from pitchey.auth.http import api
 from pitchey.core.errors import BadRequest
-from pitchey.core.http import Request, Response, api, ok
+from pitchey.core.http import Request, Response, ok
 from pitchey.notifications import emails, preferences
 
 

@@ -3,8 +3,9 @@
 Filters: genre, format, seekingInvestment, q (case-insensitive substring of title or logline);
 sort=newest|popular. A filter value outside its vocabulary is a 400."""
 
+from pitchey.auth.http import api
 from pitchey.core.errors import BadRequest
-from pitchey.core.http import Request, Response, api, ok_page
+from pitchey.core.http import Request, Response, ok_page
 from pitchey.pitches import rules, service
 
 MAX_QUERY_LENGTH = 100

@@ -1,6 +1,7 @@
 """POST /api/pitches (alias POST /api/pitches/create): a creator starts a pitch, as a draft."""
 
-from pitchey.core.http import Request, Response, api, created
+from pitchey.auth.http import api
+from pitchey.core.http import Request, Response, created
 from pitchey.pitches import service
 from pitchey.pitches.schemas import CreatePitch
 

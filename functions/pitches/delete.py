@@ -1,6 +1,7 @@
 """DELETE /api/pitches/{id}: the owner archives the pitch (refused while investments are in progress)."""
 
-from pitchey.core.http import Request, Response, api, ok
+from pitchey.auth.http import api
+from pitchey.core.http import Request, Response, ok
 from pitchey.pitches import service
 
 

@@ -1,6 +1,7 @@
 """GET /api/pitches/following: newest published pitches by followed creators and followed pitches."""
 
-from pitchey.core.http import Request, Response, api, ok_page
+from pitchey.auth.http import api
+from pitchey.core.http import Request, Response, ok_page
 from pitchey.pitches import service
 
 

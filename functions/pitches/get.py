@@ -2,7 +2,8 @@
 
 Counts a view (once per viewer per 30 minutes) when the caller is not the owner."""
 
-from pitchey.core.http import Request, Response, api, ok
+from pitchey.auth.http import api
+from pitchey.core.http import Request, Response, ok
 from pitchey.pitches import service
 
 

@@ -1,6 +1,7 @@
 """GET /api/pitches/{id}/history (owner): every change, newest first."""
 
-from pitchey.core.http import Request, Response, api, ok_page
+from pitchey.auth.http import api
+from pitchey.core.http import Request, Response, ok_page
 from pitchey.pitches import service
 
 

@@ -1,6 +1,7 @@
 """POST /api/pitches/{id}/like: like a pitch (idempotent; one like per user)."""
 
-from pitchey.core.http import Request, Response, api, ok
+from pitchey.auth.http import api
+from pitchey.core.http import Request, Response, ok
 from pitchey.pitches import likes
 
 

@@ -2,7 +2,8 @@
 
 Protected media needs canViewProtected (403 NDA_REQUIRED otherwise)."""
 
-from pitchey.core.http import Request, Response, api, ok
+from pitchey.auth.http import api
+from pitchey.core.http import Request, Response, ok
 from pitchey.pitches import media
 
 

@@ -1,6 +1,7 @@
 """POST /api/pitches/{id}/media (owner): announce a file and get a presigned S3 POST to upload it."""
 
-from pitchey.core.http import Request, Response, api, created
+from pitchey.auth.http import api
+from pitchey.core.http import Request, Response, created
 from pitchey.pitches import media
 from pitchey.pitches.schemas import CreateMedia
 

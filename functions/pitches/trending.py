@@ -1,6 +1,7 @@
 """GET /api/pitches/trending (public): the pitches drawing the most attention right now."""
 
-from pitchey.core.http import Request, Response, api, ok, page_metadata
+from pitchey.auth.http import api
+from pitchey.core.http import Request, Response, ok, page_metadata
 from pitchey.pitches import service
 from pitchey.pitches.trending import trending_pitches
 

@@ -1,6 +1,7 @@
 """DELETE /api/pitches/{id}/like: take a like back (idempotent)."""
 
-from pitchey.core.http import Request, Response, api, ok
+from pitchey.auth.http import api
+from pitchey.core.http import Request, Response, ok
 from pitchey.pitches import likes
 
 

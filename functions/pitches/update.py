@@ -1,6 +1,7 @@
 """PUT /api/pitches/{id} (alias PUT /api/pitches/{id}/update): the owner changes fields and/or status."""
 
-from pitchey.core.http import Request, Response, api, ok
+from pitchey.auth.http import api
+from pitchey.core.http import Request, Response, ok
 from pitchey.pitches import service
 from pitchey.pitches.schemas import UpdatePitch
 

@@ -1,9 +1,9 @@
 """GET /api/health (public): service status, version and a DynamoDB round trip."""
 
-from pitchey import __version__
-from pitchey.core.config import setting
-from pitchey.core.http import Request, Response, api, ok
+from pitchey.auth.http import api
+from pitchey.core.http import Request, Response, ok
 from pitchey.core.log import logger
+from pitchey.core.settings import settings
 from pitchey.users.models import User
 
 
@@ -22,4 +22,4 @@ def _dynamodb_check() -> str:
 def handler(request: Request) -> Response:
     checks = {"dynamodb": _dynamodb_check()}
     status = "ok" if all(value == "ok" for value in checks.values()) else "degraded"
-    return ok({"status": status, "version": setting("APP_VERSION", __version__), "checks": checks})
+    return ok({"status": status, "version": settings().app_version, "checks": checks})

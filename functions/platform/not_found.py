@@ -1,7 +1,8 @@
 """$default route: any path the API does not declare answers the 404 envelope."""
 
+from pitchey.auth.http import api
 from pitchey.core.errors import NotFound
-from pitchey.core.http import Request, Response, api
+from pitchey.core.http import Request, Response
 
 
 @api(auth="none")

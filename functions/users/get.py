@@ -1,6 +1,7 @@
 """GET /api/users/{id}: a user's public profile (no email). `me` is the caller's own full `user`."""
 
-from pitchey.core.http import Request, Response, api, ok
+from pitchey.auth.http import api
+from pitchey.core.http import Request, Response, ok
 from pitchey.users import service
 
 

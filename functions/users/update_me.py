@@ -1,6 +1,7 @@
 """PUT /api/users/me: edit firstName, lastName, companyName, bio, avatarUrl; anything else is a 422."""
 
-from pitchey.core.http import Request, Response, api, ok
+from pitchey.auth.http import api
+from pitchey.core.http import Request, Response, ok
 from pitchey.users import service
 from pitchey.users.schemas import UpdateProfile
 

@@ -7,6 +7,8 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+import jwt
+
 PASSWORD = "Integration-pass-1"
 
 
@@ -20,6 +22,11 @@ class Account:
     @property
     def headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token}"}
+
+    @property
+    def session_id(self) -> str:
+        """The login session the access token belongs to (its `sid` claim)."""
+        return jwt.decode(self.token, options={"verify_signature": False})["sid"]
 
 
 def register(

@@ -1,49 +1,18 @@
-"""Helpers for the notifications / realtime integration tests and benches: users registered over HTTP,
-notifications written with the real `notify()` against the runtime's DynamoDB, WebSocket clients."""
+"""Helpers for the notifications / realtime integration tests and benches: notifications written with the
+real `notify()` against the runtime's DynamoDB, WebSocket clients. Accounts: tests.integration.accounts."""
 
 from __future__ import annotations
 
 import contextlib
 import json
 import time
-import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
-import jwt
 from websockets.sync.client import ClientConnection, connect
 
 from local.testing import RuntimeProcess
 from pitchey.notifications.models import Notification
-
-
-@dataclass
-class Account:
-    id: str
-    token: str
-    email: str
-    session_id: str
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token}"}
-
-
-def register(runtime: RuntimeProcess, portal: str = "investor", name: str = "user") -> Account:
-    suffix = uuid.uuid4().hex[:10]
-    response = runtime.client.post(
-        f"/api/auth/{portal}/register",
-        json={
-            "email": f"{name}-{suffix}@example.com",
-            "password": "passw0rd-ok",
-            "username": f"{name}_{suffix}",
-        },
-    )
-    assert response.status_code == 201, response.text
-    data = response.json()["data"]
-    claims = jwt.decode(data["accessToken"], options={"verify_signature": False})
-    return Account(data["user"]["id"], data["accessToken"], data["user"]["email"], claims["sid"])
 
 
 @contextlib.contextmanager

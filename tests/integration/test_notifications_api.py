@@ -6,11 +6,12 @@ import time
 from datetime import UTC, datetime
 
 from local.testing import RuntimeProcess
-from tests.integration.notifications_support import eventually, notify_on, register
+from tests.integration.accounts import register
+from tests.integration.notifications_support import eventually, notify_on
 
 
 def test_an_offline_user_finds_the_notification_in_history(runtime: RuntimeProcess) -> None:
-    alice = register(runtime)
+    alice = register(runtime, "investor")
     note = notify_on(
         runtime, alice.id, "nda_approved", "NDA approved", "You can read Night Train", {"ndaId": "n"}
     )
@@ -32,7 +33,7 @@ def test_an_offline_user_finds_the_notification_in_history(runtime: RuntimeProce
 
 
 def test_pagination_and_unread_only(runtime: RuntimeProcess) -> None:
-    alice = register(runtime)
+    alice = register(runtime, "investor")
     notes = [notify_on(runtime, alice.id, "system", f"N{n}", "b") for n in range(5)]
     first = runtime.client.get("/api/notifications", params={"limit": 2}, headers=alice.headers).json()
     assert [item["title"] for item in first["data"]] == ["N4", "N3"]
@@ -51,7 +52,7 @@ def test_pagination_and_unread_only(runtime: RuntimeProcess) -> None:
 
 
 def test_read_read_all_and_unread_count(runtime: RuntimeProcess) -> None:
-    alice = register(runtime)
+    alice = register(runtime, "investor")
     notes = [notify_on(runtime, alice.id, "message", f"M{n}", "hi") for n in range(3)]
 
     def count() -> int:
@@ -71,7 +72,7 @@ def test_read_read_all_and_unread_count(runtime: RuntimeProcess) -> None:
 
 
 def test_another_users_notification_is_404(runtime: RuntimeProcess) -> None:
-    alice, mallory = register(runtime, name="alice"), register(runtime, name="mallory")
+    alice, mallory = register(runtime, "investor"), register(runtime, "investor")
     note = notify_on(runtime, alice.id, "system", "Private", "for Alice")
     for notification_id in (note.id, "0" * 32, "x"):
         response = runtime.client.post(f"/api/notifications/{notification_id}/read", headers=mallory.headers)
@@ -89,7 +90,7 @@ def test_no_token_is_the_gateway_401(runtime: RuntimeProcess) -> None:
 
 
 def test_preferences_defaults_merge_and_422(runtime: RuntimeProcess) -> None:
-    alice = register(runtime)
+    alice = register(runtime, "investor")
     defaults = {
         "nda": "instant",
         "investment": "instant",
@@ -114,7 +115,7 @@ def test_preferences_defaults_merge_and_422(runtime: RuntimeProcess) -> None:
 
 
 def test_an_instant_notification_is_emailed(runtime: RuntimeProcess) -> None:
-    alice = register(runtime)
+    alice = register(runtime, "investor")
     notify_on(runtime, alice.id, "nda_request", "New NDA request", "An investor asked for Night Train")
     [mail] = eventually(lambda: runtime.emails(to=alice.email))
     assert mail["subject"] == "[Pitchey] New NDA request"
@@ -123,7 +124,7 @@ def test_an_instant_notification_is_emailed(runtime: RuntimeProcess) -> None:
 
 
 def test_never_means_no_email(runtime: RuntimeProcess) -> None:
-    alice = register(runtime)
+    alice = register(runtime, "investor")
     runtime.client.put(
         "/api/notifications/preferences", json={"email": {"message": "never"}}, headers=alice.headers
     )
@@ -135,7 +136,7 @@ def test_never_means_no_email(runtime: RuntimeProcess) -> None:
 
 
 def test_the_daily_digest_run_twice_sends_once(runtime: RuntimeProcess) -> None:
-    alice = register(runtime)
+    alice = register(runtime, "investor")
     notes = [
         notify_on(runtime, alice.id, "new_follower", f"Follower {n}", f"user {n} follows you")
         for n in range(2)

@@ -8,7 +8,8 @@ import json
 import pytest
 
 from local.testing import RuntimeProcess
-from tests.integration.notifications_support import Account, receive, register, request_reply, ws_connect
+from tests.integration.accounts import Account, register
+from tests.integration.notifications_support import receive, request_reply, ws_connect
 
 
 @pytest.fixture(autouse=True)
@@ -31,8 +32,8 @@ def create_pitch(runtime: RuntimeProcess, owner: Account, publish: bool = True) 
 
 
 def test_a_subscriber_gets_pitch_updates_and_others_drafts_are_refused(runtime: RuntimeProcess) -> None:
-    creator, fan = register(runtime, "creator", "creator"), register(runtime, name="fan")
-    watcher = register(runtime, name="watcher")
+    creator, fan = register(runtime, "creator"), register(runtime, "investor")
+    watcher = register(runtime, "investor")
     published = create_pitch(runtime, creator)
     draft = create_pitch(runtime, creator, publish=False)
     follow = {"targetType": "pitch", "targetId": published}
@@ -54,7 +55,7 @@ def test_a_subscriber_gets_pitch_updates_and_others_drafts_are_refused(runtime: 
 
 
 def test_followers_see_presence(runtime: RuntimeProcess) -> None:
-    star, fan = register(runtime, "creator", "star"), register(runtime, name="fan")
+    star, fan = register(runtime, "creator"), register(runtime, "investor")
     follow = {"targetType": "user", "targetId": star.id}
     assert runtime.client.post("/api/follows", json=follow, headers=fan.headers).status_code == 201
     with ws_connect(runtime, fan.token) as fan_ws:

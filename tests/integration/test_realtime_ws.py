@@ -6,14 +6,8 @@ import pytest
 from websockets.exceptions import InvalidStatus
 
 from local.testing import RuntimeProcess
-from tests.integration.notifications_support import (
-    eventually,
-    notify_on,
-    receive,
-    register,
-    request_reply,
-    ws_connect,
-)
+from tests.integration.accounts import register
+from tests.integration.notifications_support import eventually, notify_on, receive, request_reply, ws_connect
 
 
 @pytest.mark.parametrize("token", [None, "", "not-a-jwt", "a.b.c"])
@@ -24,7 +18,7 @@ def test_the_handshake_is_refused_without_a_valid_token(runtime: RuntimeProcess,
 
 
 def test_the_handshake_is_refused_after_logout(runtime: RuntimeProcess) -> None:
-    alice = register(runtime)
+    alice = register(runtime, "investor")
     assert runtime.client.post("/api/auth/logout", headers=alice.headers).status_code == 200
     with pytest.raises(InvalidStatus) as refused:
         ws_connect(runtime, alice.token)
@@ -32,7 +26,7 @@ def test_the_handshake_is_refused_after_logout(runtime: RuntimeProcess) -> None:
 
 
 def test_ping_pong_and_unknown_actions(runtime: RuntimeProcess) -> None:
-    alice = register(runtime)
+    alice = register(runtime, "investor")
     with ws_connect(runtime, alice.token) as ws:
         pong = request_reply(ws, {"action": "ping"})
         assert pong["type"] == "pong" and pong["data"] == {} and pong["timestamp"].endswith("Z")
@@ -41,7 +35,7 @@ def test_ping_pong_and_unknown_actions(runtime: RuntimeProcess) -> None:
 
 
 def test_a_user_with_two_connections_gets_the_notification_on_both(runtime: RuntimeProcess) -> None:
-    alice, bob = register(runtime, name="alice"), register(runtime, name="bob")
+    alice, bob = register(runtime, "investor"), register(runtime, "investor")
     with (
         ws_connect(runtime, alice.token) as first,
         ws_connect(runtime, alice.token) as second,
@@ -61,7 +55,7 @@ def test_a_user_with_two_connections_gets_the_notification_on_both(runtime: Runt
 def test_a_gone_connection_is_cleaned_up(runtime: RuntimeProcess) -> None:
     """A connection record whose socket is gone without $disconnect (e.g. a lost $disconnect): the push
     gets 410 GoneException from @connections and deletes the record; live connections still get it."""
-    alice = register(runtime)
+    alice = register(runtime, "investor")
     dynamodb = runtime.boto3("dynamodb")
     with ws_connect(runtime, alice.token) as live:
         request_reply(live, {"action": "ping"})
@@ -88,7 +82,7 @@ def test_a_gone_connection_is_cleaned_up(runtime: RuntimeProcess) -> None:
 
 
 def test_a_closed_connection_is_removed(runtime: RuntimeProcess) -> None:
-    alice = register(runtime)
+    alice = register(runtime, "investor")
     dynamodb = runtime.boto3("dynamodb")
 
     def connection_ids() -> list[str]:
@@ -111,7 +105,7 @@ def test_subscribing_to_an_unknown_pitch_is_an_error_frame(runtime: RuntimeProce
         r["routeKey"].split(" ", 1)[-1] for r in runtime.client.get("/_local/routes").json()
     }:
         pytest.skip("the pitches context (PitchesTable) is not in this template yet")
-    alice = register(runtime)
+    alice = register(runtime, "investor")
     with ws_connect(runtime, alice.token) as ws:
         frame = request_reply(ws, {"action": "subscribe", "channel": "pitch:does-not-exist"})
         assert frame["type"] == "error" and frame["data"]["code"] == "CHANNEL_FORBIDDEN"

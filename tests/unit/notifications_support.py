@@ -1,5 +1,5 @@
-"""Helpers shared by the notifications and realtime unit tests (users with live sessions, stream records,
-WebSocket events, a fake @connections management API, the pitches-context tables realtime reads)."""
+"""Helpers shared by the notifications and realtime unit tests (session revocation, stream records,
+WebSocket events, a fake @connections management API, the pitches-context items realtime reads)."""
 
 from __future__ import annotations
 
@@ -15,82 +15,19 @@ from pitchey.auth.models import Session
 from pitchey.core import clock
 from pitchey.notifications import emails
 from pitchey.realtime import channels, presence, push
-from pitchey.users.models import User
-from tests.events import lambda_context, live_session
+from tests.events import lambda_context
+from tests.unit.accounts import Actor
 
 SENDER = "notifications@pitchey.dev"
 
 
-@dataclass
-class Member:
-    id: str
-    token: str
-    session_id: str
-    email: str
-
-
-def make_user(user_type: str = "investor", *, name: str = "Ada", ttl: int | None = None) -> Member:
-    user_id = uuid.uuid4().hex
-    email = f"{name.lower()}-{user_id[:6]}@example.com"
-    now = clock.iso()
-    User(
-        user_id,
-        email=email,
-        username=f"{name.lower()}_{user_id[:6]}",
-        user_type=user_type,
-        password_hash="x",
-        first_name=name,
-        created_at=now,
-        updated_at=now,
-    ).save()
-    token, session_id = live_session(user_id, user_type, ttl)
-    return Member(user_id, token, session_id, email)
-
-
-def revoke(user: Member) -> None:
+def revoke(user: Actor) -> None:
     session = Session.get(user.session_id)
     session.revoked_at = clock.iso()
     session.save()
 
 
-# --- the pitches context's tables (not in this branch's template): the designs realtime relies on ---------
-def create_pitches_tables() -> None:
-    """Creates them unless the template (once the pitches context is merged) already did."""
-    client = boto3.client("dynamodb")
-    existing = set(client.list_tables()["TableNames"])
-    if {"PitchesTable", "FollowsTable"} <= existing:
-        return
-    client.create_table(
-        TableName="PitchesTable",
-        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
-    client.create_table(
-        TableName="FollowsTable",
-        AttributeDefinitions=[
-            {"AttributeName": "followerId", "AttributeType": "S"},
-            {"AttributeName": "targetKey", "AttributeType": "S"},
-            {"AttributeName": "followedAt", "AttributeType": "S"},
-        ],
-        KeySchema=[
-            {"AttributeName": "followerId", "KeyType": "HASH"},
-            {"AttributeName": "targetKey", "KeyType": "RANGE"},
-        ],
-        GlobalSecondaryIndexes=[
-            {
-                "IndexName": "byTarget",
-                "KeySchema": [
-                    {"AttributeName": "targetKey", "KeyType": "HASH"},
-                    {"AttributeName": "followedAt", "KeyType": "RANGE"},
-                ],
-                "Projection": {"ProjectionType": "ALL"},
-            }
-        ],
-        BillingMode="PAY_PER_REQUEST",
-    )
-
-
+# --- items of the pitches context's tables that realtime reads ------------------------------------------
 def put_pitch(pitch_id: str, creator_id: str, status: str = "published") -> None:
     boto3.client("dynamodb").put_item(
         TableName="PitchesTable",

@@ -1,42 +1,13 @@
-"""Helpers for the pitches/follows unit tests: accounts with live sessions, and calls to our handlers."""
+"""Helpers for the pitches/follows unit tests: calls to our handlers (users come from tests.unit.accounts)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
-from pitchey.core import clock
-from pitchey.core.ids import new_id
-from pitchey.users.models import User
-from tests.events import Answer, call, http_event, live_session, load_handler
+from tests.events import Answer, call, http_event, load_handler
+from tests.unit.accounts import Actor
 
 _handlers: dict[str, Any] = {}
-
-
-@dataclass(frozen=True)
-class Actor:
-    id: str
-    token: str
-    role: str
-    username: str
-
-
-def make_user(role: str = "creator", username: str | None = None) -> Actor:
-    """A user item plus a live session and an access token, as login would leave them."""
-    user_id = new_id()
-    username = username or f"{role}_{user_id[-6:]}"
-    now = clock.iso()
-    User(
-        user_id,
-        email=f"{username}@example.test",
-        username=username,
-        user_type=role,
-        password_hash="not-a-real-hash",
-        created_at=now,
-        updated_at=now,
-    ).save()
-    token, _ = live_session(user_id, role)
-    return Actor(user_id, token, role, username)
 
 
 def handler(name: str) -> Any:

@@ -131,8 +131,8 @@ def test_a_failure_after_the_window_opens_a_fresh_one(alice, frozen_clock):
     assert login("investor", "alice@example.com").code == "ACCOUNT_LOCKED"
 
 
-def test_lockout_window_is_a_setting(alice, monkeypatch):
-    monkeypatch.setenv("LOGIN_LOCKOUT_SECONDS", "30")
+def test_lockout_window_is_a_setting(alice, setenv):
+    setenv("LOGIN_LOCKOUT_SECONDS", "30")
     for _ in range(5):
         login("investor", "alice@example.com", "wr0ng1")
     assert int(login("investor", "alice@example.com").headers["Retry-After"]) <= 30
@@ -174,8 +174,8 @@ def test_successful_login_is_audited(alice):
 
 
 # --- per-IP rate limit -----------------------------------------------------------------------------------
-def test_register_login_and_refresh_share_a_per_ip_budget(aws, monkeypatch):
-    monkeypatch.setenv("AUTH_RATE_LIMIT_PER_MINUTE", "3")
+def test_register_login_and_refresh_share_a_per_ip_budget(aws, setenv):
+    setenv("AUTH_RATE_LIMIT_PER_MINUTE", "3")
     ip = "203.0.113.50"
     granted = register(ip=ip)
     assert granted.status == 201

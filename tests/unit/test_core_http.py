@@ -1,4 +1,5 @@
-"""The HTTP conventions every endpoint inherits from `pitchey.core.http.api`."""
+"""The HTTP conventions every endpoint inherits from `pitchey.core.http.api`, called here through
+`pitchey.auth.http.api` (what handlers use: core's decorator with the caller resolved by auth)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,10 @@ import base64
 
 import pytest
 
+from pitchey.auth.http import api
 from pitchey.core.cursor import decode_cursor, encode_cursor
 from pitchey.core.errors import BadRequest, NotFound
-from pitchey.core.http import Response, api, ok
+from pitchey.core.http import Response, ok
 from pitchey.core.schemas import InputModel
 from tests.events import call, http_event, load_handler
 

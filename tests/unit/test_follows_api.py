@@ -7,7 +7,8 @@ import pytest
 from pitchey.follows.models import Follow
 from pitchey.notifications.models import Notification
 from pitchey.pitches.models import Pitch
-from tests.unit.pitches_support import create_pitch, hit, make_user, published_pitch
+from tests.unit.accounts import make_user
+from tests.unit.pitches_support import create_pitch, hit, published_pitch
 
 
 def follow(actor, target_type, target_id, **extra):

@@ -14,7 +14,8 @@ from pitchey.ndas import service
 from pitchey.ndas.access import has_signed_nda
 from pitchey.ndas.models import Nda, OpenNdaClaim, open_claim_key
 from pitchey.notifications.models import Notification
-from tests.unit.test_ndas_support import api, body_of, make_user
+from tests.unit.accounts import make_user
+from tests.unit.test_ndas_support import api, body_of
 
 pytest_plugins = ("tests.unit.test_ndas_support",)  # fixtures: cast, make_pitch, state_machine, sent
 
@@ -71,8 +72,10 @@ def signed(world):
 
 
 def near(iso_text: str, seconds_from_now: int) -> bool:
+    """Set `seconds_from_now` from the moment of a request that just ended: never later than that (the
+    timestamp is whole seconds), and earlier by at most what a slow, loaded machine takes for one request."""
     delta = clock.from_iso(iso_text) - (clock.now() + timedelta(seconds=seconds_from_now))
-    return abs(delta.total_seconds()) <= 5
+    return -30 <= delta.total_seconds() <= 1
 
 
 def store_token(nda_id: str, attribute, token: str) -> None:
@@ -102,8 +105,8 @@ def test_request_creates_pending_nda_claims_it_and_starts_the_workflow(world, st
     assert [e.action for e in AuditEntry.query(cast.investor.id)] == ["nda.request"]
 
 
-def test_request_ttl_comes_from_the_environment(world, monkeypatch):
-    monkeypatch.setenv("NDA_REQUEST_TTL_SECONDS", "60")
+def test_request_ttl_comes_from_the_environment(world, setenv):
+    setenv("NDA_REQUEST_TTL_SECONDS", "60")
     assert near(pending(world)["expiresAt"], 60)
 
 
@@ -158,9 +161,9 @@ def test_request_body_is_validated(world, body):
     assert answer.status == 422 and answer.code == "VALIDATION_ERROR"
 
 
-def test_request_is_undone_when_the_workflow_cannot_start(world, monkeypatch):
+def test_request_is_undone_when_the_workflow_cannot_start(world, monkeypatch, setenv):
     cast, pitch_id = world
-    monkeypatch.setenv("NDA_STATE_MACHINE_ARN", "arn:aws:states:us-east-1:123456789012:stateMachine:missing")
+    setenv("NDA_STATE_MACHINE_ARN", "arn:aws:states:us-east-1:123456789012:stateMachine:missing")
     answer = request(cast.investor, pitch_id)
     assert answer.status == 503
     assert list(Nda.by_requester.query(cast.investor.id)) == []
@@ -478,7 +481,7 @@ def test_lists_paginate_with_a_signed_cursor(cast, make_pitch, state_machine):
     first = api("incoming_requests", cast.creator, query={"limit": "1"})
     cursor = first.body["metadata"]["nextCursor"]
     assert api("incoming_requests", cast.creator, query={"cursor": cursor, "status": "pending"}).status == 400
-    other_creator = make_user("creator", "Olive", "Other")
+    other_creator = make_user("creator", first="Olive", last="Other")
     assert api("incoming_requests", other_creator, query={"cursor": cursor}).status == 400
 
 

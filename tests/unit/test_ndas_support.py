@@ -14,38 +14,11 @@ import pytest
 
 from pitchey.core import clock, workflow
 from pitchey.core.ids import new_id
-from pitchey.users.models import User
-from tests.events import Answer, call, http_event, live_session, load_handler
+from tests.events import Answer, call, http_event, load_handler
+from tests.unit.accounts import Actor, make_user
 
 ROOT = Path(__file__).resolve().parents[2]
 ASL_PATH = ROOT / "statemachines" / "nda.asl.json"
-
-
-@dataclass
-class Actor:
-    id: str
-    role: str
-    token: str
-    name: str
-
-
-def make_user(role: str, first: str, last: str, company: str | None = None) -> Actor:
-    now = clock.iso_precise()
-    user_id = new_id()
-    User(
-        user_id,
-        email=f"{user_id}@example.com",
-        username=f"{first.lower()}_{user_id[-6:]}",
-        user_type=role,
-        password_hash="not-a-real-hash",
-        first_name=first,
-        last_name=last,
-        company_name=company,
-        created_at=now,
-        updated_at=now,
-    ).save()
-    token, _ = live_session(user_id, role)
-    return Actor(user_id, role, token, f"{first} {last}")
 
 
 @dataclass
@@ -59,10 +32,10 @@ class Cast:
 @pytest.fixture
 def cast(aws) -> Cast:
     return Cast(
-        creator=make_user("creator", "Zoë", "Łukasiewicz", "Northlight Pictures"),
-        investor=make_user("investor", "Marcus", "Whitfield", "Harbour Capital"),
-        production=make_user("production", "Priya", "Natarajan", "Monsoon Studios"),
-        stranger=make_user("investor", "Sam", "Stranger"),
+        creator=make_user("creator", first="Zoë", last="Łukasiewicz", company="Northlight Pictures"),
+        investor=make_user("investor", first="Marcus", last="Whitfield", company="Harbour Capital"),
+        production=make_user("production", first="Priya", last="Natarajan", company="Monsoon Studios"),
+        stranger=make_user("investor", first="Sam", last="Stranger"),
     )
 
 
@@ -78,7 +51,7 @@ def substituted_definition(**overrides: str) -> str:
 
 
 @pytest.fixture
-def state_machine(aws, monkeypatch) -> str:
+def state_machine(aws, setenv) -> str:
     """The NDA state machine in moto (which records executions and accepts SendTaskSuccess)."""
     arn = boto3.client("stepfunctions").create_state_machine(
         name="pitchey-test-nda",
@@ -86,7 +59,7 @@ def state_machine(aws, monkeypatch) -> str:
         roleArn="arn:aws:iam::123456789012:role/nda-state-machine",
         type="STANDARD",
     )["stateMachineArn"]
-    monkeypatch.setenv("NDA_STATE_MACHINE_ARN", arn)
+    setenv("NDA_STATE_MACHINE_ARN", arn)
     return arn
 
 

@@ -13,10 +13,10 @@ from pitchey.notifications.models import DigestEntry, OutboxEmail
 from pitchey.notifications.preferences import update_preferences
 from pitchey.notifications.service import notify
 from tests.events import lambda_context, load_handler
+from tests.unit.accounts import make_user
 from tests.unit.notifications_support import (
     SENDER,
     install_fakes,
-    make_user,
     sent_emails,
     stream_event,
     stream_record,
@@ -58,7 +58,7 @@ def send_queued():
 
 # --- instant ----------------------------------------------------------------------------------------------
 def test_an_instant_notification_is_queued_then_sent_once(mail):
-    alice = make_user(name="Alice")
+    alice = make_user("investor", first="Alice")
     note = notify(
         alice.id, "nda_request", "New NDA request", "Bob wants to read <Night Train>", {"ndaId": "1"}
     )
@@ -83,7 +83,7 @@ def test_an_instant_notification_is_queued_then_sent_once(mail):
 
 
 def test_the_email_carries_a_working_unsubscribe_link(mail):
-    alice = make_user()
+    alice = make_user("investor")
     route(notify(alice.id, "investment_created", "New investment", "Someone invested"))
     [queued] = outbox()
     link = next(line for line in queued.text.splitlines() if "unsubscribe?token=" in line)
@@ -92,7 +92,7 @@ def test_the_email_carries_a_working_unsubscribe_link(mail):
 
 
 def test_never_sends_nothing_and_other_categories_still_go(mail):
-    alice = make_user()
+    alice = make_user("investor")
     update_preferences(alice.id, {"nda": "never"})
     route(notify(alice.id, "nda_approved", "Approved", "Your NDA was approved"))
     assert outbox() == []
@@ -101,7 +101,7 @@ def test_never_sends_nothing_and_other_categories_still_go(mail):
 
 
 def test_payment_and_system_are_always_instant(mail):
-    alice = make_user()
+    alice = make_user("investor")
     update_preferences(alice.id, {c: "never" for c in ("nda", "investment", "message", "pitch", "digest")})
     route(notify(alice.id, "payment", "Payment received", "$10"), notify(alice.id, "system", "Hello", "Hi"))
     assert len(outbox()) == 2
@@ -109,7 +109,7 @@ def test_payment_and_system_are_always_instant(mail):
 
 
 def test_daily_category_waits_for_the_digest(mail):
-    alice = make_user()
+    alice = make_user("investor")
     route(notify(alice.id, "new_follower", "New follower", "Bob follows you"))  # pitch: daily by default
     assert outbox() == []
     [entry] = DigestEntry.scan()
@@ -117,7 +117,7 @@ def test_daily_category_waits_for_the_digest(mail):
 
 
 def test_digest_never_switches_digest_emails_off(mail):
-    alice = make_user()
+    alice = make_user("investor")
     update_preferences(alice.id, {"digest": "never"})
     route(notify(alice.id, "pitch_update", "Updated", "A pitch changed", {"pitchId": "p"}))
     assert outbox() == [] and list(DigestEntry.scan()) == []
@@ -131,7 +131,7 @@ def test_a_user_without_an_account_gets_no_email(mail):
 # --- failures and retries ---------------------------------------------------------------------------------
 def test_a_failed_send_is_kept_and_retried_not_lost(aws, monkeypatch):
     install_fakes(monkeypatch)  # the sender identity is not verified yet: SES rejects the send
-    alice = make_user()
+    alice = make_user("investor")
     route(notify(alice.id, "system", "Hello", "Hi"))
     assert send_queued() == {"batchItemFailures": []}
     [email] = outbox()
@@ -149,10 +149,10 @@ def test_a_failed_send_is_kept_and_retried_not_lost(aws, monkeypatch):
     assert len(sent_emails()) == 1
 
 
-def test_after_the_last_attempt_the_email_is_marked_failed(aws, monkeypatch):
+def test_after_the_last_attempt_the_email_is_marked_failed(aws, monkeypatch, setenv):
     install_fakes(monkeypatch)
-    monkeypatch.setenv("EMAIL_MAX_ATTEMPTS", "2")
-    alice = make_user()
+    setenv("EMAIL_MAX_ATTEMPTS", "2")
+    alice = make_user("investor")
     route(notify(alice.id, "system", "Hello", "Hi"))
     send_queued()
     later = clock.now() + timedelta(hours=1)
@@ -164,7 +164,7 @@ def test_after_the_last_attempt_the_email_is_marked_failed(aws, monkeypatch):
 
 
 def test_an_email_under_lease_is_not_sent_twice(mail):
-    alice = make_user()
+    alice = make_user("investor")
     route(notify(alice.id, "system", "Hello", "Hi"))
     [email] = outbox()
     assert emails._claim(email.id, clock.epoch()) is not None  # another attempt is in flight
@@ -174,7 +174,7 @@ def test_an_email_under_lease_is_not_sent_twice(mail):
 
 # --- digests ----------------------------------------------------------------------------------------------
 def test_daily_digest_sends_one_email_per_user_and_run_twice_sends_once(mail):
-    alice, bob = make_user(name="Alice"), make_user(name="Bob")
+    alice, bob = make_user("investor", first="Alice"), make_user("investor", first="Bob")
     notes = [
         notify(alice.id, "pitch_update", f"Update {n}", f"Pitch {n} changed", {"pitchId": f"p{n}"})
         for n in range(3)
@@ -203,7 +203,7 @@ def test_daily_digest_sends_one_email_per_user_and_run_twice_sends_once(mail):
 def test_digest_skips_items_read_meanwhile(mail):
     from tests.events import call, http_event
 
-    alice = make_user()
+    alice = make_user("investor")
     notes = [notify(alice.id, "pitch_update", f"Update {n}", "changed", {"pitchId": "p"}) for n in range(2)]
     route(*notes)
     read = load_handler("notifications/read")
@@ -217,7 +217,7 @@ def test_digest_skips_items_read_meanwhile(mail):
 
 
 def test_weekly_categories_go_to_the_weekly_digest(mail):
-    alice = make_user()
+    alice = make_user("investor")
     update_preferences(alice.id, {"investment": "weekly"})
     route(notify(alice.id, "investment_update", "Investment moved", "Now in due diligence"))
     assert outbox() == []
@@ -227,7 +227,7 @@ def test_weekly_categories_go_to_the_weekly_digest(mail):
 
 
 def test_a_missed_run_is_caught_up_by_the_next(mail, monkeypatch):
-    alice = make_user()
+    alice = make_user("investor")
     yesterday = clock.now() - timedelta(days=1)
     monkeypatch.setattr(clock, "now", lambda: yesterday)
     route(notify(alice.id, "new_follower", "New follower", "Bob follows you"))
@@ -236,7 +236,7 @@ def test_a_missed_run_is_caught_up_by_the_next(mail, monkeypatch):
 
 
 def test_a_digest_run_never_resends_items_another_run_took(mail, monkeypatch):
-    alice = make_user()
+    alice = make_user("investor")
     route(*[notify(alice.id, "new_follower", f"F{n}", "follows you") for n in range(3)])
     entries = list(DigestEntry.query(digest.bucket("daily", clock.now())))
     # another run marks one entry between this run's Query and its transaction

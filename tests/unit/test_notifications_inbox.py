@@ -7,7 +7,8 @@ import pytest
 from pitchey.notifications.models import Notification
 from pitchey.notifications.service import notify
 from tests.events import call, http_event, load_handler
-from tests.unit.notifications_support import make_user, revoke
+from tests.unit.accounts import make_user
+from tests.unit.notifications_support import revoke
 
 list_handler = load_handler("notifications/list")
 read_handler = load_handler("notifications/read")
@@ -46,7 +47,7 @@ def seed(user, count):
 
 
 def test_list_newest_first_in_api_shape(aws):
-    alice, bob = make_user(), make_user()
+    alice, bob = make_user("investor"), make_user("investor")
     notes = seed(alice, 3)
     notify(bob.id, "system", "Bob's", "not Alice's")
     answer = listing(alice)
@@ -67,7 +68,7 @@ def test_list_newest_first_in_api_shape(aws):
 
 
 def test_pagination_with_cursor(aws):
-    alice = make_user()
+    alice = make_user("investor")
     seed(alice, 7)
     seen, cursor, pages = [], None, 0
     while True:
@@ -84,7 +85,7 @@ def test_pagination_with_cursor(aws):
 
 
 def test_a_cursor_cannot_be_used_by_someone_else_or_forged(aws):
-    alice, bob = make_user(), make_user()
+    alice, bob = make_user("investor"), make_user("investor")
     seed(alice, 3)
     cursor = listing(alice, limit="1").body["metadata"]["nextCursor"]
     assert listing(bob, limit="1", cursor=cursor).status == 400
@@ -94,11 +95,11 @@ def test_a_cursor_cannot_be_used_by_someone_else_or_forged(aws):
 
 @pytest.mark.parametrize("limit", ["0", "101", "ten"])
 def test_bad_limit_is_400(aws, limit):
-    assert listing(make_user(), limit=limit).status == 400
+    assert listing(make_user("investor"), limit=limit).status == 400
 
 
 def test_unread_only(aws):
-    alice = make_user()
+    alice = make_user("investor")
     notes = seed(alice, 4)
     read(alice, notes[1].id)
     answer = listing(alice, unreadOnly="true")
@@ -114,7 +115,7 @@ def test_unread_only(aws):
 
 
 def test_read_one_is_idempotent(aws):
-    alice = make_user()
+    alice = make_user("investor")
     note = seed(alice, 1)[0]
     first = read(alice, note.id)
     assert first.status == 200
@@ -125,7 +126,7 @@ def test_read_one_is_idempotent(aws):
 
 
 def test_reading_someone_elses_or_unknown_notification_is_404(aws):
-    alice, bob = make_user(), make_user()
+    alice, bob = make_user("investor"), make_user("investor")
     note = seed(alice, 1)[0]
     for notification_id in (note.id, "0" * 32, "nope", note.id[:-1] + "x"):
         answer = read(bob, notification_id)
@@ -134,14 +135,14 @@ def test_reading_someone_elses_or_unknown_notification_is_404(aws):
 
 
 def test_read_rejects_a_malformed_body(aws):
-    alice = make_user()
+    alice = make_user("investor")
     note = seed(alice, 1)[0]
     event = http_event("POST", "/x", token=alice.token, path_params={"id": note.id}, raw_body="{broken")
     assert call(read_handler, event).status == 400
 
 
 def test_read_all_marks_each_once_and_returns_the_count(aws):
-    alice, bob = make_user(), make_user()
+    alice, bob = make_user("investor"), make_user("investor")
     notes = seed(alice, 5)
     seed(bob, 2)
     read(alice, notes[0].id)
@@ -157,7 +158,7 @@ def test_read_all_counts_only_what_it_marked_when_the_index_is_stale(aws, monkey
     """Another request (or the index lagging) may have read an item after it was listed: the conditional
     update does not count it again. (moto's in-process updates are not atomic across threads, so the race
     is staged rather than run in threads.)"""
-    alice = make_user()
+    alice = make_user("investor")
     notes = seed(alice, 5)
     stale = list(Notification.unread_by_user.query(alice.id))
     read(alice, notes[3].id)
@@ -167,7 +168,7 @@ def test_read_all_counts_only_what_it_marked_when_the_index_is_stale(aws, monkey
 
 
 def test_unread_count(aws):
-    alice = make_user()
+    alice = make_user("investor")
     assert unread(alice) == 0
     notes = seed(alice, 3)
     assert unread(alice) == 3
@@ -176,7 +177,7 @@ def test_unread_count(aws):
 
 
 def test_everything_requires_a_live_session(aws):
-    alice = make_user()
+    alice = make_user("investor")
     revoke(alice)
     assert listing(alice).status == 401
     assert read_all(alice).status == 401

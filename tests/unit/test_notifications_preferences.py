@@ -6,7 +6,7 @@ import pytest
 
 from pitchey.notifications.emails import unsubscribe_token
 from tests.events import call, http_event, load_handler
-from tests.unit.notifications_support import make_user
+from tests.unit.accounts import make_user
 
 get_handler = load_handler("notifications/get_preferences")
 put_handler = load_handler("notifications/put_preferences")
@@ -31,13 +31,13 @@ def put(user, body=None, raw=None):
 
 
 def test_defaults(aws):
-    answer = get(make_user())
+    answer = get(make_user("investor"))
     assert answer.status == 200
     assert answer.data == {"email": DEFAULTS}
 
 
 def test_put_merges_categories_not_sent_keep_their_value(aws):
-    alice, bob = make_user(), make_user()
+    alice, bob = make_user("investor"), make_user("investor")
     first = put(alice, {"email": {"pitch": "weekly", "nda": "never"}})
     assert first.status == 200
     assert first.data == {"email": {**DEFAULTS, "pitch": "weekly", "nda": "never"}}
@@ -64,14 +64,14 @@ def test_put_merges_categories_not_sent_keep_their_value(aws):
     ],
 )
 def test_invalid_values_or_unknown_keys_are_422(aws, body):
-    alice = make_user()
+    alice = make_user("investor")
     answer = put(alice, body)
     assert answer.status == 422 and answer.code == "VALIDATION_ERROR"
     assert get(alice).data == {"email": DEFAULTS}
 
 
 def test_bad_json_is_400(aws):
-    assert put(make_user(), raw="{nope").status == 400
+    assert put(make_user("investor"), raw="{nope").status == 400
 
 
 def test_unauthenticated_is_401(aws):
@@ -79,7 +79,7 @@ def test_unauthenticated_is_401(aws):
 
 
 def test_unsubscribe_link_turns_the_category_off(aws):
-    alice = make_user()
+    alice = make_user("investor")
     token = unsubscribe_token(alice.id, "nda")
     answer = call(
         unsubscribe_handler, http_event("GET", "/api/notifications/unsubscribe", query={"token": token})
@@ -97,7 +97,7 @@ def test_unsubscribe_with_a_bad_token_is_400(aws, token):
 
 
 def test_an_unsubscribe_token_cannot_be_retargeted(aws):
-    alice, bob = make_user(), make_user()
+    alice, bob = make_user("investor"), make_user("investor")
     _, mac = unsubscribe_token(alice.id, "nda").split(".")
     other_payload, _ = unsubscribe_token(bob.id, "nda").split(".")
     forged = f"{other_payload}.{mac}"

@@ -6,7 +6,8 @@ import pytest
 
 from pitchey.pitches.models import Pitch
 from pitchey.pitches.trending import trending_pitches
-from tests.unit.pitches_support import create_pitch, get_pitch, hit, make_user, published_pitch, update_pitch
+from tests.unit.accounts import make_user
+from tests.unit.pitches_support import create_pitch, get_pitch, hit, published_pitch, update_pitch
 
 
 def browse(**query):

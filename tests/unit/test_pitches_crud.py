@@ -12,14 +12,8 @@ from pitchey.investments.queries import has_open_investments
 from pitchey.notifications.models import Notification
 from pitchey.pitches import service
 from pitchey.pitches.models import Pitch, PitchHistory, PitchView
-from tests.unit.pitches_support import (
-    create_pitch,
-    get_pitch,
-    hit,
-    make_user,
-    published_pitch,
-    update_pitch,
-)
+from tests.unit.accounts import make_user
+from tests.unit.pitches_support import create_pitch, get_pitch, hit, published_pitch, update_pitch
 
 
 def delete_pitch(actor, pitch_id):

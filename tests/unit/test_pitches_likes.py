@@ -5,12 +5,8 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 from pitchey.pitches.models import Pitch, PitchLike
-from tests.unit.pitches_support import (
-    create_pitch,
-    hit,
-    make_user,
-    published_pitch,
-)
+from tests.unit.accounts import make_user
+from tests.unit.pitches_support import create_pitch, hit, published_pitch
 
 
 def like(actor, pitch_id, **kwargs):

@@ -12,7 +12,8 @@ import pytest
 from pitchey.pitches import media as media_module
 from pitchey.pitches import rules
 from pitchey.pitches.models import MediaFile, Pitch
-from tests.unit.pitches_support import create_pitch, get_pitch, hit, make_user, published_pitch
+from tests.unit.accounts import make_user
+from tests.unit.pitches_support import create_pitch, get_pitch, hit, published_pitch
 
 MB = 1024 * 1024
 

@@ -8,11 +8,10 @@ from pitchey.auth.tokens import issue_access_token
 from pitchey.core import clock
 from pitchey.realtime.models import ChannelSubscription, Connection, RealtimeState
 from tests.events import load_handler
+from tests.unit.accounts import make_user
 from tests.unit.notifications_support import (
-    create_pitches_tables,
     follow,
     install_fakes,
-    make_user,
     put_pitch,
     revoke,
     ws_call,
@@ -30,7 +29,6 @@ default = load_handler("realtime/default")
 
 @pytest.fixture
 def api(aws, monkeypatch):
-    create_pitches_tables()
     return install_fakes(monkeypatch)
 
 
@@ -42,7 +40,7 @@ def open_ws(user, connection_id):
 
 # --- $connect ---------------------------------------------------------------------------------------------
 def test_connect_with_a_good_token_records_the_connection(api):
-    user = make_user()
+    user = make_user("investor")
     open_ws(user, "c1")
     item = Connection.get("c1")
     assert item.user_id == user.id and item.session_id == user.session_id
@@ -62,9 +60,9 @@ def test_connect_without_a_valid_token_is_refused(api, query):
     assert list(Connection.scan()) == []
 
 
-def test_connect_with_an_expired_token_is_refused(api, monkeypatch):
-    user = make_user()
-    monkeypatch.setenv("ACCESS_TOKEN_TTL_SECONDS", "1")
+def test_connect_with_an_expired_token_is_refused(api, monkeypatch, setenv):
+    user = make_user("investor")
+    setenv("ACCESS_TOKEN_TTL_SECONDS", "1")
     monkeypatch.setattr(clock, "epoch", lambda: 1_000_000)  # issued long ago
     token, _ = issue_access_token(user.id, user.session_id, "investor")
     monkeypatch.undo()
@@ -74,7 +72,7 @@ def test_connect_with_an_expired_token_is_refused(api, monkeypatch):
 
 
 def test_connect_with_a_revoked_session_is_refused(api):
-    user = make_user()
+    user = make_user("investor")
     revoke(user)
     answer = ws_call(connect, ws_event("$connect", "c1", query={"token": user.token}))
     assert answer["status"] == 401
@@ -82,13 +80,13 @@ def test_connect_with_a_revoked_session_is_refused(api):
 
 
 def test_connect_with_an_ended_session_is_refused(api):
-    user = make_user(ttl=clock.epoch() - 1)
+    user = make_user("investor", ttl=clock.epoch() - 1)
     assert ws_call(connect, ws_event("$connect", "c1", query={"token": user.token}))["status"] == 401
 
 
 # --- $disconnect ------------------------------------------------------------------------------------------
 def test_disconnect_removes_the_connection_and_its_subscriptions(api):
-    user = make_user()
+    user = make_user("investor")
     put_pitch("p1", "someone")
     open_ws(user, "c1")
     ws_call(subscribe, ws_event("subscribe", "c1", body={"action": "subscribe", "channel": "pitch:p1"}))
@@ -105,7 +103,7 @@ def test_disconnect_removes_the_connection_and_its_subscriptions(api):
 
 # --- ping ---------------------------------------------------------------------------------------------------
 def test_ping_answers_pong_and_refreshes_the_ttl(api):
-    user = make_user()
+    user = make_user("investor")
     open_ws(user, "c1")
     item = Connection.get("c1")
     item.ttl = clock.epoch() + 5
@@ -118,7 +116,7 @@ def test_ping_answers_pong_and_refreshes_the_ttl(api):
 
 
 def test_ping_after_logout_closes_the_socket(api):
-    user = make_user()
+    user = make_user("investor")
     open_ws(user, "c1")
     revoke(user)
     answer = ws_call(ping, ws_event("ping", "c1", body={"action": "ping"}))
@@ -136,7 +134,7 @@ def test_ping_from_an_unknown_connection_is_an_error_frame(api):
 
 # --- subscribe / unsubscribe --------------------------------------------------------------------------------
 def test_subscribe_to_a_published_pitch(api):
-    user = make_user()
+    user = make_user("investor")
     put_pitch("p1", "creator-x")
     open_ws(user, "c1")
     answer = ws_call(
@@ -160,7 +158,7 @@ def test_subscribe_to_own_draft_is_allowed(api):
 
 @pytest.mark.parametrize("status", ["draft", "hidden", "archived"])
 def test_subscribe_to_someone_elses_unpublished_pitch_is_an_error(api, status):
-    user = make_user()
+    user = make_user("investor")
     put_pitch("p1", "creator-x", status=status)
     open_ws(user, "c1")
     answer = ws_call(
@@ -183,7 +181,7 @@ def test_subscribe_to_someone_elses_unpublished_pitch_is_an_error(api, status):
     ],
 )
 def test_subscribe_to_bad_or_unknown_channels_is_an_error(api, body):
-    user = make_user()
+    user = make_user("investor")
     open_ws(user, "c1")
     answer = ws_call(subscribe, ws_event("subscribe", "c1", body=body))
     assert answer["frame"]["type"] == "error"
@@ -192,7 +190,7 @@ def test_subscribe_to_bad_or_unknown_channels_is_an_error(api, body):
 
 
 def test_unsubscribe(api):
-    user = make_user()
+    user = make_user("investor")
     put_pitch("p1", "creator-x")
     open_ws(user, "c1")
     ws_call(subscribe, ws_event("subscribe", "c1", body={"action": "subscribe", "channel": "pitch:p1"}))
@@ -206,7 +204,11 @@ def test_unsubscribe(api):
 
 # --- typing, $default -------------------------------------------------------------------------------
 def test_typing_is_relayed_to_the_other_subscribers_of_the_channel(api):
-    alice, bob, carol = make_user(name="Alice"), make_user(name="Bob"), make_user(name="Carol")
+    alice, bob, carol = (
+        make_user("investor", first="Alice"),
+        make_user("investor", first="Bob"),
+        make_user("investor", first="Carol"),
+    )
     put_pitch("p1", "creator-x")
     for user, cid in ((alice, "a1"), (alice, "a2"), (bob, "b1"), (carol, "c1")):
         open_ws(user, cid)
@@ -222,7 +224,7 @@ def test_typing_is_relayed_to_the_other_subscribers_of_the_channel(api):
 
 
 def test_typing_requires_a_subscription_and_a_boolean(api):
-    user = make_user()
+    user = make_user("investor")
     put_pitch("p1", "creator-x")
     open_ws(user, "c1")
     answer = ws_call(typing, ws_event("typing", "c1", body={"action": "typing", "channel": "pitch:p1"}))
@@ -236,7 +238,7 @@ def test_typing_requires_a_subscription_and_a_boolean(api):
 
 @pytest.mark.parametrize("raw", ['{"action": "dance"}', "not json", "[1]"])
 def test_default_route_answers_an_error_frame(api, raw):
-    user = make_user()
+    user = make_user("investor")
     open_ws(user, "c1")
     answer = ws_call(default, ws_event("$default", "c1", body=raw))
     assert answer["status"] == 200
@@ -246,7 +248,11 @@ def test_default_route_answers_an_error_frame(api, raw):
 
 # --- presence ---------------------------------------------------------------------------------------
 def test_presence_online_on_first_connection_and_offline_on_last(api):
-    star, fan, stranger = make_user("creator", name="Star"), make_user(name="Fan"), make_user(name="Other")
+    star, fan, stranger = (
+        make_user("creator", first="Star"),
+        make_user("investor", first="Fan"),
+        make_user("investor", first="Other"),
+    )
     follow(fan.id, star.id)
     open_ws(fan, "fan1")
     open_ws(stranger, "x1")

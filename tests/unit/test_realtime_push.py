@@ -7,15 +7,14 @@ from datetime import timedelta
 import pytest
 
 from pitchey.core import clock
-from pitchey.notifications.inbox import to_api
 from pitchey.notifications.models import Notification
+from pitchey.notifications.schemas import notification_view
 from pitchey.notifications.service import notify
 from pitchey.realtime.models import Connection
 from tests.events import lambda_context, load_handler
+from tests.unit.accounts import make_user
 from tests.unit.notifications_support import (
-    create_pitches_tables,
     install_fakes,
-    make_user,
     put_pitch,
     revoke,
     stream_event,
@@ -31,7 +30,6 @@ subscribe = load_handler("realtime/subscribe")
 
 @pytest.fixture
 def api(aws, monkeypatch):
-    create_pitches_tables()
     return install_fakes(monkeypatch)
 
 
@@ -44,7 +42,7 @@ def run(*records):
 
 
 def test_a_notification_reaches_every_connection_of_the_user(api):
-    alice, bob = make_user(name="Alice"), make_user(name="Bob")
+    alice, bob = make_user("investor", first="Alice"), make_user("investor", first="Bob")
     for user, cid in ((alice, "a1"), (alice, "a2"), (alice, "a3"), (bob, "b1")):
         open_ws(user, cid)
     note = notify(alice.id, "nda_request", "NDA request", "Bob asks to read Night Train", {"ndaId": "n1"})
@@ -54,14 +52,14 @@ def test_a_notification_reaches_every_connection_of_the_user(api):
         frames = api.frames(cid)
         assert len(frames) == 1
         assert frames[0]["type"] == "nda_request"
-        assert frames[0]["data"] == to_api(note)
+        assert frames[0]["data"] == notification_view(note)
         assert set(frames[0]["data"]) == {"id", "type", "title", "body", "data", "read", "createdAt"}
         assert frames[0]["timestamp"].endswith("Z")
     assert api.frames("b1") == []
 
 
 def test_only_inserts_are_pushed(api):
-    alice = make_user()
+    alice = make_user("investor")
     open_ws(alice, "a1")
     note = notify(alice.id, "system", "Hello", "Welcome")
     assert run(stream_record(note, "MODIFY"), stream_record(note, "REMOVE")) == {"batchItemFailures": []}
@@ -69,7 +67,7 @@ def test_only_inserts_are_pushed(api):
 
 
 def test_an_offline_user_keeps_the_notification_unread(api):
-    alice = make_user()
+    alice = make_user("investor")
     note = notify(alice.id, "message", "New message", "Hi")
     assert run(stream_record(note)) == {"batchItemFailures": []}
     stored = Notification.get(alice.id, note.sk)
@@ -77,7 +75,7 @@ def test_an_offline_user_keeps_the_notification_unread(api):
 
 
 def test_gone_connections_are_deleted_and_the_rest_still_served(api):
-    alice = make_user()
+    alice = make_user("investor")
     for cid in ("a1", "a2"):
         open_ws(alice, cid)
     api.gone.add("a1")
@@ -89,7 +87,7 @@ def test_gone_connections_are_deleted_and_the_rest_still_served(api):
 
 
 def test_a_failed_post_is_reported_and_processing_stops_there(api):
-    alice, bob = make_user(name="Alice"), make_user(name="Bob")
+    alice, bob = make_user("investor", first="Alice"), make_user("investor", first="Bob")
     open_ws(alice, "a1")
     open_ws(bob, "b1")
     api.failing.add("a1")
@@ -110,7 +108,7 @@ def test_a_failed_post_is_reported_and_processing_stops_there(api):
 
 
 def test_connections_of_a_revoked_session_are_closed_not_served(api):
-    alice = make_user()
+    alice = make_user("investor")
     open_ws(alice, "a1")
     revoke(alice)
     note = notify(alice.id, "system", "Hello", "Welcome")
@@ -124,7 +122,7 @@ def test_a_session_the_index_does_not_show_yet_is_read_from_the_table(api, monke
     """GSIs are eventually consistent: a login moments ago may be missing from Sessions/byUser."""
     from pitchey.auth.models import Session
 
-    alice = make_user()
+    alice = make_user("investor")
     open_ws(alice, "a1")
     monkeypatch.setattr(Session.by_user, "query", lambda *args, **kwargs: iter(()))
     note = notify(alice.id, "system", "Hello", "Welcome")
@@ -133,9 +131,9 @@ def test_a_session_the_index_does_not_show_yet_is_read_from_the_table(api, monke
 
 
 def test_pitch_updates_reach_channel_subscribers_once(api):
-    creator = make_user("creator", name="Cleo")
-    fan1, fan2 = make_user(name="Fan"), make_user(name="Fanny")
-    watcher, outsider = make_user(name="Watcher"), make_user(name="Outsider")
+    creator = make_user("creator", first="Cleo")
+    fan1, fan2 = make_user("investor", first="Fan"), make_user("investor", first="Fanny")
+    watcher, outsider = make_user("investor", first="Watcher"), make_user("investor", first="Outsider")
     put_pitch("p1", creator.id)
     for user, cid in ((fan1, "f1"), (fan2, "f2"), (watcher, "w1"), (outsider, "o1")):
         open_ws(user, cid)
@@ -162,7 +160,7 @@ def test_pitch_updates_reach_channel_subscribers_once(api):
 
 
 def test_a_later_identical_change_is_broadcast_again(api, monkeypatch):
-    fan, watcher = make_user(name="Fan"), make_user(name="Watcher")
+    fan, watcher = make_user("investor", first="Fan"), make_user("investor", first="Watcher")
     put_pitch("p1", "creator-x")
     open_ws(watcher, "w1")
     ws_call(subscribe, ws_event("subscribe", "w1", body={"action": "subscribe", "channel": "pitch:p1"}))
@@ -178,7 +176,11 @@ def test_a_later_identical_change_is_broadcast_again(api, monkeypatch):
 
 
 def test_channel_broadcast_skips_subscribers_who_may_no_longer_see_the_pitch(api):
-    creator, fan, watcher = make_user("creator"), make_user(name="Fan"), make_user(name="Watcher")
+    creator, fan, watcher = (
+        make_user("creator"),
+        make_user("investor", first="Fan"),
+        make_user("investor", first="Watcher"),
+    )
     put_pitch("p1", creator.id)
     for user, cid in ((creator, "c1"), (watcher, "w1")):
         open_ws(user, cid)

@@ -11,15 +11,15 @@ from pynamodb.exceptions import DeleteError, UpdateError
 
 from pitchey.auth.models import LoginFailures
 from pitchey.core import clock
-from pitchey.core.config import int_setting
 from pitchey.core.errors import RateLimited
+from pitchey.core.settings import settings
 
 MAX_FAILURES = 5
 LOCKED_MESSAGE = "Too many failed login attempts; try again later"
 
 
 def window_seconds() -> int:
-    return int_setting("LOGIN_LOCKOUT_SECONDS", 900)
+    return settings().login_lockout_seconds
 
 
 def _key(email: str) -> str:

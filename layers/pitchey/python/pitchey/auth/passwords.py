@@ -13,11 +13,11 @@ import hashlib
 
 import bcrypt
 
-from pitchey.core.config import int_setting
+from pitchey.core.settings import settings
 
 
 def _rounds() -> int:
-    return min(max(int_setting("BCRYPT_ROUNDS", 12), 4), 31)
+    return min(max(settings().bcrypt_rounds, 4), 31)
 
 
 def _prehash(password: str) -> bytes:

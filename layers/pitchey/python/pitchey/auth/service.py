@@ -25,10 +25,10 @@ from pitchey.auth.schemas import LoginBody, RegisterBody
 from pitchey.auth.tokens import issue_access_token
 from pitchey.core import audit, clock, ratelimit
 from pitchey.core.caller import Client
-from pitchey.core.config import int_setting
 from pitchey.core.db import Page, PageRequest, Transaction, TransactionCancelled, query_page, transact
 from pitchey.core.errors import Conflict, Forbidden, NotFound, RateLimited, Unauthorized
 from pitchey.core.ids import new_id
+from pitchey.core.settings import settings
 from pitchey.users.models import PORTALS, EmailClaim, User, email_key, normalize_email
 from pitchey.users.schemas import user_view
 from pitchey.users.service import find_by_email
@@ -39,7 +39,7 @@ _SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
 def session_ttl() -> int:
-    return int_setting("REFRESH_SESSION_TTL_SECONDS", 604800)
+    return settings().refresh_session_ttl_seconds
 
 
 def require_portal(portal: str) -> str:
@@ -51,7 +51,7 @@ def require_portal(portal: str) -> str:
 
 def rate_limit(client: Client) -> None:
     """register + login + refresh share one per-IP budget (AuthRateLimitPerMinute)."""
-    ratelimit.hit("auth", client.ip_address or "unknown", int_setting("AUTH_RATE_LIMIT_PER_MINUTE", 20))
+    ratelimit.hit("auth", client.ip_address or "unknown", settings().auth_rate_limit_per_minute)
 
 
 def _audit(action: str, client: Client, actor_id: str | None, **kwargs: Any) -> None:

@@ -8,14 +8,14 @@ from typing import Any
 import jwt
 
 from pitchey.core import clock
-from pitchey.core.config import int_setting, jwt_secret
 from pitchey.core.errors import Unauthorized
+from pitchey.core.settings import settings
 
 ALGORITHM = "HS256"
 
 
 def access_token_ttl() -> int:
-    return int_setting("ACCESS_TOKEN_TTL_SECONDS", 900)
+    return settings().access_token_ttl_seconds
 
 
 def issue_access_token(user_id: str, session_id: str, role: str) -> tuple[str, int]:
@@ -30,14 +30,14 @@ def issue_access_token(user_id: str, session_id: str, role: str) -> tuple[str, i
         "exp": issued + ttl,
         "jti": secrets.token_hex(12),
     }
-    return jwt.encode(claims, jwt_secret(), algorithm=ALGORITHM), ttl
+    return jwt.encode(claims, settings().require("jwt_secret"), algorithm=ALGORITHM), ttl
 
 
 def decode_access_token(token: str) -> dict[str, Any]:
     try:
         return jwt.decode(
             token,
-            jwt_secret(),
+            settings().require("jwt_secret"),
             algorithms=[ALGORITHM],
             options={"require": ["sub", "sid", "role", "iat", "exp", "jti"]},
         )

@@ -1,19 +1,10 @@
-"""Settings come from the function's environment (template Globals + its own Environment)."""
+"""Where AWS resources are: table names and the region, read when a model class is defined.
+
+The application's own settings are pitchey.core.settings."""
 
 from __future__ import annotations
 
 import os
-
-
-def setting(name: str, default: str | None = None) -> str:
-    value = os.environ.get(name, default)
-    if value is None:
-        raise RuntimeError(f"missing required setting {name}")
-    return value
-
-
-def int_setting(name: str, default: int) -> int:
-    return int(os.environ.get(name) or default)
 
 
 def table_name(env_var: str, logical_id: str) -> str:
@@ -23,7 +14,3 @@ def table_name(env_var: str, logical_id: str) -> str:
 
 def region() -> str:
     return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
-
-
-def jwt_secret() -> str:
-    return setting("JWT_SECRET")

@@ -8,13 +8,13 @@ import hmac
 import json
 from typing import Any
 
-from pitchey.core.config import jwt_secret
 from pitchey.core.errors import BadRequest
+from pitchey.core.settings import settings
 
 
 def _key() -> bytes:
     # Derived from the signing secret so there is one secret to rotate; the label keeps the uses apart.
-    return hashlib.sha256(b"pitchey-cursor:" + jwt_secret().encode()).digest()
+    return hashlib.sha256(b"pitchey-cursor:" + settings().require("jwt_secret").encode()).digest()
 
 
 def encode_cursor(last_key: dict[str, Any] | None, scope: str = "") -> str | None:

@@ -1,13 +1,14 @@
 """The HTTP conventions every endpoint follows, in one decorator.
 
-    @api(roles={"creator"})
+    @api()
     def handler(request: Request) -> Response:
-        body = request.parse(CreatePitch)
-        return created(service.create(request.user, body))
+        return ok({"status": "ok"})
 
-`api` turns an API Gateway HTTP API (payload 2.0) event into a `Request`, authenticates it, checks the
-role, runs the endpoint and answers in API.md's envelope. Client mistakes become 4xx envelopes; anything
-unexpected is logged and answered with a 500 envelope carrying only the request id.
+`api` turns an API Gateway HTTP API (payload 2.0) event into a `Request`, runs its guard (pitchey.auth.http
+authenticates the caller and checks the role there: handlers use that `api`), runs the endpoint and
+answers in API.md's envelope. Client mistakes become 4xx envelopes; anything unexpected is logged and
+answered with a 500 envelope carrying only the request id. Core knows no context: `request.user` is
+whatever the guard set.
 """
 
 from __future__ import annotations
@@ -24,13 +25,12 @@ from pydantic import BaseModel
 
 from pitchey.core import clock
 from pitchey.core.caller import Caller, Client
-from pitchey.core.config import int_setting, table_name
+from pitchey.core.config import table_name
 from pitchey.core.db import Page, PageRequest
 from pitchey.core.errors import (
     AppError,
     BadRequest,
     Conflict,
-    Forbidden,
     PayloadTooLarge,
     Unauthorized,
     ValidationFailed,
@@ -91,7 +91,7 @@ class Request:
         self.user_agent: str = http.get("userAgent") or self.headers.get("user-agent", "")
         self.request_id: str = request_context.get("requestId") or getattr(context, "aws_request_id", "")
         self.authorizer: dict[str, Any] = (request_context.get("authorizer") or {}).get("lambda") or {}
-        self.user = None  # AuthUser once authenticated
+        self.user: Any = None  # the caller, once a guard has authenticated one (pitchey.auth: AuthUser)
         self._body: bytes | None = None
 
     # --- body -----------------------------------------------------------------------------------
@@ -162,7 +162,7 @@ class Request:
                 raise BadRequest("limit must be an integer between 1 and 100")
         return PageRequest(limit=limit, cursor=self.query.get("cursor") or None)
 
-    def require_user(self):  # -> AuthUser
+    def require_user(self) -> Any:
         if self.user is None:
             raise Unauthorized("Authentication required")
         return self.user
@@ -206,39 +206,16 @@ def internal_error_response(request_id: str) -> dict[str, Any]:
 
 
 # --- the decorator ------------------------------------------------------------------------------------
-def authenticate(request: Request, required: bool) -> None:
-    """Sets request.user. Protected routes have the authorizer's context; public ones may carry a token."""
-    from pitchey.auth import context as auth_context
-    from pitchey.core import ratelimit
-
-    if request.authorizer:
-        user = auth_context.user_from_authorizer(request.authorizer)
-    else:
-        token = auth_context.bearer_token(request.headers)
-        if token is None:
-            if required:
-                raise Unauthorized("Authentication required")
-            return
-        user = auth_context.user_from_token(token)
-    auth_context.ensure_live(user)
-    ratelimit.hit("api", user.id, int_setting("API_RATE_LIMIT_PER_MINUTE", 600))
-    request.user = user
-
-
 Handler = Callable[[Request], Response]
+Guard = Callable[[Request], None]
 
 
 def api(
-    *,
-    auth: str = "required",
-    roles: Iterable[str] | None = None,
-    idempotent: bool = False,
+    *, guard: Guard | None = None, idempotent: bool = False
 ) -> Callable[[Handler], Callable[[dict[str, Any], Any], dict[str, Any]]]:
-    """auth: "required" | "optional" | "none". roles: allowed userTypes (403 otherwise).
-    idempotent: honour an Idempotency-Key header (replay the first response for the same key and body)."""
-    if auth not in ("required", "optional", "none"):
-        raise ValueError(f"unknown auth mode {auth}")
-    allowed_roles = frozenset(roles) if roles else None
+    """guard: runs before the endpoint and may refuse the request by raising an AppError (pitchey.auth.http
+    resolves and checks the caller there). idempotent: honour an Idempotency-Key header (replay the first
+    response for the same key and body)."""
 
     def decorate(endpoint: Handler) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
         @functools.wraps(endpoint)
@@ -249,14 +226,8 @@ def api(
             try:
                 if len(request.body_bytes()) > MAX_BODY_BYTES:
                     raise PayloadTooLarge("Request body is larger than 1 MiB")
-                if auth != "none":
-                    authenticate(request, required=auth == "required")
-                    if request.user is not None:
-                        logger.append_keys(user_id=request.user.id)
-                if allowed_roles is not None and (
-                    request.user is None or request.user.role not in allowed_roles
-                ):
-                    raise Forbidden("This action is not available to your account type")
+                if guard is not None:
+                    guard(request)
                 key = request.headers.get("idempotency-key") if idempotent else None
                 if key:
                     return _run_idempotent(endpoint, request, key, context)

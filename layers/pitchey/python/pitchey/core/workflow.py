@@ -17,7 +17,7 @@ A context declares two things:
 
        FLOW = Workflow(TABLE, Nda,
                        waits=[Wait(PENDING, token=Nda.decision_task_token, outcome=Nda.decision), ...],
-                       state_machine_arn=lambda: setting("NDA_STATE_MACHINE_ARN"),
+                       state_machine_arn=lambda: settings().require("nda_state_machine_arn"),
                        deadline=Nda.expires_at, failure=Nda.workflow_error)
 
    The model has a string hash key `id` and a `status` attribute; if it defines `status_actions(status)`

@@ -12,9 +12,8 @@ from pitchey.core.errors import NotFound, ValidationFailed
 from pitchey.core.log import logger
 from pitchey.follows.models import Follow, target_key
 from pitchey.follows.schemas import FollowRequest
-from pitchey.pitches import rules
 from pitchey.pitches.models import Pitch
-from pitchey.pitches.service import MAX_ID_LENGTH, load_visible, seconds
+from pitchey.pitches.service import MAX_ID_LENGTH, follower_count_actions, load_visible, seconds
 from pitchey.users.models import User
 
 
@@ -56,7 +55,7 @@ def follow(user_id: str, body: FollowRequest) -> tuple[dict[str, Any], bool]:
             transaction.update(
                 "target",
                 Pitch(body.target_id),
-                [Pitch.follower_count.add(1), Pitch.popularity.add(rules.FOLLOW_WEIGHT)],
+                follower_count_actions(1),
                 condition=Pitch.id.exists(),
             )
 
@@ -101,7 +100,7 @@ def unfollow(user_id: str, target_type: str, target_id: str) -> dict[str, Any]:
             transaction.update(
                 "target",
                 Pitch(target_id),
-                [Pitch.follower_count.add(-1), Pitch.popularity.add(-rules.FOLLOW_WEIGHT)],
+                follower_count_actions(-1),
                 condition=Pitch.id.exists(),
             )
 

@@ -14,7 +14,8 @@ from typing import Any
 from pynamodb.exceptions import UpdateError
 
 from pitchey.core import clock
-from pitchey.core.config import int_setting, region, setting
+from pitchey.core.config import region
+from pitchey.core.settings import settings
 from pitchey.ndas.agreement import Agreement, Approval, Signature, compose
 from pitchey.ndas.models import APPROVED, CONDITIONAL_FAILED, REVOKED, SIGNED, Nda
 from pitchey.ndas.sources import load_party, load_pitch_for_nda
@@ -37,7 +38,7 @@ def _s3() -> Any:
 
 def bucket() -> str:
     # Deployed: !Ref NdaDocumentsBucket. Tests and the local runtime name buckets by lowercased logical id.
-    return setting("NDA_DOCUMENTS_BUCKET", "ndadocumentsbucket")
+    return settings().nda_documents_bucket
 
 
 def new_prefix() -> str:
@@ -70,7 +71,7 @@ def download_url(key: str, file_name: str) -> tuple[str, str]:
 
 def _approval(nda: Nda, approved_by: str) -> Approval:
     decided = clock.from_iso(nda.decided_at)
-    sign_by = decided + timedelta(seconds=int_setting("NDA_SIGNATURE_TTL_SECONDS", 1209600))
+    sign_by = decided + timedelta(seconds=settings().nda_signature_ttl_seconds)
     return Approval(approved_by=approved_by, approved_at=nda.decided_at, sign_by=clock.iso(sign_by))
 
 

@@ -10,8 +10,8 @@ as the status that takes or frees it.
 
 from __future__ import annotations
 
-from pitchey.core.config import setting
 from pitchey.core.db import Transaction
+from pitchey.core.settings import settings
 from pitchey.core.workflow import SYSTEM, Build, Transitions, Wait, Workflow
 from pitchey.ndas.models import (
     APPROVED,
@@ -52,7 +52,7 @@ FLOW = Workflow(
         Wait(PENDING, token=Nda.decision_task_token, outcome=Nda.decision),
         Wait(APPROVED, token=Nda.signature_task_token, outcome=Nda.signature),
     ],
-    state_machine_arn=lambda: setting("NDA_STATE_MACHINE_ARN"),
+    state_machine_arn=lambda: settings().require("nda_state_machine_arn"),
     id_key="ndaId",
     deadline=Nda.expires_at,
     failure=Nda.workflow_error,

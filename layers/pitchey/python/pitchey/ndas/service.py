@@ -19,10 +19,10 @@ from typing import TYPE_CHECKING, Any
 
 from pitchey.core import audit, clock
 from pitchey.core.caller import Caller
-from pitchey.core.config import int_setting
 from pitchey.core.db import Page, PageRequest, TransactionCancelled, query_page
 from pitchey.core.errors import Conflict, NotFound, ValidationFailed
 from pitchey.core.ids import new_id
+from pitchey.core.settings import settings
 from pitchey.ndas.lifecycle import (
     FLOW,
     OPEN_CLAIM,
@@ -52,11 +52,11 @@ DOCUMENT_WAIT_SECONDS = 8.0  # how long a download waits for a document the work
 
 
 def request_ttl() -> int:
-    return int_setting("NDA_REQUEST_TTL_SECONDS", 2592000)
+    return settings().nda_request_ttl_seconds
 
 
 def signature_ttl() -> int:
-    return int_setting("NDA_SIGNATURE_TTL_SECONDS", 1209600)
+    return settings().nda_signature_ttl_seconds
 
 
 def _later(seconds: int) -> str:

@@ -22,9 +22,9 @@ from urllib.parse import quote
 from pynamodb.exceptions import PutError, UpdateError
 
 from pitchey.core import clock
-from pitchey.core.config import int_setting, jwt_secret, setting
 from pitchey.core.errors import BadRequest
 from pitchey.core.log import logger
+from pitchey.core.settings import settings
 from pitchey.notifications.models import Notification, OutboxEmail
 from pitchey.users.models import User
 
@@ -43,15 +43,15 @@ _ses_client: Any = None
 
 # --- configuration ------------------------------------------------------------------------------------
 def sender_address() -> str:
-    return setting("EMAIL_FROM_ADDRESS", "notifications@pitchey.dev")
+    return settings().email_from_address
 
 
 def _link_base() -> str:
-    return setting("EMAIL_LINK_BASE_URL", "http://localhost:3000").rstrip("/")
+    return settings().email_link_base_url.rstrip("/")
 
 
 def max_attempts() -> int:
-    return int_setting("EMAIL_MAX_ATTEMPTS", 5)
+    return settings().email_max_attempts
 
 
 def ses_client() -> Any:
@@ -66,7 +66,7 @@ def ses_client() -> Any:
 
 # --- unsubscribe tokens -----------------------------------------------------------------------------------
 def _unsubscribe_key() -> bytes:
-    return hashlib.sha256(b"pitchey-unsubscribe:" + jwt_secret().encode()).digest()
+    return hashlib.sha256(b"pitchey-unsubscribe:" + settings().require("jwt_secret").encode()).digest()
 
 
 def _b64(raw: bytes) -> str:

@@ -11,23 +11,11 @@ from pitchey.core import clock
 from pitchey.core.db import Page, PageRequest, query_page
 from pitchey.core.errors import NotFound
 from pitchey.notifications.models import Notification
+from pitchey.notifications.schemas import notification_view
 
 # A notification id starts with its creation time in milliseconds (core.ids.new_id), written within
 # microseconds of the createdAt that leads its sort key; this window absorbs any gap between the two.
 ID_LOOKUP_WINDOW = timedelta(seconds=60)
-
-
-def to_api(notification: Notification) -> dict[str, Any]:
-    """API.md's `notification`."""
-    return {
-        "id": notification.id,
-        "type": notification.type,
-        "title": notification.title,
-        "body": notification.body,
-        "data": notification.data or {},
-        "read": bool(notification.read),
-        "createdAt": clock.iso(clock.from_iso(notification.created_at)),
-    }
 
 
 def list_for_user(user_id: str, *, unread_only: bool, page: PageRequest) -> Page[dict[str, Any]]:
@@ -41,7 +29,7 @@ def list_for_user(user_id: str, *, unread_only: bool, page: PageRequest) -> Page
         page=page,
         scope=f"notifications:{user_id}:{'unread' if unread_only else 'all'}",
     )
-    return result.map(to_api)
+    return result.map(notification_view)
 
 
 def find(user_id: str, notification_id: str) -> Notification:
@@ -97,7 +85,7 @@ def mark_read(user_id: str, notification_id: str) -> dict[str, Any]:
     item = find(user_id, notification_id)
     if not _mark_read(item):
         item.read = True
-    return to_api(item)
+    return notification_view(item)
 
 
 def mark_all_read(user_id: str) -> int:

@@ -1,12 +1,14 @@
-"""Request shapes for notification preferences."""
+"""Notification shapes: API.md's `notification` (for the inbox and live pushes) and preference requests."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field
 
+from pitchey.core import clock
 from pitchey.core.schemas import InputModel
+from pitchey.notifications.models import Notification
 
 Frequency = Literal["instant", "daily", "weekly", "never"]
 
@@ -26,3 +28,16 @@ class EmailPreferencesInput(InputModel):
 
 class PreferencesInput(InputModel):
     email: EmailPreferencesInput = Field(default_factory=EmailPreferencesInput)
+
+
+def notification_view(notification: Notification) -> dict[str, Any]:
+    """API.md's `notification`."""
+    return {
+        "id": notification.id,
+        "type": notification.type,
+        "title": notification.title,
+        "body": notification.body,
+        "data": notification.data or {},
+        "read": bool(notification.read),
+        "createdAt": clock.iso(clock.from_iso(notification.created_at)),
+    }

@@ -29,7 +29,7 @@ from pitchey.core.errors import Conflict, NotFound, ValidationFailed
 from pitchey.core.ids import new_id
 from pitchey.core.log import logger
 from pitchey.ndas import access
-from pitchey.pitches import rules
+from pitchey.pitches import rules, storage
 from pitchey.pitches.models import PUBLISHED_PARTITION, MediaFile, Pitch, PitchHistory, PitchView
 from pitchey.pitches.schemas import CreatePitch, UpdatePitch
 
@@ -200,6 +200,12 @@ def create_pitch(user_id: str, body: CreatePitch) -> dict[str, Any]:
     return to_api(pitch, viewer_id=user_id, protected=True)
 
 
+def follower_count_actions(delta: int) -> list[Any]:
+    """The updates to a Pitch when it gains (`delta` 1) or loses (-1) a follower: its counter and the
+    attention score that counter feeds (for the follows context's transaction)."""
+    return [Pitch.follower_count.add(delta), Pitch.popularity.add(delta * rules.FOLLOW_WEIGHT)]
+
+
 # --- view ---------------------------------------------------------------------------------------------------
 def viewer_key(user_id: str | None, source_ip: str, user_agent: str) -> str:
     """Who counts as one viewer: the account, or for anonymous callers a hash of IP + user agent."""
@@ -210,12 +216,10 @@ def viewer_key(user_id: str | None, source_ip: str, user_agent: str) -> str:
 
 
 def view_pitch(pitch_id: str, user_id: str | None, viewer: str) -> dict[str, Any]:
-    from pitchey.pitches import media
-
     pitch = load_visible(pitch_id, user_id)
     protected = can_view_protected(pitch, user_id)
     owner = user_id == pitch.creator_id
-    media.refresh_pending(pitch, visible_media(pitch, owner=True, protected=protected))
+    storage.refresh_pending(pitch, visible_media(pitch, owner=True, protected=protected))
     if not owner:
         count_view(pitch, viewer)
     return to_api(pitch, viewer_id=user_id, protected=protected)
@@ -354,7 +358,7 @@ def _notify_followers(
 ) -> None:
     """Followers of the pitch and of its creator hear about changes the public can see. Best effort: the
     change is already stored, so a failed fan-out is logged rather than failing the request."""
-    from pitchey.follows.queries import follower_ids
+    from pitchey.follows.models import follower_ids
     from pitchey.notifications.service import notify_many
 
     try:
@@ -464,7 +468,7 @@ def following_feed(user_id: str, page: PageRequest) -> Page[Pitch]:
     A k-way merge: one Query per followed creator on `publishedByCreator` (publishedAt ≤ the cursor's) and one
     BatchGet for followed pitches; the cursor is the (publishedAt, id) of the last pitch returned.
     """
-    from pitchey.follows.queries import followed_targets
+    from pitchey.follows.models import followed_targets
 
     scope = f"following|{user_id}"
     limit = page.limit

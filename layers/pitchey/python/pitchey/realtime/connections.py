@@ -6,8 +6,8 @@ from pynamodb.exceptions import DeleteError, UpdateError
 
 from pitchey.auth.context import AuthUser
 from pitchey.core import clock
-from pitchey.core.config import int_setting
 from pitchey.core.errors import Forbidden, NotFound, ValidationFailed
+from pitchey.core.settings import settings
 from pitchey.realtime.channels import parse_channel, visible_channel
 from pitchey.realtime.models import ChannelSubscription, Connection
 
@@ -16,7 +16,7 @@ MAX_SUBSCRIPTIONS = 50
 
 def connection_ttl() -> int:
     """API Gateway closes a WebSocket after 2 h at most; a little more lets $disconnect arrive first."""
-    return int_setting("WEBSOCKET_CONNECTION_TTL_SECONDS", 7500)
+    return settings().websocket_connection_ttl_seconds
 
 
 def open_connection(connection_id: str, user: AuthUser) -> Connection:

@@ -21,10 +21,10 @@ from pynamodb.exceptions import DeleteError, PutError
 
 from pitchey.auth.models import Session
 from pitchey.core import clock
-from pitchey.core.config import setting
 from pitchey.core.log import logger
-from pitchey.notifications.inbox import to_api
+from pitchey.core.settings import settings
 from pitchey.notifications.models import Notification
+from pitchey.notifications.schemas import notification_view
 from pitchey.realtime import connections, presence
 from pitchey.realtime.channels import pitch_visibility
 from pitchey.realtime.models import Connection, RealtimeState
@@ -47,7 +47,7 @@ def management_client() -> Any:
         import boto3
 
         _management = boto3.client(
-            "apigatewaymanagementapi", endpoint_url=setting("WEBSOCKET_MANAGEMENT_ENDPOINT")
+            "apigatewaymanagementapi", endpoint_url=settings().require("websocket_management_endpoint")
         )
     return _management
 
@@ -180,7 +180,7 @@ def send_to_connections(items: Iterable[Any], payload: bytes) -> int:
 def deliver_notification(notification: Notification) -> int:
     """The live half of `notify`: the frame to each connection of the recipient, and a pitch update to the
     pitch's channel. Returns the number of frames sent to the recipient."""
-    sent = send_to_user(notification.user_id, frame(notification.type, to_api(notification)))
+    sent = send_to_user(notification.user_id, frame(notification.type, notification_view(notification)))
     pitch_id = (notification.data or {}).get("pitchId")
     if notification.type == "pitch_update" and isinstance(pitch_id, str) and pitch_id:
         broadcast_pitch_update(pitch_id, notification)
@@ -225,7 +225,9 @@ def broadcast_pitch_update(pitch_id: str, notification: Notification) -> int:
             for item in connections.subscribers(channel)
             if item.user_id != notification.user_id and (status == "published" or item.user_id == creator_id)
         ]
-        return send_to_connections(audience, frame("pitch_update", to_api(notification), channel=channel))
+        return send_to_connections(
+            audience, frame("pitch_update", notification_view(notification), channel=channel)
+        )
     except Exception:
         # Let the retried record broadcast it (unless a newer change has claimed the marker since).
         with contextlib.suppress(DeleteError):

@@ -1,0 +1,65 @@
+"""Endpoints with a caller: pitchey.core.http's `api` plus who is calling and what they may do.
+
+    @api(roles={"creator"})
+    def handler(request: Request) -> Response:
+        return created(service.create(request.user, request.parse(CreatePitch)))
+
+auth="required" (the default): protected routes, which carry the Lambda authorizer's context.
+auth="optional": public routes, where a bearer token, if sent, makes the caller known. auth="none": nobody.
+The caller becomes `request.user` (an AuthUser) only after the checks a cached authorizer answer cannot
+make (expiry since caching, session still live) and counts against the per-user API rate limit; `roles`
+are the userTypes allowed (403 otherwise).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from pitchey.core import http
+from pitchey.core.errors import Forbidden, Unauthorized
+from pitchey.core.log import logger
+from pitchey.core.settings import settings
+
+AUTH_MODES = ("required", "optional", "none")
+
+
+def authenticate(request: http.Request, required: bool) -> None:
+    """Sets request.user. Protected routes have the authorizer's context; public ones may carry a token."""
+    from pitchey.auth import context  # imported when a route needs a caller: public routes skip jwt
+    from pitchey.core import ratelimit
+
+    if request.authorizer:
+        user = context.user_from_authorizer(request.authorizer)
+    else:
+        token = context.bearer_token(request.headers)
+        if token is None:
+            if required:
+                raise Unauthorized("Authentication required")
+            return
+        user = context.user_from_token(token)
+    context.ensure_live(user)
+    ratelimit.hit("api", user.id, settings().api_rate_limit_per_minute)
+    request.user = user
+    logger.append_keys(user_id=user.id)
+
+
+def api(
+    *,
+    auth: str = "required",
+    roles: Iterable[str] | None = None,
+    idempotent: bool = False,
+) -> Callable[[http.Handler], Callable[[dict[str, Any], Any], dict[str, Any]]]:
+    """auth: "required" | "optional" | "none". roles: allowed userTypes (403 otherwise).
+    idempotent: honour an Idempotency-Key header (see pitchey.core.http.api)."""
+    if auth not in AUTH_MODES:
+        raise ValueError(f"unknown auth mode {auth}")
+    allowed_roles = frozenset(roles) if roles else None
+
+    def guard(request: http.Request) -> None:
+        if auth != "none":
+            authenticate(request, required=auth == "required")
+        if allowed_roles is not None and (request.user is None or request.user.role not in allowed_roles):
+            raise Forbidden("This action is not available to your account type")
+
+    return http.api(guard=guard, idempotent=idempotent)

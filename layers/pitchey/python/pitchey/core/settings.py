@@ -1,0 +1,75 @@
+"""The application's settings, each declared once: its environment variable, type and default.
+
+In Lambda the environment is the template's (Globals + the function's own Environment, whose values come
+from the template Parameters and their defaults); the defaults here are what code run without it (unit
+tests, scripts) gets, and must match the Parameters' defaults. `settings()` reads the environment on first
+use and keeps the result for the life of the execution environment, as an init-phase read would.
+
+Code that changes the environment afterwards (tests) calls `settings.cache_clear()` to read it again;
+tests/unit/conftest.py does so before each test and in its `setenv` fixture.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+from pitchey import __version__
+
+
+def _env(name: str, default: int | str | None = None) -> Any:
+    """A setting read from environment variable `name`; ints are parsed as ints. Without a default it is
+    required, but only by the code that reads it (through `Settings.require`): not every function has it."""
+    return field(default=default, metadata={"env": name})
+
+
+@dataclass(frozen=True)
+class Settings:
+    app_version: str = _env("APP_VERSION", __version__)
+    jwt_secret: str | None = _env("JWT_SECRET")
+    # auth
+    bcrypt_rounds: int = _env("BCRYPT_ROUNDS", 12)
+    access_token_ttl_seconds: int = _env("ACCESS_TOKEN_TTL_SECONDS", 900)
+    refresh_session_ttl_seconds: int = _env("REFRESH_SESSION_TTL_SECONDS", 604800)
+    auth_rate_limit_per_minute: int = _env("AUTH_RATE_LIMIT_PER_MINUTE", 20)
+    login_lockout_seconds: int = _env("LOGIN_LOCKOUT_SECONDS", 900)
+    api_rate_limit_per_minute: int = _env("API_RATE_LIMIT_PER_MINUTE", 600)
+    # pitches
+    media_bucket: str = _env("MEDIA_BUCKET", "mediabucket")
+    # ndas
+    nda_request_ttl_seconds: int = _env("NDA_REQUEST_TTL_SECONDS", 2592000)
+    nda_signature_ttl_seconds: int = _env("NDA_SIGNATURE_TTL_SECONDS", 1209600)
+    nda_documents_bucket: str = _env("NDA_DOCUMENTS_BUCKET", "ndadocumentsbucket")
+    nda_state_machine_arn: str | None = _env("NDA_STATE_MACHINE_ARN")
+    # notifications
+    email_from_address: str = _env("EMAIL_FROM_ADDRESS", "notifications@pitchey.dev")
+    email_link_base_url: str = _env("EMAIL_LINK_BASE_URL", "http://localhost:3000")
+    email_max_attempts: int = _env("EMAIL_MAX_ATTEMPTS", 5)
+    # realtime
+    websocket_management_endpoint: str | None = _env("WEBSOCKET_MANAGEMENT_ENDPOINT")
+    websocket_connection_ttl_seconds: int = _env("WEBSOCKET_CONNECTION_TTL_SECONDS", 7500)
+
+    def require(self, name: str) -> str:
+        """A setting without a default, e.g. `settings().require("jwt_secret")`; missing is a deploy error."""
+        value = getattr(self, name)
+        if value is None:
+            env = next(f.metadata["env"] for f in fields(self) if f.name == name)
+            raise RuntimeError(f"missing required setting {env}")
+        return value
+
+
+def load(environ: dict[str, str] | os._Environ[str] = os.environ) -> Settings:
+    """Settings from `environ`: an unset or empty variable means the default."""
+    values: dict[str, Any] = {}
+    for spec in fields(Settings):
+        raw = environ.get(spec.metadata["env"])
+        if raw:
+            values[spec.name] = int(raw) if isinstance(spec.default, int) else raw
+    return Settings(**values)
+
+
+@functools.cache
+def settings() -> Settings:
+    return load()
