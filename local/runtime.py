@@ -1,7 +1,7 @@
 """The runtime object: starts moto, creates the template's resources, runs the worker pool, the HTTP API and
 every registered component, and stops them all.
 
-Extension points for plugins (local/websocket.py, local/stepfunctions.py, local/streams.py): a plugin module
+Extension points for plugins (local/websocket/, local/stepfunctions.py, local/streams.py): a plugin module
 listed in PLUGINS exposes `setup(runtime)`, called after parameters are read and before intrinsics are
 resolved. There it may
   * `runtime.model.resolver.register_ref/register_getatt(type, fn)` for resource types it owns,
