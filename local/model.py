@@ -18,7 +18,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from local.template import TABLE_TYPES, load_template, local_bucket_name, resources_of_type
+from local.template import (
+    TABLE_TYPES,
+    expand_language_extensions,
+    local_bucket_name,
+    read_template,
+    resources_of_type,
+)
 
 ACCOUNT_ID = "123456789012"  # moto's default account
 REGION = "us-east-1"
@@ -530,7 +536,10 @@ class AppModel:
     @classmethod
     def load(cls, template_path: Path | str, overrides: dict[str, str] | None = None) -> AppModel:
         path = Path(template_path).resolve()
-        return cls(load_template(path), path.parent, overrides or {})
+        written = read_template(path)
+        # Fn::ForEach collections may name parameters: expand with the values this run uses.
+        template = expand_language_extensions(written, parameter_values(written, overrides or {}))
+        return cls(template, path.parent, overrides or {})
 
     # --- resources ----------------------------------------------------------------------------------------
     def resources(self, *types: str) -> dict[str, dict[str, Any]]:

@@ -178,3 +178,51 @@ def test_real_template_resolves() -> None:
     assert health.layer_dirs == [TEMPLATE_PATH.parent / "layers" / "pitchey" / "python"]
     (api,) = model.apis
     assert {r.route_key for r in api.routes} >= {"GET /api/health", "$default"}
+
+
+# --- AWS::LanguageExtensions ------------------------------------------------------------------------------
+def test_for_each_collection_follows_parameter_overrides(tmp_path: Path) -> None:
+    template = tmp_path / "template.yaml"
+    template.write_text(
+        """
+Transform: [AWS::LanguageExtensions, AWS::Serverless-2016-10-31]
+Parameters:
+  Names: {Type: CommaDelimitedList, Default: "A,B"}
+Resources:
+  Fn::ForEach::Queues:
+    - Name
+    - !Ref Names
+    - Queue${Name}:
+        Type: AWS::SQS::Queue
+        Properties: {QueueName: !Sub "q-${Name}"}
+"""
+    )
+    assert set(AppModel.load(template).template["Resources"]) == {"QueueA", "QueueB"}
+    overridden = AppModel.load(template, {"Names": "C"}).template["Resources"]
+    assert overridden == {
+        "QueueC": {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": {"Fn::Sub": "q-C"}}}
+    }
+
+
+def test_a_malformed_for_each_is_a_template_error(tmp_path: Path) -> None:
+    template = tmp_path / "template.yaml"
+    template.write_text(
+        "Transform: AWS::LanguageExtensions\nResources:\n  Fn::ForEach::Broken:\n    - Name\n    - [A]\n"
+    )
+    with pytest.raises(TemplateError, match="LanguageExtensions"):
+        AppModel.load(template)
+
+
+def test_samcli_intrinsic_resolver_differs_from_cloudformation_on_sub_escapes() -> None:
+    """Why local/model.py keeps its own resolver (docs/local-runtime.md): SAM CLI's `sam local` resolver
+    leaves `${!Literal}` as is, where CloudFormation (and ours) resolve it to `${Literal}`."""
+    from samcli.lib.intrinsic_resolver.intrinsic_property_resolver import IntrinsicResolver
+    from samcli.lib.intrinsic_resolver.intrinsics_symbol_table import IntrinsicsSymbolTable
+
+    template = {"Parameters": {"Stage": {"Type": "String", "Default": "dev"}}, "Resources": {}}
+    node = {"Fn::Sub": "${!Literal}-${Stage}"}
+    samcli = IntrinsicResolver(
+        template, IntrinsicsSymbolTable(template, logical_id_translator={"Stage": "dev"})
+    )
+    assert samcli.intrinsic_property_resolver(node, ignore_errors=False) == "${!Literal}-dev"
+    assert Resolver(template, {"Stage": "dev"}).resolve(node, "test") == "${Literal}-dev"
