@@ -116,9 +116,9 @@ def websocket_apis(model: Any) -> list[WebSocketApiSpec]:
             lid, function_of(model, props.get("AuthorizerUri"), lid), [str(s) for s in sources]
         )
 
-    routes_with_response = {
-        _ref_target((res.get("Properties") or {}).get("RouteId"))
-        for res in of_type("AWS::ApiGatewayV2::RouteResponse").values()
+    routes_with_response = {  # route ids (`!Ref Route` or `!Sub "${Route}"`)
+        str(resolve((res.get("Properties") or {}).get("RouteId"), lid))
+        for lid, res in of_type("AWS::ApiGatewayV2::RouteResponse").items()
     }
     for lid, res in of_type("AWS::ApiGatewayV2::Route").items():
         props = res.get("Properties") or {}
@@ -141,7 +141,7 @@ def websocket_apis(model: Any) -> list[WebSocketApiSpec]:
             if authorizer_ref not in authorizers:
                 raise TemplateError(f"{lid}: AuthorizerId is not an authorizer of this template")
             authorizer = authorizers[authorizer_ref]
-        two_way = "RouteResponseSelectionExpression" in props or lid in routes_with_response
+        two_way = "RouteResponseSelectionExpression" in props or short_id(lid, 7) in routes_with_response
         api.routes[key] = WsRoute(key, function, two_way, authorizer)
     return list(apis.values())
 

@@ -181,6 +181,39 @@ def test_real_template_resolves() -> None:
 
 
 # --- AWS::LanguageExtensions ------------------------------------------------------------------------------
+def test_project_websocket_routes_expand_from_for_each() -> None:
+    """template.yaml generates each route's integration, route, permission (and route response) with
+    Fn::ForEach; the runtime sees the same API as when they were written out one by one."""
+    from local.template import read_template
+    from local.websocket import register_resolver_hooks, websocket_apis
+
+    written = read_template(TEMPLATE_PATH)
+    assert any(key.startswith("Fn::ForEach::") for key in written["Resources"])
+    model = AppModel.load(TEMPLATE_PATH)
+    assert not any(key.startswith("Fn::ForEach::") for key in model.template["Resources"])
+    # Everything outside the loops is as written: the processor expands loops and resolves nothing else.
+    for lid, resource in written["Resources"].items():
+        if not lid.startswith("Fn::ForEach::"):
+            assert model.template["Resources"][lid] == resource, lid
+    register_resolver_hooks(model.resolver)
+    model.resolver.secret_arns["JwtSecret"] = "arn:x"
+    model.resolver.secret_reader = lambda _: json.dumps({"signingKey": "k"})
+    model.resolve_all()
+    (api,) = websocket_apis(model)
+    names = {"$connect": "Connect", "$disconnect": "Disconnect", "$default": "Default", "ping": "Ping"}
+    names |= {"subscribe": "Subscribe", "unsubscribe": "Unsubscribe", "typing": "Typing"}
+    assert {key: route.function for key, route in api.routes.items()} == {
+        key: f"Ws{name}Function" for key, name in names.items()
+    }
+    assert {key for key, route in api.routes.items() if not route.two_way} == {"$connect", "$disconnect"}
+    for key, name in names.items():
+        permission = model.template["Resources"][f"Ws{name}Permission"]["Properties"]
+        source_arn = model.resolver.resolve(permission["SourceArn"], "test")
+        assert source_arn == f"arn:aws:execute-api:us-east-1:123456789012:{api.api_id}/*/{key}"
+        function_arn = model.resolver.resolve(permission["FunctionName"], "test")
+        assert function_arn == model.functions[f"Ws{name}Function"].arn
+
+
 def test_for_each_collection_follows_parameter_overrides(tmp_path: Path) -> None:
     template = tmp_path / "template.yaml"
     template.write_text(
