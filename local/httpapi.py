@@ -568,6 +568,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    allow_reuse_address = True  # SO_REUSEADDR (HTTPServer's default, relied on): a restart binds at once
     request_queue_size = 128
 
 

@@ -34,7 +34,12 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 
 def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
+    """Whether a server could listen on the port now. SO_REUSEADDR, as every listening socket of the runtime
+    has (http.server, werkzeug and asyncio set it): connections of a runtime just stopped linger in
+    TIME_WAIT for a minute and do not keep a restart from binding, while a port another process listens
+    on still fails the bind."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((host, port))
         except OSError:

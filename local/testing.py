@@ -108,6 +108,14 @@ class RuntimeProcess:
         self.stop()
         raise RuntimeError(f"pitchey-local not healthy within {timeout} s:\n{self.logs()}")
 
+    def restart(self, timeout: float = 30.0) -> RuntimeProcess:
+        """Stop, then start again at once on the same ports (as Ctrl-C then `make dev`)."""
+        self.stop()
+        self.client = httpx.Client(timeout=30, base_url=self.http)
+        if not self._start_once(timeout):
+            raise RuntimeError(f"pitchey-local could not start again on the same ports:\n{self.logs()}")
+        return self
+
     def logs(self) -> str:
         return Path(self.log_file.name).read_text(encoding="utf-8", errors="replace")
 
