@@ -57,6 +57,8 @@ class RuntimeProcess:
             str(self.ws_port),
             "--aws-port",
             str(self.aws_port),
+            "--stripe-port",
+            str(self.stripe_port),
         ]
         if self.overrides:
             command += ["--parameter-overrides", *(f"{k}={v}" for k, v in self.overrides.items())]
@@ -64,6 +66,8 @@ class RuntimeProcess:
 
     def _choose_ports(self) -> None:
         self.port, self.ws_port, self.aws_port = free_port(), free_port(), free_port()
+        self.stripe_port = free_port()
+        self.stripe = f"http://127.0.0.1:{self.stripe_port}"
         self.http = f"http://127.0.0.1:{self.port}"
         self.ws = f"ws://127.0.0.1:{self.ws_port}"
         self.aws = f"http://127.0.0.1:{self.aws_port}"

@@ -160,20 +160,15 @@ def declared_api_ids(model: Any) -> list[str]:
 def install_endpoint_rewriting(resolver: Any, api_ids: list[str], host: str, port: int) -> None:
     """Make every resolved value that is the AWS URL of a WebSocket API point at the local server, so an
     environment variable like `!Sub https://${WebSocketApi}.execute-api.${AWS::Region}.amazonaws.com/${Stage}`
-    is `http://127.0.0.1:3001/dev` locally (`wss://` becomes `ws://`). The resolver offers no post-resolution
-    hook, so its `resolve` is wrapped on this instance."""
+    is `http://127.0.0.1:3001/dev` locally (`wss://` becomes `ws://`)."""
     if not api_ids:
         return
     ids = "|".join(re.escape(api_id) for api_id in api_ids)
     pattern = re.compile(rf"\b(https|wss)://(?:{ids})\.execute-api\.[a-z0-9-]+\.amazonaws\.com")
-    original = resolver.resolve
 
-    def resolve(node: Any, where: str) -> Any:
-        value = original(node, where)
-        if isinstance(value, str) and ".execute-api." in value:
-            value = pattern.sub(
-                lambda m: f"{'http' if m.group(1) == 'https' else 'ws'}://{host}:{port}", value
-            )
-        return value
+    def rewrite(value: str) -> str:
+        if ".execute-api." not in value:
+            return value
+        return pattern.sub(lambda m: f"{'http' if m.group(1) == 'https' else 'ws'}://{host}:{port}", value)
 
-    resolver.resolve = resolve
+    resolver.add_rewrite(rewrite)

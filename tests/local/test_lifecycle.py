@@ -90,10 +90,11 @@ def test_restart_on_the_same_ports_at_once() -> None:
 
     runtime = RuntimeProcess(TRIGGERS_OVERRIDES, template=TRIGGERS_TEMPLATE).start()
     try:
-        ports = (runtime.port, runtime.ws_port, runtime.aws_port)
+        ports = (runtime.port, runtime.ws_port, runtime.aws_port, runtime.stripe_port)
         # Keep-alive clients on every port: the runtime closes them when it stops (server side first).
         clients = [socket.create_connection(("127.0.0.1", port)) for port in ports]
-        for client, path in zip(clients, ("/_local/health", "/test/@connections/none", "/"), strict=True):
+        paths = ("/_local/health", "/test/@connections/none", "/", "/v1/customers")
+        for client, path in zip(clients, paths, strict=True):
             client.sendall(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
             assert client.recv(1024).startswith(b"HTTP/1.")
         runtime.stop()
@@ -103,7 +104,7 @@ def test_restart_on_the_same_ports_at_once() -> None:
         with socket.socket() as plain, pytest.raises(OSError):
             plain.bind(("127.0.0.1", runtime.port))
         runtime.restart()
-        assert (runtime.port, runtime.ws_port, runtime.aws_port) == ports
+        assert (runtime.port, runtime.ws_port, runtime.aws_port, runtime.stripe_port) == ports
         assert runtime.client.get("/_local/health").json()["status"] == "ok"
     finally:
         runtime.stop()
