@@ -27,6 +27,7 @@ def register(runtime: Any) -> None:
                 "stripe": runtime.stripe_url,
             },
             "stripe": runtime.stripe.describe(),
+            "notEmulated": [str(report) for report in runtime.not_emulated],
             "readySeconds": runtime.ready_seconds,
             "startupTimings": runtime.timings,
         }

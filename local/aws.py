@@ -84,7 +84,7 @@ class AwsServer(ChildServer):
                 )
             return self._clients[service]
 
-    def prewarm(self, services: tuple[str, ...] = ("dynamodb", "s3", "secretsmanager")) -> None:
+    def prewarm(self, services: tuple[str, ...] = ("dynamodb", "s3", "secretsmanager", "sqs")) -> None:
         """Import boto3 and build clients while moto is still starting (no request is sent)."""
 
         def build() -> None:
@@ -122,17 +122,58 @@ def generate_secret_string(spec: dict[str, Any]) -> str:
     return value
 
 
+_QUEUE_ATTRIBUTES = (
+    "DelaySeconds",
+    "MaximumMessageSize",
+    "MessageRetentionPeriod",
+    "ReceiveMessageWaitTimeSeconds",
+    "VisibilityTimeout",
+)
+
+
+def create_bucket(s3: Any, model: AppModel, logical_id: str) -> None:
+    """The bucket with its CORS rules and versioning (moto applies both)."""
+    name = local_bucket_name(logical_id)
+    props = model.resources("AWS::S3::Bucket")[logical_id].get("Properties") or {}
+    s3.create_bucket(Bucket=name)
+    rules = model.resolver.resolve(props.get("CorsConfiguration") or {}, logical_id).get("CorsRules") or []
+    if rules:
+        renamed = {"ExposedHeaders": "ExposeHeaders", "MaxAge": "MaxAgeSeconds", "Id": "ID"}
+        s3.put_bucket_cors(
+            Bucket=name,
+            CORSConfiguration={
+                "CORSRules": [{renamed.get(k, k): v for k, v in rule.items()} for rule in rules]
+            },
+        )
+    status = model.resolver.resolve(props.get("VersioningConfiguration") or {}, logical_id).get("Status")
+    if status:
+        s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": status})
+
+
+def create_queue(sqs: Any, model: AppModel, logical_id: str, resource: dict[str, Any]) -> None:
+    """Named by logical id, like `!Ref`/`!GetAtt` resolve it, with its attributes."""
+    props = resource.get("Properties") or {}
+    resolve = model.resolver.resolve
+    attributes = {name: str(resolve(props[name], logical_id)) for name in _QUEUE_ATTRIBUTES if name in props}
+    sqs.create_queue(QueueName=logical_id, Attributes=attributes)
+
+
 def create_resources(model: AppModel, aws: AwsServer) -> dict[str, Any]:
-    """Tables, buckets and secrets of the template, created in moto. Fills the resolver's secret hooks."""
+    """Tables, buckets, queues and secrets of the template, created in moto. Fills the resolver's secret
+    hooks."""
     dynamodb, s3, secretsmanager = aws.client("dynamodb"), aws.client("s3"), aws.client("secretsmanager")
+    queues = model.resources("AWS::SQS::Queue")
     with ThreadPoolExecutor(max_workers=8) as pool:  # moto serves requests concurrently
-        table_jobs = [
+        jobs = [
             pool.submit(create_tables, dynamodb, {"Resources": {logical_id: resource}})
             for logical_id, resource in model.resources(*TABLE_TYPES).items()
         ]
-        bucket_jobs = [pool.submit(s3.create_bucket, Bucket=local_bucket_name(lid)) for lid in model.buckets]
-        tables = [name for job in table_jobs for name in job.result()]
-        for job in bucket_jobs:
+        jobs += [pool.submit(create_bucket, s3, model, lid) for lid in model.buckets]
+        if queues:
+            sqs = aws.client("sqs")
+            jobs += [pool.submit(create_queue, sqs, model, lid, res) for lid, res in queues.items()]
+        tables = [name for job in jobs[: len(model.tables)] for name in job.result()]
+        for job in jobs:
             job.result()
     buckets = [local_bucket_name(lid) for lid in model.buckets]
     for logical_id, resource in model.resources("AWS::SecretsManager::Secret").items():
@@ -151,4 +192,9 @@ def create_resources(model: AppModel, aws: AwsServer) -> dict[str, Any]:
         return secretsmanager.get_secret_value(SecretId=secret_id)["SecretString"]
 
     model.resolver.secret_reader = read_secret
-    return {"tables": tables, "buckets": buckets, "secrets": list(model.resolver.secret_arns)}
+    return {
+        "tables": tables,
+        "buckets": buckets,
+        "queues": list(queues),
+        "secrets": list(model.resolver.secret_arns),
+    }

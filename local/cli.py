@@ -51,6 +51,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     start.add_argument("--quiet", action="store_true", help="do not echo function logs")
     start.add_argument("--no-reload", action="store_true", help="keep warm workers when code changes")
+    start.add_argument(
+        "--strict", action="store_true", help="fail the start if the template uses anything not emulated"
+    )
     _common(start)
     invoke = commands.add_parser("invoke", help="run one function once, like `sam local invoke`")
     invoke.add_argument("function", help="logical id of the function")
@@ -80,6 +83,7 @@ def _serve(args: argparse.Namespace) -> int:
         max_workers_per_function=args.max_workers,
         echo_function_logs=not args.quiet,
         reload=not args.no_reload,
+        strict=args.strict,
     )
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

@@ -25,11 +25,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from local import admin, lambda_api
+from local import admin, coverage, lambda_api
 from local.aws import AwsServer, create_resources
 from local.functions import WorkerPool
 from local.httpapi import AdminRoutes, HttpGateway, HttpServerComponent
-from local.model import AppModel
+from local.model import AppModel, TemplateError
 from local.procutil import port_is_free
 from local.reload import CodeWatcher
 from local.schedules import Scheduler
@@ -65,12 +65,14 @@ class RuntimeConfig:
     plugins: tuple[str, ...] = PLUGINS
     echo_function_logs: bool = True
     reload: bool = True  # retire warm workers when function or layer code changes
+    strict: bool = False  # anything in the template that is not emulated fails the start
 
 
 class Runtime:
     def __init__(self, config: RuntimeConfig) -> None:
         self.config = config
         self.model = AppModel.load(config.template, config.overrides, LOCAL_PARAMETER_DEFAULTS)
+        self.not_emulated = coverage.check(self.model.template)
         self.admin = AdminRoutes()
         self.aws = AwsServer(config.host, config.aws_port, f"{self.http_url}/_local/lambda")
         self.stripe = StripeServer(config.host, config.stripe_port)
@@ -140,6 +142,11 @@ class Runtime:
     def start(self) -> None:
         """Start everything; returns when the runtime is ready. On failure, stops what was started."""
         self.started_at = time.monotonic()
+        if self.not_emulated:
+            lines = "\n  ".join(str(report) for report in self.not_emulated)
+            if self.config.strict:
+                raise TemplateError(f"not emulated locally (--strict):\n  {lines}")
+            log.warning("not emulated locally (the template's behaviour here differs from AWS):\n  %s", lines)
         ports = [("--aws-port", self.config.aws_port), ("--stripe-port", self.config.stripe_port)]
         if self.config.http:
             ports.insert(0, ("--port", self.config.port))
@@ -147,9 +154,8 @@ class Runtime:
         if busy:
             raise RuntimeError(f"port(s) already in use: {', '.join(busy)}")
         try:
-            # The slow starts (moto's, localstripe's and the zygote's imports) run in parallel.
+            # The two slow starts (moto's imports, the zygote's imports) run in parallel.
             self._start_component(self.aws)
-            self._start_component(self.stripe)
             self.aws.prewarm()
             self._start_component(self.functions)  # readiness awaited below
             lambda_api.register(self)
@@ -157,6 +163,9 @@ class Runtime:
             self._load_plugins()
             self.aws.wait_ready()
             self._mark("moto ready")
+            # localstripe only after moto: started together they compete for the CPU and delay moto, which
+            # everything else waits for; it is needed only at the end (webhook registration).
+            self._start_component(self.stripe)
             self.resources = create_resources(self.model, self.aws)
             self._mark("resources created")
             self.model.resolve_all()  # needs the secrets created above
