@@ -7,7 +7,6 @@ import logging
 import os
 import secrets
 import string
-import subprocess
 import sys
 import threading
 import urllib.request
@@ -17,91 +16,48 @@ from typing import Any
 
 from local.functions import FAKE_CREDENTIALS
 from local.model import AppModel, TemplateError
+from local.procutil import ChildServer
 from local.template import TABLE_TYPES, create_tables, local_bucket_name
 
 log = logging.getLogger("pitchey-local")
 ROOT = Path(__file__).resolve().parent.parent
 
 
-class AwsServer:
+class AwsServer(ChildServer):
     """Runtime component: moto server (+ Lambda Invoke forwarding and SES capture) on the AWS port."""
 
     name = "moto"
 
     def __init__(self, host: str, port: int, lambda_url: str) -> None:
-        self.host = host
-        self.port = port
+        super().__init__(host, port)
         self.lambda_url = lambda_url
-        self.process: subprocess.Popen[str] | None = None
-        self._ready = threading.Event()
         self._clients: dict[str, Any] = {}
         self._clients_lock = threading.Lock()
 
-    @property
-    def endpoint(self) -> str:
-        return f"http://{self.host}:{self.port}"
+    def command(self) -> list[str]:
+        return [
+            sys.executable,
+            "-m",
+            "local.awsserver",
+            "--host",
+            self.host,
+            "--port",
+            str(self.port),
+            "--lambda-url",
+            self.lambda_url,
+        ]
 
-    def start(self) -> None:
+    def environment(self) -> dict[str, str]:
         env = {**os.environ, **FAKE_CREDENTIALS, "PYTHONPATH": str(ROOT), "AWS_DEFAULT_REGION": "us-east-1"}
         env.pop("AWS_ENDPOINT_URL", None)
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "local.awsserver",
-                "--host",
-                self.host,
-                "--port",
-                str(self.port),
-                "--lambda-url",
-                self.lambda_url,
-            ],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=env,
-            cwd=str(ROOT),
-        )
-        threading.Thread(target=self._pump, name="moto-output", daemon=True).start()
-        threading.Thread(target=self._pump_errors, name="moto-errors", daemon=True).start()
+        return env
 
-    def _pump(self) -> None:
-        assert self.process and self.process.stdout
-        for line in self.process.stdout:
-            if line.startswith("ready "):
-                self._ready.set()
-            else:
-                log.debug("moto: %s", line.rstrip())
-
-    def _pump_errors(self) -> None:
+    def is_noise(self, line: str) -> bool:
         # werkzeug logs every request on stderr; keep them at debug level, errors stay visible.
-        assert self.process and self.process.stderr
-        for line in self.process.stderr:
-            if '" 2' in line or '" 3' in line or '" 4' in line:
-                log.debug("moto: %s", line.rstrip())
-            else:
-                log.info("moto: %s", line.rstrip())
+        return '" 2' in line or '" 3' in line or '" 4' in line
 
-    def wait_ready(self, timeout: float = 30.0) -> None:
-        if not self._ready.wait(timeout):
-            code = self.process.poll() if self.process else None
-            raise RuntimeError(f"moto server did not start on port {self.port} (exit code {code})")
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-
-    def health(self) -> bool:
-        try:
-            with urllib.request.urlopen(f"{self.endpoint}/_pitchey/health", timeout=2) as response:
-                return response.status == 200
-        except OSError:
-            return False
+    def health_request(self) -> urllib.request.Request:
+        return urllib.request.Request(f"{self.endpoint}/_pitchey/health")
 
     def emails(self) -> list[dict[str, Any]]:
         with urllib.request.urlopen(f"{self.endpoint}/_pitchey/emails", timeout=5) as response:
@@ -128,7 +84,7 @@ class AwsServer:
                 )
             return self._clients[service]
 
-    def prewarm(self, services: tuple[str, ...] = ("dynamodb", "s3", "secretsmanager")) -> None:
+    def prewarm(self, services: tuple[str, ...] = ("dynamodb", "s3", "secretsmanager", "sqs")) -> None:
         """Import boto3 and build clients while moto is still starting (no request is sent)."""
 
         def build() -> None:
@@ -166,17 +122,58 @@ def generate_secret_string(spec: dict[str, Any]) -> str:
     return value
 
 
+_QUEUE_ATTRIBUTES = (
+    "DelaySeconds",
+    "MaximumMessageSize",
+    "MessageRetentionPeriod",
+    "ReceiveMessageWaitTimeSeconds",
+    "VisibilityTimeout",
+)
+
+
+def create_bucket(s3: Any, model: AppModel, logical_id: str) -> None:
+    """The bucket with its CORS rules and versioning (moto applies both)."""
+    name = local_bucket_name(logical_id)
+    props = model.resources("AWS::S3::Bucket")[logical_id].get("Properties") or {}
+    s3.create_bucket(Bucket=name)
+    rules = model.resolver.resolve(props.get("CorsConfiguration") or {}, logical_id).get("CorsRules") or []
+    if rules:
+        renamed = {"ExposedHeaders": "ExposeHeaders", "MaxAge": "MaxAgeSeconds", "Id": "ID"}
+        s3.put_bucket_cors(
+            Bucket=name,
+            CORSConfiguration={
+                "CORSRules": [{renamed.get(k, k): v for k, v in rule.items()} for rule in rules]
+            },
+        )
+    status = model.resolver.resolve(props.get("VersioningConfiguration") or {}, logical_id).get("Status")
+    if status:
+        s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": status})
+
+
+def create_queue(sqs: Any, model: AppModel, logical_id: str, resource: dict[str, Any]) -> None:
+    """Named by logical id, like `!Ref`/`!GetAtt` resolve it, with its attributes."""
+    props = resource.get("Properties") or {}
+    resolve = model.resolver.resolve
+    attributes = {name: str(resolve(props[name], logical_id)) for name in _QUEUE_ATTRIBUTES if name in props}
+    sqs.create_queue(QueueName=logical_id, Attributes=attributes)
+
+
 def create_resources(model: AppModel, aws: AwsServer) -> dict[str, Any]:
-    """Tables, buckets and secrets of the template, created in moto. Fills the resolver's secret hooks."""
+    """Tables, buckets, queues and secrets of the template, created in moto. Fills the resolver's secret
+    hooks."""
     dynamodb, s3, secretsmanager = aws.client("dynamodb"), aws.client("s3"), aws.client("secretsmanager")
+    queues = model.resources("AWS::SQS::Queue")
     with ThreadPoolExecutor(max_workers=8) as pool:  # moto serves requests concurrently
-        table_jobs = [
+        jobs = [
             pool.submit(create_tables, dynamodb, {"Resources": {logical_id: resource}})
             for logical_id, resource in model.resources(*TABLE_TYPES).items()
         ]
-        bucket_jobs = [pool.submit(s3.create_bucket, Bucket=local_bucket_name(lid)) for lid in model.buckets]
-        tables = [name for job in table_jobs for name in job.result()]
-        for job in bucket_jobs:
+        jobs += [pool.submit(create_bucket, s3, model, lid) for lid in model.buckets]
+        if queues:
+            sqs = aws.client("sqs")
+            jobs += [pool.submit(create_queue, sqs, model, lid, res) for lid, res in queues.items()]
+        tables = [name for job in jobs[: len(model.tables)] for name in job.result()]
+        for job in jobs:
             job.result()
     buckets = [local_bucket_name(lid) for lid in model.buckets]
     for logical_id, resource in model.resources("AWS::SecretsManager::Secret").items():
@@ -195,4 +192,9 @@ def create_resources(model: AppModel, aws: AwsServer) -> dict[str, Any]:
         return secretsmanager.get_secret_value(SecretId=secret_id)["SecretString"]
 
     model.resolver.secret_reader = read_secret
-    return {"tables": tables, "buckets": buckets, "secrets": list(model.resolver.secret_arns)}
+    return {
+        "tables": tables,
+        "buckets": buckets,
+        "queues": list(queues),
+        "secrets": list(model.resolver.secret_arns),
+    }

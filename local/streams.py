@@ -531,8 +531,9 @@ class StreamTriggers:
             poller.start()
 
     def _ensure_destination(self, arn: str) -> None:
-        """The runtime creates tables and buckets, not queues or topics: create the destination if missing
-        (both calls are idempotent), named like `!Ref`/`!GetAtt` resolve it (the logical id)."""
+        """The runtime creates the template's queues, not topics (nor queues named only by ARN): create the
+        destination if missing (both calls are idempotent), named like `!Ref`/`!GetAtt` resolve it (the
+        logical id)."""
         service, name = arn.split(":")[2], arn.split(":")[5]
         if service == "sqs":
             self.runtime.aws.client("sqs").create_queue(QueueName=name)

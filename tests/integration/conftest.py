@@ -58,7 +58,8 @@ def start_runtime() -> Iterator[Callable[..., RuntimeProcess]]:
         merged = {**DEFAULT_OVERRIDES, **{k: str(v) for k, v in (overrides or {}).items()}}
         key = (str(template), tuple(sorted(merged.items())))
         if key not in started:
-            started[key] = RuntimeProcess(merged, template).start()
+            # --strict: the project's template must use nothing the runtime does not emulate.
+            started[key] = RuntimeProcess(merged, template, extra_args=["--strict"]).start()
         return started[key]
 
     yield start

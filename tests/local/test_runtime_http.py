@@ -21,8 +21,9 @@ def echo(rt: RuntimeProcess, path: str, **kwargs: object) -> dict:
 def test_health_lists_every_component(fixture_runtime: RuntimeProcess) -> None:
     body = fixture_runtime.client.get("/_local/health").json()
     assert body["status"] == "ok"
-    assert {"moto", "pool", "http", "schedules"} <= set(body["components"])
+    assert {"moto", "stripe", "pool", "http", "schedules"} <= set(body["components"])
     assert set(body["components"].values()) == {"ok"}
+    assert body["notEmulated"] == []
 
 
 def test_function_environment_and_sandbox(fixture_runtime: RuntimeProcess) -> None:

@@ -1,0 +1,204 @@
+"""What the local runtime emulates of a template, and the report of everything it does not.
+
+Every resource type, resource attribute, property, function event type and event property, Globals
+section and intrinsic function of the template falls in one of three classes:
+  * emulated - it has local behaviour (a table created with its indexes, a route served, ...);
+  * inert - accepted and knowingly without local effect: permissions (IAM policies, Lambda permissions,
+    bucket policies), encryption, retention, logging, tracing, alarms, throttling, deployment attributes.
+    Listed in docs/local-runtime.md ("What is emulated"); they change nothing a function can observe
+    locally except that nothing is denied or throttled;
+  * everything else is reported at start, with the logical id and what is missing (`--strict`: a start
+    error).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Support:
+    emulated: frozenset[str]
+    inert: frozenset[str] = field(default_factory=frozenset)
+
+
+def _support(emulated: str, inert: str = "") -> Support:
+    return Support(frozenset(emulated.split()), frozenset(inert.split()))
+
+
+_FUNCTION = _support(
+    "CodeUri Handler Runtime Timeout MemorySize Environment Layers Events FunctionName",
+    "Policies Role Architectures Tracing Description Tags",
+)
+RESOURCES: dict[str, Support] = {
+    "AWS::Serverless::Function": _FUNCTION,
+    "AWS::Lambda::Function": _support(
+        "Code Handler Runtime Timeout MemorySize Environment Layers FunctionName",
+        "Role Architectures TracingConfig Description Tags",
+    ),
+    "AWS::Serverless::LayerVersion": _support(
+        "ContentUri LayerName", "Description CompatibleRuntimes CompatibleArchitectures RetentionPolicy"
+    ),
+    "AWS::Lambda::LayerVersion": _support(
+        "Content LayerName", "Description CompatibleRuntimes CompatibleArchitectures"
+    ),
+    "AWS::Lambda::Permission": _support("", "Action FunctionName Principal SourceArn SourceAccount"),
+    "AWS::Serverless::HttpApi": _support(
+        "StageName Auth CorsConfiguration", "AccessLogSettings DefaultRouteSettings Description Tags"
+    ),
+    "AWS::ApiGatewayV2::Api": _support("ProtocolType RouteSelectionExpression", "Name Description Tags"),
+    "AWS::ApiGatewayV2::Stage": _support(
+        "ApiId StageName", "AutoDeploy DefaultRouteSettings AccessLogSettings Description Tags"
+    ),
+    "AWS::ApiGatewayV2::Route": _support(
+        "ApiId RouteKey Target AuthorizationType AuthorizerId RouteResponseSelectionExpression",
+        "OperationName",
+    ),
+    "AWS::ApiGatewayV2::Integration": _support("ApiId IntegrationType IntegrationUri", "Description"),
+    "AWS::ApiGatewayV2::Authorizer": _support("ApiId AuthorizerType AuthorizerUri IdentitySource", "Name"),
+    "AWS::ApiGatewayV2::RouteResponse": _support("ApiId RouteId RouteResponseKey"),
+    "AWS::ApiGatewayV2::Deployment": _support("", "ApiId Description StageName"),
+    "AWS::DynamoDB::Table": _support(
+        "AttributeDefinitions KeySchema GlobalSecondaryIndexes LocalSecondaryIndexes StreamSpecification "
+        "TimeToLiveSpecification",
+        "BillingMode ProvisionedThroughput PointInTimeRecoverySpecification SSESpecification Tags "
+        "DeletionProtectionEnabled TableClass",
+    ),
+    "AWS::Serverless::SimpleTable": _support("PrimaryKey", "ProvisionedThroughput SSESpecification Tags"),
+    "AWS::S3::Bucket": _support(
+        "CorsConfiguration VersioningConfiguration",
+        "BucketEncryption OwnershipControls PublicAccessBlockConfiguration Tags",
+    ),
+    "AWS::S3::BucketPolicy": _support("", "Bucket PolicyDocument"),
+    "AWS::SQS::Queue": _support(
+        "DelaySeconds MaximumMessageSize MessageRetentionPeriod ReceiveMessageWaitTimeSeconds "
+        "VisibilityTimeout",
+        "SqsManagedSseEnabled KmsMasterKeyId Tags",
+    ),
+    "AWS::SecretsManager::Secret": _support(
+        "Name SecretString GenerateSecretString", "Description Tags KmsKeyId"
+    ),
+    # Sends from any address succeed locally (the sender is verified on the fly), as once this identity is.
+    "AWS::SES::EmailIdentity": _support("EmailIdentity"),
+    "AWS::IAM::ManagedPolicy": _support("", "Description PolicyDocument ManagedPolicyName Roles Path"),
+    "AWS::IAM::Role": _support("", "AssumeRolePolicyDocument Policies ManagedPolicyArns Path RoleName Tags"),
+    "AWS::IAM::Policy": _support("", "PolicyDocument PolicyName Roles"),
+    "AWS::Logs::LogGroup": _support("LogGroupName", "RetentionInDays Tags"),
+    "AWS::CloudWatch::Alarm": _support(
+        "",
+        "AlarmDescription AlarmName ComparisonOperator Dimensions EvaluationPeriods MetricName Namespace "
+        "Period Statistic Threshold TreatMissingData AlarmActions OKActions",
+    ),
+    "AWS::Serverless::StateMachine": _support(
+        "Definition DefinitionUri DefinitionSubstitutions Name Type", "Policies Role Tracing Logging"
+    ),
+    "AWS::StepFunctions::StateMachine": _support(
+        "Definition DefinitionString DefinitionSubstitutions StateMachineName StateMachineType",
+        "RoleArn TracingConfiguration LoggingConfiguration",
+    ),
+    "AWS::Events::Rule": _support("ScheduleExpression Targets State", "Description Name"),
+    "AWS::Scheduler::Schedule": _support(
+        "ScheduleExpression Target State", "FlexibleTimeWindow Description Name"
+    ),
+}
+RESOURCE_ATTRIBUTES = _support(
+    "Type Properties Condition", "DeletionPolicy UpdateReplacePolicy Metadata DependsOn"
+)
+EVENTS: dict[str, Support] = {
+    "HttpApi": _support("ApiId Path Method Auth PayloadFormatVersion"),
+    "Schedule": _support("Schedule Input Enabled State", "Description Name"),
+    "ScheduleV2": _support("ScheduleExpression Input State", "Description Name FlexibleTimeWindow"),
+    "DynamoDB": _support(
+        "Stream StartingPosition BatchSize MaximumBatchingWindowInSeconds FilterCriteria "
+        "MaximumRetryAttempts MaximumRecordAgeInSeconds BisectBatchOnFunctionError FunctionResponseTypes "
+        "DestinationConfig Enabled"
+    ),
+}
+SECTIONS = _support(
+    "AWSTemplateFormatVersion Description Transform Parameters Mappings Conditions Globals Resources",
+    "Outputs Metadata",
+)
+TRANSFORMS = frozenset({"AWS::Serverless-2016-10-31", "AWS::LanguageExtensions"})
+INTRINSICS = _support(
+    "Ref Condition Fn::GetAtt Fn::Sub Fn::Join Fn::Select Fn::Split Fn::If Fn::FindInMap Fn::Equals Fn::Not "
+    "Fn::And Fn::Or"
+).emulated
+
+
+@dataclass(frozen=True)
+class Report:
+    logical_id: str  # or the template section
+    missing: str
+
+    def __str__(self) -> str:
+        return f"{self.logical_id}: {self.missing}"
+
+
+def _intrinsics(node: Any, where: str, reports: list[Report]) -> None:
+    if isinstance(node, list):
+        for item in node:
+            _intrinsics(item, where, reports)
+    elif isinstance(node, dict):
+        if len(node) == 1:
+            (key,) = node
+            if (key.startswith("Fn::") or key == "Ref") and key not in INTRINSICS:
+                reports.append(Report(where, f"intrinsic {key} is not emulated"))
+        for value in node.values():
+            _intrinsics(value, where, reports)
+    elif isinstance(node, str) and "{{resolve:" in node and "{{resolve:secretsmanager:" not in node:
+        reports.append(Report(where, "dynamic references other than {{resolve:secretsmanager:...}}"))
+
+
+def _properties(
+    props: dict[str, Any], support: Support, what: str, where: str, reports: list[Report]
+) -> None:
+    for name, value in props.items():
+        if name in support.emulated:
+            _intrinsics(value, where, reports)
+        elif name not in support.inert:
+            reports.append(Report(where, f"{what} property {name} is not emulated"))
+
+
+def check(template: dict[str, Any]) -> list[Report]:
+    """Everything in `template` (after Fn::ForEach expansion) the runtime neither emulates nor knowingly
+    treats as inert."""
+    reports: list[Report] = []
+    for section in template:
+        if section not in SECTIONS.emulated | SECTIONS.inert:
+            reports.append(Report(section, "template section is not emulated"))
+    transform = template.get("Transform") or []
+    for name in [transform] if isinstance(transform, str) else transform:
+        if name not in TRANSFORMS:
+            reports.append(Report("Transform", f"{name} is not emulated"))
+    for section, values in (template.get("Globals") or {}).items():
+        if section != "Function":
+            reports.append(Report("Globals", f"Globals.{section} is not applied locally"))
+        else:
+            _properties(values or {}, _FUNCTION, "Globals.Function", "Globals", reports)
+    for lid, resource in (template.get("Resources") or {}).items():
+        kind = resource.get("Type", "")
+        support = RESOURCES.get(kind)
+        if support is None:
+            reports.append(Report(lid, f"resource type {kind} is not emulated"))
+            continue
+        for attribute in resource:
+            if attribute not in RESOURCE_ATTRIBUTES.emulated | RESOURCE_ATTRIBUTES.inert:
+                reports.append(Report(lid, f"resource attribute {attribute} is not emulated"))
+        props = resource.get("Properties") or {}
+        _properties(props, support, kind, lid, reports)
+        if kind == "AWS::Events::Rule" and "ScheduleExpression" not in props:
+            reports.append(Report(lid, "rules without ScheduleExpression (event patterns) are not emulated"))
+        events = (props.get("Events") or {}) if kind == "AWS::Serverless::Function" else {}
+        for name, event in events.items():
+            where = f"{lid} (Events.{name})"
+            event_support = EVENTS.get(event.get("Type", ""))
+            if event_support is None:
+                reports.append(Report(where, f"event type {event.get('Type')} is not emulated"))
+            else:
+                _properties(
+                    event.get("Properties") or {}, event_support, f"{event['Type']} event", where, reports
+                )
+        if kind == "AWS::Serverless::StateMachine" and props.get("Events"):
+            reports.append(Report(lid, "state machine Events are not triggered locally"))
+    return reports

@@ -1,0 +1,92 @@
+"""Nothing unsupported is ignored silently: local/coverage.py reports every resource type, property, event
+type, event property, Globals section and intrinsic the runtime does not emulate; --strict fails the start."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from local.coverage import check
+from local.template import TEMPLATE_PATH, load_template
+
+FIXTURES = Path(__file__).parent / "fixtures"
+UNSUPPORTED = """
+Transform: AWS::Serverless-2016-10-31
+Globals:
+  HttpApi: {CorsConfiguration: true}
+Resources:
+  Stream:
+    Type: AWS::Kinesis::Stream
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: functions/
+      Handler: echo.handler
+      ReservedConcurrentExecutions: 2
+      Environment:
+        Variables:
+          ENCODED: !Base64 hello
+          PARAM: "{{resolve:ssm:/app/value}}"
+      Events:
+        Queue: {Type: SQS, Properties: {Queue: arn:aws:sqs:us-east-1:123456789012:q}}
+        Changes:
+          Type: DynamoDB
+          Properties: {Stream: arn:x, StartingPosition: LATEST, ParallelizationFactor: 2}
+  Pattern:
+    Type: AWS::Events::Rule
+    Properties:
+      EventPattern: {source: [app]}
+      Targets: [{Id: fn, Arn: !GetAtt Fn.Arn}]
+  Table:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      TableName: named
+      AttributeDefinitions: [{AttributeName: id, AttributeType: S}]
+      KeySchema: [{AttributeName: id, KeyType: HASH}]
+"""
+
+
+@pytest.mark.parametrize(
+    "template",
+    [TEMPLATE_PATH, FIXTURES / "template.yaml", FIXTURES / "triggers" / "template.yaml"],
+    ids=["project", "fixture", "triggers"],
+)
+def test_the_templates_we_serve_are_fully_emulated(template: Path) -> None:
+    assert [str(report) for report in check(load_template(template))] == []
+
+
+def test_everything_not_emulated_is_reported_with_its_logical_id(tmp_path: Path) -> None:
+    path = tmp_path / "template.yaml"
+    path.write_text(UNSUPPORTED)
+    assert sorted(str(report) for report in check(load_template(path))) == sorted(
+        [
+            "Globals: Globals.HttpApi is not applied locally",
+            "Stream: resource type AWS::Kinesis::Stream is not emulated",
+            "Fn: AWS::Serverless::Function property ReservedConcurrentExecutions is not emulated",
+            "Fn: intrinsic Fn::Base64 is not emulated",
+            "Fn: dynamic references other than {{resolve:secretsmanager:...}}",
+            "Fn (Events.Queue): event type SQS is not emulated",
+            "Fn (Events.Changes): DynamoDB event property ParallelizationFactor is not emulated",
+            "Pattern: AWS::Events::Rule property EventPattern is not emulated",
+            "Pattern: rules without ScheduleExpression (event patterns) are not emulated",
+            "Table: AWS::DynamoDB::Table property TableName is not emulated",
+        ]
+    )
+
+
+def test_strict_turns_the_reports_into_a_start_error(tmp_path: Path) -> None:
+    path = tmp_path / "template.yaml"
+    path.write_text(UNSUPPORTED)
+    result = subprocess.run(
+        [sys.executable, "-m", "local", "start", "--strict", "--template", str(path), "--port", "0"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert result.returncode == 2, result.stderr
+    assert "not emulated locally (--strict)" in result.stderr
+    assert "Stream: resource type AWS::Kinesis::Stream is not emulated" in result.stderr
