@@ -8,16 +8,12 @@ has passed without an object is dropped, so abandoned uploads do not use up the 
 
 from __future__ import annotations
 
-import functools
-import re
-from datetime import timedelta
 from typing import Any
 
 from pynamodb.exceptions import UpdateError
 from pynamodb.expressions.condition import size
 
-from pitchey.core import clock
-from pitchey.core.config import setting
+from pitchey.core import clock, storage
 from pitchey.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from pitchey.core.ids import new_id
 from pitchey.pitches import rules
@@ -28,24 +24,6 @@ from pitchey.pitches.service import can_view_protected, load_owned, load_visible
 UPLOAD_SECONDS = 15 * 60
 DOWNLOAD_SECONDS = 15 * 60
 STALE_GRACE_SECONDS = 60
-
-
-@functools.cache
-def _s3() -> Any:
-    import boto3  # only the media paths pay for the S3 client
-    from botocore.config import Config
-
-    return boto3.client("s3", config=Config(signature_version="s3v4"))
-
-
-def bucket() -> str:
-    # Deployed: !Ref MediaBucket. Tests: the local name of the template's MediaBucket.
-    return setting("MEDIA_BUCKET", "mediabucket")
-
-
-def _safe_name(file_name: str) -> str:
-    name = re.sub(r"[^A-Za-z0-9._-]+", "_", file_name).strip("._") or "file"
-    return name[-100:]
 
 
 def _conditional_failure(error: UpdateError) -> bool:
@@ -59,7 +37,7 @@ def start_upload(user_id: str, pitch_id: str, body: CreateMedia) -> dict[str, An
     if problems:
         raise ValidationFailed("Media rejected", details=problems)
     media_id = new_id()
-    key = f"pitches/{pitch.id}/{media_id}/{_safe_name(body.file_name)}"
+    key = f"pitches/{pitch.id}/{media_id}/{storage.safe_name(body.file_name)}"
     expires = clock.epoch() + UPLOAD_SECONDS
     record = MediaFile(
         id=media_id,
@@ -83,24 +61,7 @@ def start_upload(user_id: str, pitch_id: str, body: CreateMedia) -> dict[str, An
             message = f"A pitch can have at most {rules.MAX_MEDIA_PER_PITCH} media files"
             raise Conflict(message, code="MEDIA_LIMIT_REACHED") from None
         raise
-    fields = {"Content-Type": content_type, "x-amz-server-side-encryption": "AES256"}
-    post = _s3().generate_presigned_post(
-        Bucket=bucket(),
-        Key=key,
-        Fields=fields,
-        Conditions=[
-            {"Content-Type": content_type},
-            {"x-amz-server-side-encryption": "AES256"},
-            ["content-length-range", 1, body.size_bytes],
-        ],
-        ExpiresIn=UPLOAD_SECONDS,
-    )
-    return {
-        "mediaId": media_id,
-        "uploadUrl": post["url"],
-        "uploadFields": post["fields"],
-        "expiresAt": clock.iso(clock.now() + timedelta(seconds=UPLOAD_SECONDS)),
-    }
+    return {"mediaId": media_id, **storage.upload_grant(key, content_type, body.size_bytes, UPLOAD_SECONDS)}
 
 
 def _locate(pitch: Pitch, media_id: str) -> tuple[int, MediaFile | None]:
@@ -110,18 +71,6 @@ def _locate(pitch: Pitch, media_id: str) -> tuple[int, MediaFile | None]:
     return -1, None
 
 
-def _object_exists(key: str) -> bool:
-    from botocore.exceptions import ClientError
-
-    try:
-        _s3().head_object(Bucket=bucket(), Key=key)
-    except ClientError as error:
-        if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
-            return False
-        raise
-    return True
-
-
 def refresh_pending(pitch: Pitch, candidates: list[MediaFile]) -> None:
     """Settle the pending records among `candidates`: ready when uploaded, dropped when the upload window
     has passed without an object. Each write is conditional on the record still being at its position."""
@@ -129,7 +78,7 @@ def refresh_pending(pitch: Pitch, candidates: list[MediaFile]) -> None:
         index, media = _locate(pitch, media_id)
         if media is None or media.status != "pending":
             continue
-        if _object_exists(media.s3_key):
+        if storage.object_exists(media.s3_key):
             action = Pitch.media[index].status.set("ready")
         elif clock.epoch() > media.upload_expires_at + STALE_GRACE_SECONDS:
             action = Pitch.media[index].remove()
@@ -157,16 +106,4 @@ def download(user_id: str | None, pitch_id: str, media_id: str) -> dict[str, Any
     if media.status != "ready":
         raise Conflict("The file has not been uploaded yet", code="MEDIA_NOT_READY")
     disposition = "inline" if media.kind in ("image", "video") else "attachment"
-    url = _s3().generate_presigned_url(
-        "get_object",
-        Params={
-            "Bucket": bucket(),
-            "Key": media.s3_key,
-            "ResponseContentDisposition": f'{disposition}; filename="{_safe_name(media.file_name)}"',
-        },
-        ExpiresIn=DOWNLOAD_SECONDS,
-    )
-    return {
-        "downloadUrl": url,
-        "expiresAt": clock.iso(clock.now() + timedelta(seconds=DOWNLOAD_SECONDS)),
-    }
+    return storage.download_grant(media.s3_key, media.file_name, disposition, DOWNLOAD_SECONDS)
