@@ -1,0 +1,10 @@
+"""GET /api/messages/{id}/attachments/{attachmentId} → {downloadUrl, expiresAt} (participants only)."""
+
+from pitchey.core.http import Request, Response, api, ok
+from pitchey.messages import service
+
+
+@api()
+def handler(request: Request) -> Response:
+    message_id, attachment_id = request.path_param("id"), request.path_param("attachmentId")
+    return ok(service.attachment_download(request.user.id, message_id, attachment_id))

@@ -1,0 +1,10 @@
+"""PUT /api/messages/{id} {body}: the sender, within MessageEditWindowSeconds of sending."""
+
+from pitchey.core.http import Request, Response, api, ok
+from pitchey.messages import service
+from pitchey.messages.schemas import EditMessage
+
+
+@api()
+def handler(request: Request) -> Response:
+    return ok(service.edit(request.user.id, request.path_param("id"), request.parse(EditMessage)))
