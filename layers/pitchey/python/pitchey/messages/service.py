@@ -342,7 +342,7 @@ def send(sender: AuthUser, body: SendMessage) -> dict[str, Any]:
             if not cancelled.failed.keys() <= {"conversation", "message"}:
                 raise
         # Another message took this seq (or created the conversation first): read the new state and retry.
-        time.sleep(random.uniform(0, 0.005 * min(attempt + 1, 20)))
+        time.sleep(random.uniform(0, 0.02 * 2 ** min(attempt, 5)))
         latest = find_conversation(conversation.id)
         if latest is None:
             raise Conflict("The conversation changed; try again", code="CONCURRENT_UPDATE")
