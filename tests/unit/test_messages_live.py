@@ -3,7 +3,9 @@ connection of the other participants; conversation typing over the WebSocket; ru
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -209,3 +211,46 @@ def test_the_push_reads_both_streams_and_the_edit_window_is_a_parameter():
     streams = {event["Properties"]["Stream"]["Fn::GetAtt"][0] for event in events.values()}
     assert streams == {"MessagesTable", "ReadReceiptsTable"}
     assert load_template()["Parameters"]["MessageEditWindowSeconds"]["Default"] == 900
+
+
+# --- sample events --------------------------------------------------------------------------------------
+EVENTS = Path(__file__).resolve().parents[2] / "events" / "messages"
+
+
+def test_the_sample_events_drive_their_handlers(api):
+    from pitchey.users.models import User
+    from tests.auth_support import authorize
+    from tests.events import call, live_session
+
+    now = clock.iso()
+    for user_id, role in (
+        ("01960000000000000000investor", "investor"),
+        ("01960000000000000000creator00", "creator"),
+    ):
+        fields = {"email": f"{role}@example.test", "username": role, "user_type": role, "password_hash": "x"}
+        User(user_id, **fields, created_at=now, updated_at=now).save()
+    token, _ = live_session("01960000000000000000investor", "investor")
+    context = authorize(token)["context"]
+    statuses = {}
+    for path in sorted(EVENTS.glob("*.json")):
+        event = json.loads(path.read_text())
+        if path.stem == "push":
+            assert push(event, lambda_context()) == {"batchItemFailures": []}
+            continue
+        event["headers"]["authorization"] = f"Bearer {token}"
+        event["requestContext"]["authorizer"]["lambda"] = context
+        statuses[path.stem] = call(load_handler(f"messages/{path.stem}"), event).status
+    assert statuses == {
+        "attachment_download": 404,  # the sample conversation does not exist
+        "attachment_upload": 201,
+        "block": 201,
+        "blocks": 200,
+        "conversation": 404,
+        "conversations": 200,
+        "delete": 404,
+        "edit": 404,
+        "messages": 404,
+        "read": 404,
+        "send": 201,  # a block stops the blocked user's messages, not the blocker's
+        "unblock": 200,
+    }
