@@ -244,8 +244,9 @@ def _target(sender_id: str, body: SendMessage) -> Conversation:
 def charge_for_message(transaction: Transaction, sender: AuthUser, message_id: str) -> None:
     """THE place a send pays (API.md: 2 credits, investors free): the payments context's spend hook adds
     its conditional debit to this transaction, so a message is stored only if it is paid for and a send
-    that fails costs nothing. `pitchey.payments.service` is not on main yet; until it is connected here,
-    sending costs nothing (docs/decisions.md)."""
+    that fails costs nothing. `pitchey.payments.service` is not on main yet (wt-payments); connecting it is
+    `payments.charge(transaction, payments.Payer(sender.id, sender.role), "message", message_id)` here and
+    `payments.run_charged` in place of `transact` in `send` (docs/decisions.md). Until then it is free."""
 
 
 def _write_send(
