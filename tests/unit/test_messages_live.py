@@ -3,6 +3,7 @@ connection of the other participants; conversation typing over the WebSocket; ru
 
 from __future__ import annotations
 
+import ast
 import json
 from datetime import timedelta
 from pathlib import Path
@@ -254,3 +255,29 @@ def test_the_sample_events_drive_their_handlers(api):
         "send": 201,  # a block stops the blocked user's messages, not the blocker's
         "unblock": 200,
     }
+
+
+# --- structure ------------------------------------------------------------------------------------------
+LAYER = Path(__file__).resolve().parents[2] / "layers" / "pitchey" / "python" / "pitchey"
+
+
+def imported_modules(path: Path) -> list[str]:
+    names = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            names.append(node.module or "")
+    return names
+
+
+def test_messages_reach_other_contexts_only_through_their_service_and_never_scan():
+    for path in (LAYER / "messages").glob("*.py"):
+        assert ".scan(" not in path.read_text(), path
+        for name in imported_modules(path):
+            parts = name.split(".")
+            if parts[0] == "pitchey" and parts[1] not in ("core", "messages", "auth"):
+                assert parts[2:] == ["service"], (path.name, name)
+    handlers = (Path(__file__).resolve().parents[2] / "functions" / "messages").glob("*.py")
+    for path in handlers:
+        assert all(name.split(".")[0] in ("pitchey", "typing") for name in imported_modules(path)), path
