@@ -152,19 +152,20 @@ def test_ten_concurrent_first_messages_from_both_sides_make_one_conversation(peo
     assert ConversationMember.get(bob.id, cid).unread_count == 5
 
 
-def test_fifty_concurrent_sends_get_fifty_consecutive_seqs_in_one_order(people):
+def test_concurrent_sends_get_consecutive_seqs_in_one_order(people):
+    """30 here (the integration test sends 50 through the runtime)."""
     alice, bob, _ = people
     cid = convo(alice, bob, "start")["conversationId"]
-    texts = [f"m{i}" for i in range(50)]
+    texts = [f"m{i}" for i in range(30)]
 
     def one(index):
         sender = alice if index % 2 else bob
         return chat.send(sender, conversationId=cid, body=texts[index])
 
-    with ThreadPoolExecutor(max_workers=25) as pool:
-        answers = list(pool.map(one, range(50)))
-    assert [a.status for a in answers] == [201] * 50
-    assert sorted(a.data["seq"] for a in answers) == list(range(2, 52))
+    with ThreadPoolExecutor(max_workers=15) as pool:
+        answers = list(pool.map(one, range(30)))
+    assert [a.status for a in answers] == [201] * 30
+    assert sorted(a.data["seq"] for a in answers) == list(range(2, 32))
     by_seq = {a.data["seq"]: a.data["body"] for a in answers}
 
     listed = []
@@ -175,7 +176,7 @@ def test_fifty_concurrent_sends_get_fifty_consecutive_seqs_in_one_order(people):
         cursor = page.body["metadata"]["nextCursor"]
         if not cursor:
             break
-    assert [m["seq"] for m in listed] == list(range(51, 0, -1))
+    assert [m["seq"] for m in listed] == list(range(31, 0, -1))
     assert all(by_seq[m["seq"]] == m["body"] for m in listed if m["seq"] > 1)
     assert sorted(m["body"] for m in listed[:-1]) == sorted(texts)
     # Read twice, the order is the same.
