@@ -10,6 +10,7 @@ attachments it claims and the payment for it. The Messages table's stream then p
 from __future__ import annotations
 
 import html
+import itertools
 import random
 import time
 from collections.abc import Iterable
@@ -38,7 +39,9 @@ from pitchey.messages.models import (
 from pitchey.messages.schemas import EditMessage, MarkRead, SendMessage
 
 MAX_ID_LENGTH = 128
-SEND_ATTEMPTS = 100  # each lost race means another message took the next seq; 50 at once all get through
+# Each lost race means another message took the next seq, so every send gets through eventually; the budget
+# (well inside MessageSendFunction's timeout) turns a pathological pile-up into a 409 instead of a timeout.
+SEND_BUDGET_SECONDS = 20
 READ_ATTEMPTS = 10
 DOWNLOAD_SECONDS = 15 * 60
 WINDOW_CLOSED = "Messages can be edited only shortly after sending"
@@ -321,7 +324,8 @@ def send(sender: AuthUser, body: SendMessage) -> dict[str, Any]:
         )
         for a in claimed
     ]
-    for attempt in range(SEND_ATTEMPTS):
+    deadline = time.monotonic() + SEND_BUDGET_SECONDS
+    for attempt in itertools.count():
         seq = int(conversation.seq) + 1
         message = Message(
             conversation.id,
@@ -343,13 +347,13 @@ def send(sender: AuthUser, body: SendMessage) -> dict[str, Any]:
             if not cancelled.failed.keys() <= {"conversation", "message"}:
                 raise
         # Another message took this seq (or created the conversation first): read the new state and retry.
+        if time.monotonic() > deadline:
+            raise Conflict("Too many messages at once here; try again", code="CONCURRENT_UPDATE")
         time.sleep(random.uniform(0, 0.02 * 2 ** min(attempt, 5)))
         latest = find_conversation(conversation.id)
         if latest is None:
             raise Conflict("The conversation changed; try again", code="CONCURRENT_UPDATE")
         conversation = latest
-    else:
-        raise Conflict("Too many messages at once in this conversation; try again", code="CONCURRENT_UPDATE")
     _notify_recipients(conversation, message)
     return message_to_api(message, [])
 
