@@ -47,6 +47,8 @@ class Settings:
     email_from_address: str = _env("EMAIL_FROM_ADDRESS", "notifications@pitchey.dev")
     email_link_base_url: str = _env("EMAIL_LINK_BASE_URL", "http://localhost:3000")
     email_max_attempts: int = _env("EMAIL_MAX_ATTEMPTS", 5)
+    # messages
+    message_edit_window_seconds: int = _env("MESSAGE_EDIT_WINDOW_SECONDS", 900)
     # realtime
     websocket_management_endpoint: str | None = _env("WEBSOCKET_MANAGEMENT_ENDPOINT")
     websocket_connection_ttl_seconds: int = _env("WEBSOCKET_CONNECTION_TTL_SECONDS", 7500)
