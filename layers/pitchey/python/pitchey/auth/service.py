@@ -197,28 +197,24 @@ def _write_registration(user: User, claim: EmailClaim, session: Session) -> None
 def login(portal: str, body: LoginBody, client: Client) -> dict[str, Any]:
     email = normalize_email(body.email)
     try:
-        earlier_failures = lockout.ensure_not_locked(email)
+        attempts, window_left = lockout.reserve(email)
     except RateLimited:
         _audit("auth.login_refused_locked", client, None, details={"email": email})
         raise
 
     user = _check_credentials(email, body.password)
     if user is None:
-        failures, window_left = lockout.record_failure(email)
-        _audit("auth.login_failure", client, None, details={"email": email, "failures": failures})
-        if failures == lockout.MAX_FAILURES:
+        _audit("auth.login_failure", client, None, details={"email": email, "failures": attempts})
+        if attempts == lockout.MAX_FAILURES:
             _audit("auth.lockout", client, None, details={"email": email, "lockedForSeconds": window_left})
-        if failures > lockout.MAX_FAILURES:  # lost a race with other failures: the lock already holds
-            raise lockout.locked_error(window_left)
         raise Unauthorized(BAD_CREDENTIALS)
+    lockout.clear(email)
 
     if user.user_type != portal:
         _audit("auth.login_portal_mismatch", client, user.id, details={"portal": portal})
         raise Forbidden(
             f"This account belongs to the {user.user_type} portal; sign in there", code="PORTAL_MISMATCH"
         )
-    if earlier_failures:
-        lockout.clear(email)
     session, refresh_token = _new_session(user, client)
     session.save(condition=Session.id.does_not_exist())
     User(user.id).update(actions=[User.last_login_at.set(clock.iso())], condition=User.id.exists())
