@@ -8,8 +8,13 @@ from __future__ import annotations
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
+
 from pitchey.auth import service as auth_service
-from tests.auth_support import PASSWORD, login, register
+from pitchey.core import jsonbody
+from tests.auth_support import PASSWORD, handler, login, register
+from tests.events import call, http_event, load_handler
+from tests.unit.notifications_support import create_pitches_tables, install_fakes, ws_call, ws_event
 
 
 # --- 1. lockout under parallel guesses ---------------------------------------------------------------------
@@ -39,3 +44,26 @@ def test_parallel_guesses_get_at_most_five_password_checks(aws, monkeypatch):
     assert right.status == 429 and right.code == "ACCOUNT_LOCKED"
     assert sorted(a.status for a in answers) == [401] * 5 + [429] * 6
     assert len(checks) == 5
+
+
+# --- 2. deeply nested JSON --------------------------------------------------------------------------------
+@pytest.mark.parametrize("raw", ["[" * 990, "[" * 990 + "]" * 990, '{"a":' * 500 + "1" + "}" * 500])
+def test_deeply_nested_json_is_a_400_on_an_anonymous_route(aws, raw):
+    event = http_event("POST", "/api/auth/investor/login", raw_body=raw, path_params={"portal": "investor"})
+    answer = call(handler("auth/login"), event)
+    assert answer.status == 400 and answer.code == "BAD_REQUEST"
+
+
+def test_nesting_up_to_64_levels_and_brackets_inside_strings_are_fine(aws):
+    body = '{"email": "' + "[" * 200 + '", "password": ' + "[" * 63 + "]" * 63 + "}"
+    event = http_event("POST", "/api/auth/investor/login", raw_body=body, path_params={"portal": "investor"})
+    answer = call(handler("auth/login"), event)
+    assert answer.status == 422  # parsed; refused by validation, not by the parser
+    assert jsonbody.nesting_depth('["]]]\\"[[[", {"a": [[]]}]') == 4
+
+
+def test_a_deeply_nested_websocket_frame_is_an_error_frame(aws, monkeypatch):
+    create_pitches_tables()
+    install_fakes(monkeypatch)
+    answer = ws_call(load_handler("realtime/default"), ws_event("$default", "c1", body="[" * 990))
+    assert answer["frame"]["type"] == "error" and answer["frame"]["data"]["code"] == "BAD_REQUEST"

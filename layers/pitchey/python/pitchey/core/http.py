@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from pitchey.core import clock
+from pitchey.core import clock, jsonbody
 from pitchey.core.config import int_setting, table_name
 from pitchey.core.db import PageRequest
 from pitchey.core.errors import (
@@ -106,8 +106,10 @@ class Request:
         if not raw.strip():
             return {}
         try:
-            return json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
+            return jsonbody.loads(raw)
+        except jsonbody.TooDeep:
+            raise BadRequest(f"Body nests deeper than {jsonbody.MAX_DEPTH} levels") from None
+        except ValueError:  # UnicodeDecodeError included
             raise BadRequest("Body is not valid JSON") from None
 
     def parse(self, model: type[M]) -> M:
