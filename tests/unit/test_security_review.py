@@ -67,3 +67,36 @@ def test_a_deeply_nested_websocket_frame_is_an_error_frame(aws, monkeypatch):
     install_fakes(monkeypatch)
     answer = ws_call(load_handler("realtime/default"), ws_event("$default", "c1", body="[" * 990))
     assert answer["frame"]["type"] == "error" and answer["frame"]["data"]["code"] == "BAD_REQUEST"
+
+
+# --- 10. email normalisation, control characters --------------------------------------------------------
+def test_the_kelvin_sign_cannot_squat_an_email(aws):
+    assert register("investor", email="kate@example.com", username="kate").status == 201
+    for look_alike in ("\u212aate@example.com", "\uff4b\uff41\uff54\uff45@example.com", "KATE@EXAMPLE.COM"):
+        squatter = register("investor", email=look_alike, username="squatter")  # Kelvin sign, fullwidth
+        assert squatter.status == 409 and squatter.code == "EMAIL_TAKEN", look_alike
+    assert register("investor", email="stra\u00dfe@example.com", username="strasse").status == 201
+    assert register("investor", email="STRASSE@example.com", username="strasse2").code == "EMAIL_TAKEN"
+    assert login("investor", "\u212aate@example.com").status == 200  # the same address
+
+
+def test_an_email_that_is_invalid_once_normalised_is_422(aws):
+    answer = register("investor", email="a\uff20b@example.com")  # FULLWIDTH @ → a@b@example.com
+    assert answer.status == 422 and answer.body["error"]["details"][0]["field"] == "email"
+
+
+@pytest.mark.parametrize("bad", ["nul\x00byte", "bell\x07", "esc\x1b[31m", "c1\x85", "lone\ud800"])
+def test_control_characters_are_refused_in_every_string_field(aws, bad):
+    answer = register("investor", email="carl@example.com", username="carl", bio=bad)
+    assert answer.status == 422
+    assert answer.body["error"]["details"] == [
+        {"field": "bio", "message": "Must not contain control characters"}
+    ]
+
+
+def test_tabs_and_newlines_stay_allowed(aws):
+    assert (
+        register("investor", email="dora@example.com", username="dora", bio="Line 1\n\tLine 2\r\n").status
+        == 201
+    )
+
