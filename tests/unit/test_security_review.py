@@ -100,3 +100,13 @@ def test_tabs_and_newlines_stay_allowed(aws):
         == 201
     )
 
+
+# --- 11. populate by alias only ----------------------------------------------------------------------------
+def test_snake_case_names_of_writable_fields_are_refused(aws):
+    answer = register("creator", email="eve@example.com", username="eve", first_name="Eve")
+    assert answer.status == 422
+    assert answer.body["error"]["details"] == [
+        {"field": "first_name", "message": "Unknown or read-only field"}
+    ]
+    assert register("creator", email="eve@example.com", username="eve", firstName="Eve").status == 201
+

@@ -36,12 +36,14 @@ def _has_forbidden_characters(value: Any) -> bool:
 
 
 class InputModel(BaseModel):
-    """Request bodies. Extra fields (including server-owned ones) fail validation with 422. No string field
+    """Request bodies. Extra fields (including server-owned ones) fail validation with 422, and so does a
+    field sent under its Python (snake_case) name: only the camelCase alias populates it. No string field
     may carry NUL or other control characters."""
 
     model_config = ConfigDict(
         alias_generator=to_camel,
-        populate_by_name=True,
+        validate_by_alias=True,
+        validate_by_name=False,
         extra="forbid",
         str_strip_whitespace=True,
     )
