@@ -12,6 +12,7 @@ import pytest
 
 from pitchey.auth import service as auth_service
 from pitchey.core import jsonbody
+from pitchey.core.http import Response, api
 from tests.auth_support import PASSWORD, handler, login, register
 from tests.events import call, http_event, load_handler
 from tests.unit.notifications_support import create_pitches_tables, install_fakes, ws_call, ws_event
@@ -110,3 +111,29 @@ def test_snake_case_names_of_writable_fields_are_refused(aws):
     ]
     assert register("creator", email="eve@example.com", username="eve", firstName="Eve").status == 201
 
+
+# --- 8. Idempotency-Key scope -----------------------------------------------------------------------------
+def test_an_idempotency_key_is_scoped_to_the_concrete_path(aws):
+    calls = []
+
+    @api(auth="none", idempotent=True)
+    def upload(request):
+        calls.append(request.path_param("id"))
+        return Response(201, {"pitchId": request.path_param("id")})
+
+    def post(pitch_id: str, method: str = "POST"):
+        event = http_event(
+            method,
+            f"/api/pitches/{pitch_id}/media",
+            body={"fileName": "a.png"},
+            headers={"Idempotency-Key": "same-key"},
+            path_params={"id": pitch_id},
+            route_key=f"{method} /api/pitches/{{id}}/media",
+        )
+        return call(upload, event)
+
+    assert post("pitch-a").data == {"pitchId": "pitch-a"}
+    assert post("pitch-b").data == {"pitchId": "pitch-b"}  # not pitch A's answer replayed
+    assert post("pitch-a").data == {"pitchId": "pitch-a"}  # a true retry still replays
+    assert post("pitch-a", "PUT").data == {"pitchId": "pitch-a"}
+    assert calls == ["pitch-a", "pitch-b", "pitch-a"]
