@@ -32,3 +32,23 @@ def test_parallel_guesses_then_the_password_stay_locked(runtime: RuntimeProcess)
         right = right.result()
     assert right.status_code == 429 and right.json()["error"]["code"] == "ACCOUNT_LOCKED"
     assert sorted(answer.status_code for answer in answers) == [401] * 5 + [429] * 6
+
+
+# --- 9. concurrent refreshes ---------------------------------------------------------------------------------
+def test_twenty_parallel_refreshes_with_one_token_keep_the_session(runtime: RuntimeProcess) -> None:
+    answer = runtime.client.post(
+        "/api/auth/investor/register",
+        json={"email": f"tabs-{uuid.uuid4().hex[:8]}@example.com", "password": PASSWORD, "username": "tabs"},
+    )
+    token = answer.json()["data"]["refreshToken"]
+
+    def refresh() -> httpx.Response:
+        with httpx.Client(base_url=runtime.http, timeout=60) as client:
+            return client.post("/api/auth/refresh", json={"refreshToken": token})
+
+    with ThreadPoolExecutor(20) as pool:
+        answers = list(pool.map(lambda _: refresh(), range(20)))
+    assert sorted(a.status_code for a in answers) == [200] + [409] * 19
+    winner = next(a for a in answers if a.status_code == 200).json()["data"]
+    me = runtime.client.get("/api/auth/me", headers={"Authorization": f"Bearer {winner['accessToken']}"})
+    assert me.status_code == 200

@@ -11,9 +11,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from pitchey.auth import service as auth_service
-from pitchey.core import jsonbody
+from pitchey.core import clock, jsonbody
 from pitchey.core.http import Response, api
-from tests.auth_support import PASSWORD, handler, login, register
+from tests.auth_support import PASSWORD, handler, login, me, refresh, register
 from tests.events import call, http_event, load_handler
 from tests.unit.notifications_support import create_pitches_tables, install_fakes, ws_call, ws_event
 
@@ -137,3 +137,28 @@ def test_an_idempotency_key_is_scoped_to_the_concrete_path(aws):
     assert post("pitch-a").data == {"pitchId": "pitch-a"}  # a true retry still replays
     assert post("pitch-a", "PUT").data == {"pitchId": "pitch-a"}
     assert calls == ["pitch-a", "pitch-b", "pitch-a"]
+
+
+# --- 9. concurrent refreshes are not reuse ------------------------------------------------------------------
+def test_twenty_parallel_refreshes_keep_the_session(aws):
+    grant = register("investor", email="fay@example.com", username="fay").data
+    with ThreadPoolExecutor(20) as pool:
+        answers = list(pool.map(lambda _: refresh(grant["refreshToken"]), range(20)))
+    assert sorted(a.status for a in answers) == [200] + [409] * 19
+    winner = next(a for a in answers if a.status == 200).data
+    assert me(winner["accessToken"]).status == 200
+    assert refresh(winner["refreshToken"]).status == 200
+
+
+def test_a_rotated_token_within_the_grace_is_409_and_after_it_reuse(aws, monkeypatch):
+    grant = register("investor", email="gus@example.com", username="gus").data
+    rotated = refresh(grant["refreshToken"]).data
+    late = refresh(grant["refreshToken"])
+    assert late.status == 409 and late.code == "TOKEN_ALREADY_ROTATED"
+    assert me(rotated["accessToken"]).status == 200  # the session lives on
+
+    now = clock.epoch()
+    monkeypatch.setattr(clock, "epoch", lambda: now + auth_service.reuse_grace_seconds())
+    stolen = refresh(grant["refreshToken"])
+    assert stolen.status == 401 and stolen.code == "TOKEN_REUSED"
+    assert refresh(rotated["refreshToken"]).status == 401
