@@ -13,6 +13,7 @@ import pytest
 from pitchey.auth import service as auth_service
 from pitchey.core import clock, jsonbody
 from pitchey.core.http import Response, api
+from pitchey.notifications.models import Notification
 from tests.auth_support import PASSWORD, handler, login, me, refresh, register
 from tests.events import call, http_event, load_handler
 from tests.unit.notifications_support import create_pitches_tables, install_fakes, ws_call, ws_event
@@ -162,3 +163,27 @@ def test_a_rotated_token_within_the_grace_is_409_and_after_it_reuse(aws, monkeyp
     stolen = refresh(grant["refreshToken"])
     assert stolen.status == 401 and stolen.code == "TOKEN_REUSED"
     assert refresh(rotated["refreshToken"]).status == 401
+
+
+# --- 6. re-following floods new_follower ----------------------------------------------------------------------
+def test_follow_unfollow_loops_notify_once_a_day(aws):
+    from tests.unit.pitches_support import hit, make_user
+
+    creator, fan = make_user(), make_user("investor", username="looper")
+    for _ in range(4):
+        assert (
+            hit(
+                "follows/follow",
+                "POST",
+                "/api/follows",
+                fan,
+                body={"targetType": "user", "targetId": creator.id},
+            ).status
+            == 201
+        )
+        path = {"targetType": "user", "targetId": creator.id}
+        assert (
+            hit("follows/unfollow", "DELETE", f"/api/follows/user/{creator.id}", fan, path_params=path).status
+            == 200
+        )
+    assert len([n for n in Notification.query(creator.id) if n.type == "new_follower"]) == 1

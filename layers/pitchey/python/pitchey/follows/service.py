@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
-from pitchey.core import clock
+from pitchey.core import clock, ratelimit
 from pitchey.core.db import Page, Transaction, TransactionCancelled, query_page, transact
 from pitchey.core.errors import NotFound, ValidationFailed
 from pitchey.core.log import logger
@@ -16,6 +16,8 @@ from pitchey.pitches import rules
 from pitchey.pitches.models import Pitch
 from pitchey.pitches.service import MAX_ID_LENGTH, load_visible, seconds
 from pitchey.users.models import User
+
+NEW_FOLLOWER_WINDOW = 24 * 3600  # one new_follower notification per follower per target per day
 
 
 def follow_to_api(follow: Follow) -> dict[str, Any]:
@@ -72,9 +74,12 @@ def follow(user_id: str, body: FollowRequest) -> tuple[dict[str, Any], bool]:
 
 
 def _notify_new_follower(follower_id: str, followed_id: str) -> None:
+    """At most once per follower and followed user per (UTC) day, so unfollow/follow loops cannot flood."""
     from pitchey.notifications.service import notify
 
     try:
+        if not ratelimit.first_in_window("new-follower", f"{follower_id}#{followed_id}", NEW_FOLLOWER_WINDOW):
+            return
         follower = User.get(follower_id)
         name = follower.username
         notify(
