@@ -187,3 +187,30 @@ def test_follow_unfollow_loops_notify_once_a_day(aws):
             == 200
         )
     assert len([n for n in Notification.query(creator.id) if n.type == "new_follower"]) == 1
+
+
+# --- 4. anonymous view inflation ----------------------------------------------------------------------------
+def test_anonymous_views_cannot_be_inflated_from_one_address(aws):
+    from tests.unit.pitches_support import hit, make_user, published_pitch
+
+    pid = published_pitch(make_user())["id"]
+
+    def view(ip: str, **headers: str) -> int:
+        answer = hit(
+            "pitches/get",
+            "GET",
+            f"/api/pitches/{pid}",
+            path_params={"id": pid},
+            source_ip=ip,
+            headers=headers,
+        )
+        return answer.data["viewCount"]
+
+    for n in range(20):  # a new User-Agent each time
+        view("198.51.100.20", **{"user-agent": f"bot/{n}"})
+    assert view("198.51.100.21") == 2
+    for n in range(20):  # new client session ids: a few people behind one address count, not twenty
+        view("198.51.100.22", **{"x-session-id": f"session-{n:04d}"})
+    assert view("198.51.100.23") == 2 + 3 + 1
+    trending = hit("pitches/trending", "GET", "/api/pitches/trending").data
+    assert [p["viewCount"] for p in trending if p["id"] == pid] == [6]

@@ -47,7 +47,12 @@ def hit(
     return count
 
 
+def count_in_window(scope: str, identity: str, window_seconds: int) -> int:
+    """Count one for (scope, identity) in the current fixed window; returns the count so far. However many
+    race, the atomic ADD hands out each number once (1 to the first)."""
+    return _count(scope, identity, window_seconds)[0]
+
+
 def first_in_window(scope: str, identity: str, window_seconds: int) -> bool:
-    """True for the first call per (scope, identity) in a fixed window (e.g. one notification a day),
-    however many race: the atomic ADD hands out 1 once."""
-    return _count(scope, identity, window_seconds)[0] == 1
+    """True for the first call per (scope, identity) in a fixed window (e.g. one notification a day)."""
+    return count_in_window(scope, identity, window_seconds) == 1
