@@ -20,7 +20,7 @@ def _login(runtime: RuntimeProcess, email: str, password: str) -> httpx.Response
         return client.post("/api/auth/investor/login", json={"email": email, "password": password})
 
 
-# --- 1. lockout under parallel guesses ---------------------------------------------------------------------
+# --- 1. lockout under parallel guesses ----------------------------------------------------------------------
 def test_parallel_guesses_then_the_password_stay_locked(runtime: RuntimeProcess) -> None:
     victim = register(runtime, name=f"victim{uuid.uuid4().hex[:4]}")
     with ThreadPoolExecutor(12) as pool:
@@ -34,7 +34,7 @@ def test_parallel_guesses_then_the_password_stay_locked(runtime: RuntimeProcess)
     assert sorted(answer.status_code for answer in answers) == [401] * 5 + [429] * 6
 
 
-# --- 9. concurrent refreshes ---------------------------------------------------------------------------------
+# --- 9. concurrent refreshes --------------------------------------------------------------------------------
 def test_twenty_parallel_refreshes_with_one_token_keep_the_session(runtime: RuntimeProcess) -> None:
     answer = runtime.client.post(
         "/api/auth/investor/register",

@@ -77,7 +77,7 @@ def test_only_a_hash_of_the_refresh_token_is_stored(alice):
 
 
 def test_reusing_a_rotated_token_revokes_the_whole_session(alice, monkeypatch):
-    monkeypatch.setenv("REFRESH_REUSE_GRACE_SECONDS", "0")  # the grace for concurrent refreshes is tested apart
+    monkeypatch.setenv("REFRESH_REUSE_GRACE_SECONDS", "0")  # the grace is tested in test_security_review
     rotated = refresh(alice["refreshToken"]).data
     reused = refresh(alice["refreshToken"])
     assert reused.status == 401 and reused.code == "TOKEN_REUSED"

@@ -19,7 +19,7 @@ from tests.events import call, http_event, load_handler
 from tests.unit.notifications_support import create_pitches_tables, install_fakes, ws_call, ws_event
 
 
-# --- 1. lockout under parallel guesses ---------------------------------------------------------------------
+# --- 1. lockout under parallel guesses ----------------------------------------------------------------------
 def test_parallel_guesses_get_at_most_five_password_checks(aws, monkeypatch):
     register("investor", email="alice@example.com")
     checks = []
@@ -48,7 +48,7 @@ def test_parallel_guesses_get_at_most_five_password_checks(aws, monkeypatch):
     assert len(checks) == 5
 
 
-# --- 2. deeply nested JSON --------------------------------------------------------------------------------
+# --- 2. deeply nested JSON ----------------------------------------------------------------------------------
 @pytest.mark.parametrize("raw", ["[" * 990, "[" * 990 + "]" * 990, '{"a":' * 500 + "1" + "}" * 500])
 def test_deeply_nested_json_is_a_400_on_an_anonymous_route(aws, raw):
     event = http_event("POST", "/api/auth/investor/login", raw_body=raw, path_params={"portal": "investor"})
@@ -71,7 +71,7 @@ def test_a_deeply_nested_websocket_frame_is_an_error_frame(aws, monkeypatch):
     assert answer["frame"]["type"] == "error" and answer["frame"]["data"]["code"] == "BAD_REQUEST"
 
 
-# --- 10. email normalisation, control characters --------------------------------------------------------
+# --- 10. email normalisation, control characters ------------------------------------------------------------
 def test_the_kelvin_sign_cannot_squat_an_email(aws):
     assert register("investor", email="kate@example.com", username="kate").status == 201
     for look_alike in ("\u212aate@example.com", "\uff4b\uff41\uff54\uff45@example.com", "KATE@EXAMPLE.COM"):
@@ -103,7 +103,7 @@ def test_tabs_and_newlines_stay_allowed(aws):
     )
 
 
-# --- 11. populate by alias only ----------------------------------------------------------------------------
+# --- 11. populate by alias only -----------------------------------------------------------------------------
 def test_snake_case_names_of_writable_fields_are_refused(aws):
     answer = register("creator", email="eve@example.com", username="eve", first_name="Eve")
     assert answer.status == 422
@@ -113,7 +113,7 @@ def test_snake_case_names_of_writable_fields_are_refused(aws):
     assert register("creator", email="eve@example.com", username="eve", firstName="Eve").status == 201
 
 
-# --- 8. Idempotency-Key scope -----------------------------------------------------------------------------
+# --- 8. Idempotency-Key scope -------------------------------------------------------------------------------
 def test_an_idempotency_key_is_scoped_to_the_concrete_path(aws):
     calls = []
 
@@ -165,7 +165,7 @@ def test_a_rotated_token_within_the_grace_is_409_and_after_it_reuse(aws, monkeyp
     assert refresh(rotated["refreshToken"]).status == 401
 
 
-# --- 6. re-following floods new_follower ----------------------------------------------------------------------
+# --- 6. re-following floods new_follower --------------------------------------------------------------------
 def test_follow_unfollow_loops_notify_once_a_day(aws):
     from tests.unit.pitches_support import hit, make_user
 
@@ -214,3 +214,29 @@ def test_anonymous_views_cannot_be_inflated_from_one_address(aws):
     assert view("198.51.100.23") == 2 + 3 + 1
     trending = hit("pitches/trending", "GET", "/api/pitches/trending").data
     assert [p["viewCount"] for p in trending if p["id"] == pid] == [6]
+
+
+# --- 12. unsubscribe link -----------------------------------------------------------------------------------
+def test_the_unsubscribe_link_changes_nothing_on_get_and_expires(aws, monkeypatch):
+    from pitchey.notifications import preferences
+    from pitchey.notifications.emails import unsubscribe_token
+    from tests.unit.pitches_support import make_user
+
+    alice = make_user()
+    token = unsubscribe_token(alice.id, "nda")
+    unsubscribe = load_handler("notifications/unsubscribe")
+
+    def follow_link(method: str):
+        return call(unsubscribe, http_event(method, "/api/notifications/unsubscribe", query={"token": token}))
+
+    shown = follow_link("GET")  # a mail scanner prefetching the link
+    assert shown.status == 200 and shown.data["category"] == "nda" and shown.data["unsubscribed"] is False
+    assert preferences.email_preferences(alice.id)["nda"] == "instant"
+    assert follow_link("POST").data["unsubscribed"] == "nda"
+    assert preferences.email_preferences(alice.id)["nda"] == "never"
+
+    later = clock.epoch() + 30 * 24 * 3600
+    monkeypatch.setattr(clock, "epoch", lambda: later)
+    for method in ("GET", "POST"):
+        expired = follow_link(method)
+        assert expired.status == 400 and expired.code == "UNSUBSCRIBE_LINK_EXPIRED"

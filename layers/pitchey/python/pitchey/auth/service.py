@@ -5,7 +5,8 @@ SHA-256 hash; each refresh swaps the hash with a conditional update (two racing 
 win), slides the session's expiry and remembers the old hash, so presenting a rotated-out token again is
 detected as theft and ends the whole session, unless it is the token the last rotation replaced and that
 rotation was under REFRESH_REUSE_GRACE_SECONDS ago: then it is a concurrent refresh that lost (409).
-Access tokens carry the session id, and every handler checks the session is live (pitchey.auth.context.ensure_live), so revocation applies at once on every route.
+Access tokens carry the session id, and every handler checks the session is live
+(pitchey.auth.context.ensure_live), so revocation applies at once on every route.
 """
 
 from __future__ import annotations

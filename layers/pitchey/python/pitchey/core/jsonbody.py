@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 MAX_DEPTH = 64
-# A complete string literal (skipped whole, so brackets inside strings do not count) or one bracket.
+# A complete string literal (matched whole, so brackets inside strings do not count) or one bracket.
 _TOKENS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]', re.DOTALL)
 
 
@@ -24,11 +24,11 @@ def nesting_depth(text: str) -> int:
     """The deepest nesting of arrays and objects in `text` (0 for a scalar)."""
     depth = deepest = 0
     for match in _TOKENS.finditer(text):
-        token = match.group()
-        if token in "[{":
+        char = match.group()
+        if char in "[{":
             depth += 1
             deepest = max(deepest, depth)
-        elif token in "]}":
+        elif char in "]}":
             depth -= 1
     return deepest
 
