@@ -240,3 +240,45 @@ def test_the_unsubscribe_link_changes_nothing_on_get_and_expires(aws, monkeypatc
     for method in ("GET", "POST"):
         expired = follow_link(method)
         assert expired.status == 400 and expired.code == "UNSUBSCRIBE_LINK_EXPIRED"
+
+
+# --- 3. realtime: a revoked session's sockets -----------------------------------------
+@pytest.fixture
+def ws_api(aws, monkeypatch):
+    create_pitches_tables()
+    return install_fakes(monkeypatch)
+
+
+def _open_and_subscribe(user, connection_id: str, channel: str = "pitch:p1") -> None:
+    event = ws_event("$connect", connection_id, query={"token": user.token})
+    assert ws_call(load_handler("realtime/connect"), event)["status"] == 200
+    body = {"action": "subscribe", "channel": channel}
+    assert (
+        ws_call(load_handler("realtime/subscribe"), ws_event("subscribe", connection_id, body=body))["frame"]
+        is None
+    )
+
+
+def _run_push(*notes):
+    from tests.events import lambda_context
+    from tests.unit.notifications_support import stream_event, stream_record
+
+    return load_handler("realtime/push")(stream_event(*[stream_record(n) for n in notes]), lambda_context())
+
+
+def test_a_logged_out_socket_hears_no_typing_or_channel_broadcast(ws_api):
+    from pitchey.notifications.service import notify
+    from tests.unit.notifications_support import make_user, put_pitch, revoke
+
+    alice, bob, fan = make_user(name="Alice"), make_user(name="Bob"), make_user(name="Fan")
+    put_pitch("p1", "creator-x")
+    _open_and_subscribe(alice, "a1")
+    _open_and_subscribe(bob, "b1")
+    revoke(bob)  # bob logs out; his socket has not spoken since
+
+    typing = {"action": "typing", "channel": "pitch:p1"}
+    ws_call(load_handler("realtime/typing_relay"), ws_event("typing", "a1", body=typing))
+    _run_push(notify(fan.id, "pitch_update", "Pitch updated", "changed", {"pitchId": "p1"}))
+    assert ws_api.frames("b1") == []
+    assert "b1" in ws_api.deleted  # and the socket is closed
+    assert ws_api.frames("a1", "pitch_update")  # live subscribers still hear the channel

@@ -168,9 +168,33 @@ def send_to_user(user_id: str, payload: bytes) -> int:
     return sent
 
 
+def live_only(items: Iterable[Any]) -> list[Any]:
+    """The given connections (anything with .connection_id, e.g. channel subscriptions) whose session is
+    still live; the others are closed and dropped, so a logged-out socket stops hearing channels at once.
+    Two batch reads: the connections (for their session ids), then those sessions."""
+    items = list(items)
+    if not items:
+        return []
+    records = {c.connection_id: c for c in Connection.batch_get({item.connection_id for item in items})}
+    owners = {record.session_id: record.user_id for record in records.values()}
+    live = {
+        session.id
+        for session in Session.batch_get(set(owners), consistent_read=True)
+        if session.is_live() and session.user_id == owners[session.id]
+    }
+    kept = []
+    for item in items:
+        record = records.get(item.connection_id)
+        if record is not None and record.session_id in live:
+            kept.append(item)
+        else:
+            drop_connection(item.connection_id, close_socket=True)
+    return kept
+
+
 def send_to_connections(items: Iterable[Any], payload: bytes) -> int:
-    """Posts to the given connections (anything with .connection_id); Gone ones are dropped."""
-    sent, gone = post_many([item.connection_id for item in items], payload)
+    """Posts to those of the given connections whose session is live; Gone ones are dropped."""
+    sent, gone = post_many([item.connection_id for item in live_only(items)], payload)
     for connection_id in gone:
         drop_connection(connection_id)
     return sent
