@@ -5,6 +5,7 @@ The races and realtime items also have integration tests through the local runti
 
 from __future__ import annotations
 
+import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -282,3 +283,28 @@ def test_a_logged_out_socket_hears_no_typing_or_channel_broadcast(ws_api):
     assert ws_api.frames("b1") == []
     assert "b1" in ws_api.deleted  # and the socket is closed
     assert ws_api.frames("a1", "pitch_update")  # live subscribers still hear the channel
+
+
+# --- 7. channel frames carry a channel event, once per connection -------------------------------------------
+def test_channel_frames_carry_the_change_and_reach_each_connection_once(ws_api):
+    from pitchey.notifications.service import notify
+    from tests.unit.notifications_support import make_user, put_pitch
+
+    fan1, fan2, watcher = make_user(name="Fan"), make_user(name="Fanny"), make_user(name="Watcher")
+    put_pitch("p1", "creator-x")
+    for user, cid in ((fan1, "f1"), (fan2, "f2"), (watcher, "w1")):
+        _open_and_subscribe(user, cid)
+    data = {"pitchId": "p1", "status": "published", "fields": ["logline"]}
+    notes = [notify(fan.id, "pitch_update", "Pitch updated", "changed", data) for fan in (fan1, fan2)]
+    _run_push(*notes)
+    for cid in ("f1", "f2", "w1"):
+        [channel_frame] = ws_api.frames(cid)  # followers subscribed to the channel: one frame, not two
+        assert channel_frame["channel"] == "pitch:p1"
+        assert channel_frame["data"] == {
+            "pitchId": "p1",
+            "title": "Pitch updated",
+            "body": "changed",
+            "data": data,
+            "at": channel_frame["data"]["at"],
+        }
+        assert not {note.id for note in notes} & set(json.dumps(channel_frame).split('"'))  # no one's id

@@ -159,9 +159,12 @@ def live_connections_of(user_id: str) -> list[Connection]:
     return live
 
 
-def send_to_user(user_id: str, payload: bytes) -> int:
-    """Posts to every live connection of the user; returns how many received it."""
+def send_to_user(user_id: str, payload: bytes, *, unless_subscribed_to: str | None = None) -> int:
+    """Posts to every live connection of the user (except those subscribed to `unless_subscribed_to`, which
+    hear the change on that channel instead); returns how many received it."""
     targets = live_connections_of(user_id)
+    if unless_subscribed_to is not None:
+        targets = [item for item in targets if unless_subscribed_to not in (item.subscriptions or set())]
     sent, gone = post_many([item.connection_id for item in targets], payload)
     for connection_id in gone:
         drop_connection(connection_id)
@@ -203,12 +206,28 @@ def send_to_connections(items: Iterable[Any], payload: bytes) -> int:
 # --- notifications --------------------------------------------------------------------------------------
 def deliver_notification(notification: Notification) -> int:
     """The live half of `notify`: the frame to each connection of the recipient, and a pitch update to the
-    pitch's channel. Returns the number of frames sent to the recipient."""
-    sent = send_to_user(notification.user_id, frame(notification.type, to_api(notification)))
+    pitch's channel. A connection subscribed to that channel gets the channel's frame only, so each
+    connection hears of a change once. Returns the number of notification frames sent to the recipient."""
     pitch_id = (notification.data or {}).get("pitchId")
+    channel = None
     if notification.type == "pitch_update" and isinstance(pitch_id, str) and pitch_id:
+        channel = f"pitch:{pitch_id}"
+    payload = frame(notification.type, to_api(notification))
+    sent = send_to_user(notification.user_id, payload, unless_subscribed_to=channel)
+    if channel is not None:
         broadcast_pitch_update(pitch_id, notification)
     return sent
+
+
+def channel_event(pitch_id: str, notification: Notification) -> dict[str, Any]:
+    """What a `pitch:<id>` frame carries: the change, never a recipient's notification (its id, read flag)."""
+    return {
+        "pitchId": pitch_id,
+        "title": notification.title,
+        "body": notification.body,
+        "data": notification.data,
+        "at": clock.iso(clock.from_iso(notification.created_at)),
+    }
 
 
 def broadcast_pitch_update(pitch_id: str, notification: Notification) -> int:
@@ -218,8 +237,8 @@ def broadcast_pitch_update(pitch_id: str, notification: Notification) -> int:
     The record that claims the broadcast marker for that content sends it: the claim succeeds only if no
     broadcast of the same content was made within BROADCAST_DEDUPE_WINDOW of this notification's
     createdAt, so a later identical change is still broadcast while a fan-out (or a retried batch) is not
-    sent twice. Only subscribers still allowed to see the pitch get it; the notification's own recipient
-    already has it on their connections."""
+    sent twice. Only subscribers still allowed to see the pitch (and whose session is live) get it,
+    recipients of the notifications included: their subscribed connections were not sent the notification."""
     channel = f"pitch:{pitch_id}"
     content = json.dumps(
         [notification.type, notification.title, notification.body, notification.data],
@@ -247,9 +266,10 @@ def broadcast_pitch_update(pitch_id: str, notification: Notification) -> int:
         audience = [
             item
             for item in connections.subscribers(channel)
-            if item.user_id != notification.user_id and (status == "published" or item.user_id == creator_id)
+            if status == "published" or item.user_id == creator_id
         ]
-        return send_to_connections(audience, frame("pitch_update", to_api(notification), channel=channel))
+        payload = frame("pitch_update", channel_event(pitch_id, notification), channel=channel)
+        return send_to_connections(audience, payload)
     except Exception:
         # Let the retried record broadcast it (unless a newer change has claimed the marker since).
         with contextlib.suppress(DeleteError):
