@@ -308,3 +308,26 @@ def test_channel_frames_carry_the_change_and_reach_each_connection_once(ws_api):
             "at": channel_frame["data"]["at"],
         }
         assert not {note.id for note in notes} & set(json.dumps(channel_frame).split('"'))  # no one's id
+
+
+# --- 5. presence only with consent --------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("relation", "sees_presence"),
+    [("follower", False), ("pending", False), ("rejected", False), ("approved", True), ("signed", True)],
+)
+def test_presence_goes_only_to_nda_counterparts(ws_api, relation, sees_presence):
+    from tests.unit.notifications_support import follow, make_user, nda_between
+
+    star, other = make_user("creator", name="Star"), make_user(name="Other")
+    if relation == "follower":
+        follow(other.id, star.id)
+    else:
+        nda_between(other.id, star.id, relation)
+    connect = load_handler("realtime/connect")
+    assert ws_call(connect, ws_event("$connect", "o1", query={"token": other.token}))["status"] == 200
+    assert ws_call(connect, ws_event("$connect", "s1", query={"token": star.token}))["status"] == 200
+    frames = [f["data"] for f in ws_api.frames("o1", "presence")]
+    assert frames == ([{"userId": star.id, "status": "online"}] if sees_presence else [])
+    # and the other way round: the creator hears of the counterpart only as well
+    ws_call(load_handler("realtime/disconnect"), ws_event("$disconnect", "o1"))
+    assert len(ws_api.frames("s1", "presence")) == int(sees_presence)

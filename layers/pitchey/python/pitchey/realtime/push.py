@@ -109,18 +109,19 @@ def drop_connection(connection_id: str, *, close_socket: bool = False) -> None:
 
 
 def announce(user_id: str, *, online: bool) -> None:
-    """Best effort: a presence frame to every connected follower; failures are logged, never raised."""
+    """Best effort: a presence frame to each connected member of the user's presence audience; failures
+    are logged, never raised."""
     payload = frame("presence", presence.presence_data(user_id, online))
     try:
-        followers = presence.followers_of(user_id)
+        audience = presence.audience(user_id)
     except Exception:
-        logger.exception("presence: followers lookup failed", extra={"user_id": user_id})
+        logger.exception("presence: audience lookup failed", extra={"user_id": user_id})
         return
-    for follower_id in followers:
+    for member_id in audience:
         try:
-            send_to_user(follower_id, payload)
+            send_to_user(member_id, payload)
         except Exception:
-            logger.exception("presence: push failed", extra={"follower_id": follower_id})
+            logger.exception("presence: push failed", extra={"member_id": member_id})
 
 
 def _pool() -> ThreadPoolExecutor:
