@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from pitchey.analytics import service as analytics
 from pitchey.core import audit, clock
 from pitchey.core.config import int_setting
 from pitchey.core.cursor import decode_cursor, encode_cursor
@@ -169,6 +170,7 @@ def request_nda(caller: Caller, body: RequestNda) -> dict[str, Any]:
         delete_with_claim(nda)
         raise WorkflowUnavailable("NDA requests are unavailable right now, please retry") from None
     _audit("nda.request", caller, nda)
+    analytics.record(analytics.NDA_REQUESTED, nda.pitch_id, actor_id=caller.id)
     return nda_json(nda)
 
 
@@ -241,6 +243,7 @@ def sign(caller: Caller, nda_id: str, body: SignNda) -> dict[str, Any]:
     if nda.signature_task_token:
         callbacks.send_outcome(nda.signature_task_token, SIGNED)
     _audit("nda.sign", caller, nda, signerName=body.signer_name)
+    analytics.record(analytics.NDA_SIGNED, nda.pitch_id, actor_id=caller.id)
     return nda_json(nda)
 
 
