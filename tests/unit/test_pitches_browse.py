@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from pitchey.pitches.models import Pitch
 from pitchey.analytics.aggregator import run as aggregate
 from pitchey.analytics.service import trending_pitches
+from pitchey.pitches.models import Pitch
 from tests.unit.pitches_support import create_pitch, get_pitch, hit, make_user, published_pitch, update_pitch
 
 
