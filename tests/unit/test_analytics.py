@@ -78,15 +78,13 @@ def test_trend_score_decays_by_half_per_day_and_spike_needs_five_times_the_trail
     assert aggregation.spike({**busy, "2026010200": 14}, "2026010200") is None  # 14 < 5 x 3
 
 
-# --- through the handlers ------------------------------------------------------------------------------------
+# --- through the handlers ---------------------------------------------------------------------------
 def track(body, actor=None, ip="198.51.100.7"):
     return hit("analytics/track", "POST", "/api/analytics/track", actor, body=body, source_ip=ip)
 
 
 def pitch_figures(actor, pitch_id, period="30d"):
-    answer = hit(
-        "analytics/pitch", "GET", "/", actor, path_params={"id": pitch_id}, query={"period": period}
-    )
+    answer = hit("analytics/pitch", "GET", "/", actor, path_params={"id": pitch_id}, query={"period": period})
     return answer
 
 
