@@ -141,6 +141,7 @@ def _aggregation() -> list[dict[str, Any]]:
     from local.template import create_tables, load_template
 
     os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")  # one INFO line per run is noise here
     rng = random.Random(13)
     with mock_aws(), _moto_like_dynamodb():
         create_tables(boto3.client("dynamodb", region_name="us-east-1"), load_template())

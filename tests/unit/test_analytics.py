@@ -241,3 +241,18 @@ def test_track_is_rate_limited_per_ip(world, monkeypatch):
     answers = [track({"eventType": "search"}, ip="192.0.2.44").status for _ in range(4)]
     assert answers == [202, 202, 202, 429]
     assert track({"eventType": "search"}, ip="192.0.2.45").status == 202
+
+
+def test_a_full_viewer_set_stops_growing_and_says_uniques_are_a_lower_bound(world, monkeypatch):
+    monkeypatch.setattr(aggregator, "MAX_VIEWERS", 2)
+    pitch = world["pitch"]["id"]
+    for ip in ("192.0.2.1", "192.0.2.2"):
+        track({"eventType": "pitch_view", "pitchId": pitch}, ip=ip)
+    aggregator.run()
+    assert pitch_figures(world["creator"], pitch).data["uniqueViewersExact"] is True
+    track({"eventType": "pitch_view", "pitchId": pitch}, ip="192.0.2.3")
+    aggregator.run()
+    figures = pitch_figures(world["creator"], pitch).data
+    assert figures["views"] == 3 and figures["uniqueViewers"] == 2
+    assert figures["uniqueViewersExact"] is False
+    assert dashboard(world["creator"]).data["uniqueViewersExact"] is False

@@ -33,6 +33,7 @@ LEASE_SECONDS = 330  # the function's timeout (300 s) and a margin: a crashed ru
 LEASE_WAIT_SECONDS = 60
 PRUNE_MARGIN_SECONDS = 3600  # parts of minutes this far before the lookback can never be re-read
 TRENDING_RESCORE_LIMIT = 500
+MAX_VIEWERS = 15_000  # viewer hashes one aggregate item keeps (~21 bytes each, DynamoDB items <= 400 KB)
 _ATTEMPTS = 4
 _EVENT_FIELDS = ["sk", "type", "pitchId", "viewer", "durationMs", "amountCents"]
 _HOUR_FIELDS = ["sk", *aggregation.TREND_WEIGHTS]
@@ -117,12 +118,19 @@ def read_events(first_ms: int, last_ms: int) -> list[dict[str, Any]]:
 
 
 # --- writing the aggregates -----------------------------------------------------------------------
-def _update_actions(change: Change, has_parts: bool, prune: list[str]) -> tuple[list[Any], Any]:
+def _update_actions(
+    change: Change, has_parts: bool, prune: list[str], known_viewers: set[str]
+) -> tuple[list[Any], Any]:
     actions: list[Any] = [
         getattr(PitchStat, _attribute(name)).add(delta) for name, delta in change.deltas.items()
     ]
-    if change.viewers:
-        actions.append(PitchStat.viewers.add(change.viewers))
+    new_viewers = change.viewers - known_viewers
+    if len(known_viewers) + len(new_viewers) > MAX_VIEWERS:
+        # Past what one item can hold: stop growing the set (uniqueViewers becomes a lower bound, flagged)
+        # rather than fail every run from now on.
+        actions.append(PitchStat.viewers_capped.set(True))
+    elif new_viewers:
+        actions.append(PitchStat.viewers.add(new_viewers))
     if not has_parts:
         return [*actions, PitchStat.parts.set(change.parts)], PitchStat.parts.does_not_exist()
     condition = None
@@ -156,7 +164,8 @@ def apply(
         if change is None:
             return False
         prune = [m for m in parts or {} if m < prune_before and m not in change.parts]
-        actions, condition = _update_actions(change, parts is not None, prune)
+        known = set(stored.viewers or ()) if stored is not None else set()
+        actions, condition = _update_actions(change, parts is not None, prune, known)
         try:
             PitchStat(*key).update(actions=actions, condition=condition)
             return True

@@ -59,6 +59,7 @@ def totals(days: list[PitchStat]) -> dict[str, Any]:
         "investments": sum(int(d.investments) for d in days),
         "investmentsPledgedCents": sum(int(d.invested_cents) for d in days),
         "engagementRate": round((likes + shares + plays) / views, 4) if views else 0.0,
+        "uniqueViewersExact": not any(d.viewers_capped for d in days),
         "_viewers": viewers,
     }
 
@@ -66,16 +67,23 @@ def totals(days: list[PitchStat]) -> dict[str, Any]:
 def dashboard(user_id: str, period: str) -> dict[str, Any]:
     viewers: set[str] = set()
     sums = dict.fromkeys(("views", "likes", "ndaRequests", "ndasSigned", "investmentsPledgedCents"), 0)
-    top = []
+    top, exact = [], True
     for pitch in own_pitches(user_id):
         figures = totals(daily(pitch.id, period))
         viewers |= figures["_viewers"]
+        exact = exact and figures["uniqueViewersExact"]
         for name in sums:
             sums[name] += figures[name]
         if figures["views"]:
             top.append({"pitchId": pitch.id, "title": pitch.title, "views": figures["views"]})
     top.sort(key=lambda p: (-p["views"], p["pitchId"]))
-    return {"period": period, **sums, "uniqueViewers": len(viewers), "topPitches": top[:TOP_PITCHES]}
+    return {
+        "period": period,
+        **sums,
+        "uniqueViewers": len(viewers),
+        "uniqueViewersExact": exact,
+        "topPitches": top[:TOP_PITCHES],
+    }
 
 
 def pitch_analytics(user_id: str, pitch_id: str, period: str) -> dict[str, Any]:

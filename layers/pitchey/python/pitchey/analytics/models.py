@@ -11,7 +11,13 @@ AnalyticsAggregates (one table, typed by key):
 
 from __future__ import annotations
 
-from pynamodb.attributes import MapAttribute, NumberAttribute, UnicodeAttribute, UnicodeSetAttribute
+from pynamodb.attributes import (
+    BooleanAttribute,
+    MapAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UnicodeSetAttribute,
+)
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
@@ -88,6 +94,7 @@ class PitchStat(Model):
     investments = NumberAttribute(default=0)
     invested_cents = NumberAttribute(default=0, attr_name="investedCents")
     viewers = UnicodeSetAttribute(null=True)  # exact distinct viewer hashes
+    viewers_capped = BooleanAttribute(null=True, attr_name="viewersCapped")  # set full: uniques a lower bound
     parts = MapAttribute(null=True)
     # RT items
     window_start = UnicodeAttribute(null=True, attr_name="windowStart")
