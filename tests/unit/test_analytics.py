@@ -256,3 +256,29 @@ def test_a_full_viewer_set_stops_growing_and_says_uniques_are_a_lower_bound(worl
     assert figures["views"] == 3 and figures["uniqueViewers"] == 2
     assert figures["uniqueViewersExact"] is False
     assert dashboard(world["creator"]).data["uniqueViewersExact"] is False
+
+
+def test_the_sample_events_drive_their_handlers(world):
+    import json
+    from pathlib import Path
+
+    from tests.auth_support import authorize
+    from tests.events import call
+    from tests.unit.pitches_support import handler
+
+    events = Path(__file__).resolve().parents[2] / "events" / "analytics"
+    creator, pitch = world["creator"], world["pitch"]["id"]
+
+    def run(name: str):
+        text = (events / f"{name}.json").read_text().replace("0196a1b2c3d4e5f60718293a4b5c6d7e8f", pitch)
+        event = json.loads(text.replace("<access token>", creator.token))
+        if "authorizer" in event["requestContext"]:
+            event["requestContext"]["authorizer"]["lambda"] = authorize(creator.token)["context"]
+        return call(handler(f"analytics/{name}"), event)
+
+    assert run("track").status == 202
+    summary = handler("analytics/aggregate")(json.loads((events / "aggregate.json").read_text()), None)
+    assert summary["events"] == 3
+    assert run("pitch").data["views"] == 1
+    assert run("dashboard").data["views"] == 1
+    assert run("realtime").data["pitches"][0]["pitchId"] == pitch
