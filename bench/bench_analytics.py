@@ -3,7 +3,8 @@
 * aggregation: the time of one run over BENCH_ANALYTICS_NEW (10 000) new events with no older events
   stored, then with BENCH_ANALYTICS_HISTORY (1 000 000) older events stored (the last 30 days, before the
   lookback). Median of BENCH_ANALYTICS_REPEATS runs each, the aggregates emptied before every run so each
-  run does the same work. Target: ratio <= 1.2.
+  run does the same work. Target: ratio <= 1.2, on the process's CPU time (the run and moto share this
+  process; CPU time does not move when other work shares the machine's cores; wall time is shown too).
   In-process moto; the older events are written straight into moto's backend (a million PutItems through
   the API would take minutes), and two moto costs DynamoDB does not have are removed (see
   _moto_like_dynamodb), so the figures time our code's reads and writes, not moto's.
@@ -14,6 +15,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import os
 import random
@@ -99,37 +101,51 @@ def _fill(table: Any, count: int, first_ms: int, last_ms: int, rng: random.Rando
         typed.type, typed.value = kind, text
         return typed
 
+    # Values that repeat are shared (moto never changes an item it only reads): fewer objects to build.
+    kinds = {kind: value("S", kind) for kind in MIX}
+    sources = {source: value("S", source) for source in ("server", "track")}
+    pitches = [value("S", f"pitch{n:04d}") for n in range(PITCHES)]
+    viewers = [value("S", f"{n:020x}") for n in range(VIEWERS)]
+    durations = [value("N", str(1000 + 119 * n)) for n in range(1000)]
+    buckets: dict[str, DynamoType] = {}
     for i in range(count):
         ms = rng.randrange(first_ms, last_ms)
         kind = rng.choice(MIX)
+        bucket = bucket_of(ms, rng.randrange(SHARDS))
         attrs = {
-            "bucket": value("S", bucket_of(ms, rng.randrange(SHARDS))),
+            "bucket": buckets.get(bucket) or buckets.setdefault(bucket, value("S", bucket)),
             "sk": value("S", f"{ms:013d}#{i:012d}{rng.getrandbits(64):016x}"),
-            "type": value("S", kind),
-            "pitchId": value("S", f"pitch{rng.randrange(PITCHES):04d}"),
-            "viewer": value("S", f"{rng.randrange(VIEWERS):020x}"),
-            "source": value("S", "server" if kind in ("like_given", "nda_requested") else "track"),
+            "type": kinds[kind],
+            "pitchId": rng.choice(pitches),
+            "viewer": rng.choice(viewers),
+            "source": sources["server" if kind in ("like_given", "nda_requested") else "track"],
             "ttl": value("N", str(ms // 1000 + 30 * 86400)),
         }
         if kind == "pitch_view":
-            attrs["durationMs"] = value("N", str(rng.randrange(1000, 120_000)))
+            attrs["durationMs"] = rng.choice(durations)
         item = Item.__new__(Item)
         item.hash_key, item.range_key = attrs["bucket"], attrs["sk"]
         item.attrs = LimitedSizeDict()
         dict.update(item.attrs, attrs)
         table.items[item.hash_key][item.range_key] = item
+    # The stored events live in this process (in moto), not in the function's memory as on AWS: keep Python's
+    # collector from walking a million of them on every collection the run triggers.
+    gc.collect()
+    gc.freeze()
 
 
-def _timed_runs(aggregates: Any) -> tuple[float, dict[str, Any]]:
+def _timed_runs(aggregates: Any) -> tuple[float, float, dict[str, Any]]:
+    """Median CPU seconds and median wall seconds of REPEATS runs, and the last run's summary."""
     from pitchey.analytics import aggregator
 
-    times, summary = [], {}
+    cpu, wall, summary = [], [], {}
     for _ in range(REPEATS):
         aggregates.items.clear()  # no watermark, no aggregates: every run does the same work
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         summary = aggregator.run()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times), summary
+        cpu.append(time.process_time() - started_cpu)
+        wall.append(time.perf_counter() - started)
+    return statistics.median(cpu), statistics.median(wall), summary
 
 
 def _aggregation() -> list[dict[str, Any]]:
@@ -152,33 +168,42 @@ def _aggregation() -> list[dict[str, Any]]:
         )
         now = int(time.time() * 1000)
         _fill(events, NEW, now - 150_000, now - 1000, rng)  # the last 2.5 minutes: inside every lookback
-        empty, summary = _timed_runs(aggregates)
+        empty, empty_wall, summary = _timed_runs(aggregates)
         assert summary["events"] == NEW, summary
         started = time.perf_counter()
         _fill(events, HISTORY, now - 29 * 86400_000, now - 2 * 3600_000, rng)
         filled = time.perf_counter() - started
-        loaded, summary = _timed_runs(aggregates)
+        loaded, loaded_wall, summary = _timed_runs(aggregates)
         assert summary["events"] == NEW, summary
     ratio = loaded / empty
     verdict = "ok" if ratio <= TARGET_RATIO else "OVER target"
+    note = f"median of {REPEATS}, CPU time of the process (moto runs in it)"
     return [
+        {"metric": f"aggregate {NEW} new, 0 older (CPU)", "value": empty, "unit": "s", "note": note},
+        {"metric": f"aggregate {NEW} new, {HISTORY} older (CPU)", "value": loaded, "unit": "s", "note": note},
         {
-            "metric": f"aggregate {NEW} new, 0 older",
-            "value": empty,
+            "metric": "aggregation history ratio (CPU)",
+            "value": ratio,
+            "unit": "x",
+            "note": f"target <= {TARGET_RATIO}: {verdict}",
+        },
+        {
+            "metric": f"aggregate {NEW} new, 0 older (wall)",
+            "value": empty_wall,
             "unit": "s",
             "note": f"median of {REPEATS}",
         },
         {
-            "metric": f"aggregate {NEW} new, {HISTORY} older",
-            "value": loaded,
+            "metric": f"aggregate {NEW} new, {HISTORY} older (wall)",
+            "value": loaded_wall,
             "unit": "s",
             "note": f"median of {REPEATS}; history written in {filled:.0f} s",
         },
         {
-            "metric": "aggregation history ratio",
-            "value": ratio,
+            "metric": "aggregation history ratio (wall)",
+            "value": loaded_wall / empty_wall,
             "unit": "x",
-            "note": f"target <= {TARGET_RATIO}: {verdict}",
+            "note": "load-sensitive",
         },
     ]
 
