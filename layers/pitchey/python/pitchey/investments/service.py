@@ -21,6 +21,7 @@ from pitchey.core.db import Page, PageRequest, TransactionCancelled, query_page
 from pitchey.core.errors import Conflict, NotFound, ValidationFailed
 from pitchey.core.http import Request
 from pitchey.core.ids import new_id
+from pitchey.core.workflow import InvalidTransition
 from pitchey.investments import funding
 from pitchey.investments.flow import CLAIM, EVENT, FLOW, history_item, moving, stage_deadline
 from pitchey.investments.lifecycle import CREATOR, INVESTOR, PENDING, RAISED, TABLE, TERMINAL, TIMED
@@ -171,11 +172,24 @@ def create(caller: Caller, body: CreateInvestment) -> dict[str, Any]:
 def transition(caller: Caller, investment_id: str, body: TransitionInvestment) -> dict[str, Any]:
     investment = _for_party(investment_id, caller)
     actor = CREATOR if caller.id == investment.creator_id else INVESTOR
+    try:
+        source, target = _move(investment, actor, caller.id, body)
+    except InvalidTransition:
+        current = _load(investment_id).status
+        raise InvalidTransition(f"An investment that is {current} cannot move to {body.to}") from None
+    funding.settle(investment.pitch_id)
+    _audit("investment.transition", caller, investment, source=source, target=target)
+    return _answer(investment)
+
+
+def _move(investment: Investment, actor: str, by: str, body: TransitionInvestment) -> tuple[str, str]:
+    """Take the edge `actor` asks for; `investment` is refreshed with the item as written. Returns
+    (source, target)."""
     for _ in range(_ATTEMPTS):
         source = investment.status
         target = TABLE.next(source, actor, body.to)  # 409 INVALID_TRANSITION for any other move
         pitch = funding.load(investment.pitch_id) if target in RAISED and source not in RAISED else None
-        move = moving(investment, target, caller.id, body.note or None, pitch)
+        move = moving(investment, target, by, body.note or None, pitch)
         # A stage past its deadline is about to expire: the workflow's timeout decides it, not a late call.
         condition = (Investment.expires_at > clock.iso()) if source in TIMED else None
         try:
@@ -191,18 +205,14 @@ def transition(caller: Caller, investment_id: str, body: TransitionInvestment) -
                 and pitch is not None
                 and current.funding_goal_cents != pitch.funding_goal_cents
             ):
-                investment = _for_party(investment_id, caller)
+                investment.refresh(consistent_read=True)
                 continue  # the goal was edited meanwhile: decide against the new one
             raise Conflict(
                 "Committing this investment would take the pitch past its funding goal",
                 code="FUNDING_GOAL_EXCEEDED",
             ) from None
-        break
-    else:
-        raise Conflict("The pitch is being changed by another request; try again", code="CONCURRENT_UPDATE")
-    funding.settle(investment.pitch_id)
-    _audit("investment.transition", caller, investment, source=source, target=target)
-    return _answer(investment)
+        return source, target
+    raise Conflict("The pitch is being changed by another request; try again", code="CONCURRENT_UPDATE")
 
 
 # --- reads -------------------------------------------------------------------------------------------------
