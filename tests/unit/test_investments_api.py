@@ -578,3 +578,66 @@ def test_archiving_a_pitch_with_an_open_investment_is_409(world):
     ok(move(cast.investor, investment["id"], "withdrawn"))
     assert archive().status == 200
     assert Pitch.get(pitch_id).status == "archived"
+
+
+def test_recommendations_rank_by_follows_ndas_and_past_investments_with_reasons(
+    cast, make_pitch, state_machine
+):
+    from pitchey.follows.models import Follow, target_key
+    from pitchey.ndas.models import access_key
+
+    at = "2026-01-01T00:00:00.000000Z"
+    invested = make_pitch(cast.creator, genre="horror", format="short", title="Invested")
+    followed = make_pitch(cast.stranger_creator, genre="comedy", format="tv", title="Followed")
+    signed = make_pitch(cast.stranger_creator, genre="scifi", format="tv", title="Signed", requires_nda=True)
+    make_pitch(cast.creator, genre="drama", format="tv", title="By followed creator")
+    make_pitch(cast.stranger_creator, genre="horror", format="feature", title="Same genre")
+    make_pitch(cast.stranger_creator, genre="drama", format="feature", title="Plain")
+    make_pitch(cast.stranger_creator, genre="horror", seeking=False, title="Not seeking")
+    make_pitch(cast.stranger_creator, genre="horror", status="draft", title="Draft")
+    created(cast, invested, MINIMUM)
+    Follow(
+        cast.investor.id,
+        target_key("pitch", followed),
+        target_type="pitch",
+        target_id=followed,
+        followed_at=at,
+    ).save()
+    Follow(
+        cast.investor.id,
+        target_key("user", cast.creator.id),
+        target_type="user",
+        target_id=cast.creator.id,
+        followed_at=at,
+    ).save()
+    Nda(
+        "nda-signed",
+        pitch_id=signed,
+        pitch_title="Signed",
+        requester_id=cast.investor.id,
+        requester_type="investor",
+        creator_id=cast.stranger_creator.id,
+        status="signed",
+        nda_type="basic",
+        requested_at=at,
+        updated_at=at,
+        creator_status=f"{cast.stranger_creator.id}#signed",
+        requester_status=f"{cast.investor.id}#signed",
+        access_key=access_key(cast.investor.id, signed),
+    ).save()
+
+    ranked = ok(api("recommendations", cast.investor))
+    titles = [r["pitch"]["title"] for r in ranked]
+    assert "Invested" not in titles and "Not seeking" not in titles and "Draft" not in titles
+    assert titles[0] == "Followed" and set(titles[1:3]) == {"Signed", "By followed creator"}
+    assert titles.index("Same genre") < titles.index("Plain")
+    reasons = {r["pitch"]["title"]: r["reasons"] for r in ranked}
+    assert reasons["Followed"] == ["You follow this pitch"]
+    assert reasons["Signed"] == ["You signed its NDA"]
+    assert reasons["By followed creator"] == ["You follow its creator"]
+    assert reasons["Same genre"] == ["You have invested in 1 horror pitch"]
+    assert reasons["Plain"] == ["Recently published and seeking investment"]
+    assert ranked[0]["score"] > ranked[-1]["score"]
+    assert ranked[0]["pitch"]["id"] == followed and "canViewProtected" in ranked[0]["pitch"]
+    assert len(ok(api("recommendations", cast.investor, query={"limit": "2"}))) == 2
+    assert api("recommendations", cast.creator).status == 403
