@@ -26,6 +26,8 @@ from pitchey.core.cursor import decode_cursor, encode_cursor
 from pitchey.core.errors import BadRequest
 
 M = TypeVar("M", bound=Model)
+T = TypeVar("T")
+U = TypeVar("U")
 
 _ATTEMPTS = 5
 
@@ -105,12 +107,16 @@ class PageRequest:
 
 
 @dataclass
-class Page(Generic[M]):
-    """One page of results."""
+class Page(Generic[T]):
+    """One page of results: what every list function returns (handlers answer it with `ok_page`)."""
 
-    items: list[M]
+    items: list[T]
     next_cursor: str | None
     number: int
+    limit: int
+
+    def map(self, render: Callable[[T], U]) -> Page[U]:
+        return Page([render(item) for item in self.items], self.next_cursor, self.number, self.limit)
 
 
 def cursor_start(cursor: str | None, scope: str) -> tuple[dict[str, Any] | None, int]:
@@ -128,8 +134,7 @@ def query_page(
     run_query: Callable[..., ResultIterator[M]],
     key_names: Sequence[str],
     *,
-    limit: int,
-    cursor: str | None,
+    page: PageRequest,
     scope: str,
     filtered: bool = False,
     read_budget: int = 2000,
@@ -140,7 +145,8 @@ def query_page(
     index key). `filtered`: the query has a FilterExpression, so read in larger chunks and stop after
     `read_budget` evaluated items even if the page is short (its cursor then resumes where reading stopped).
     """
-    start, number = cursor_start(cursor, scope)
+    limit = page.limit
+    start, number = cursor_start(page.cursor, scope)
     results = run_query(last_evaluated_key=start, page_size=100 if filtered else limit + 1)
     pages = results.page_iter
     items: list[M] = []
@@ -159,4 +165,4 @@ def query_page(
             more, resume = True, pages.last_evaluated_key
             break
     next_cursor = encode_cursor({"k": resume, "p": number + 1}, scope) if more and resume else None
-    return Page(items, next_cursor, number)
+    return Page(items, next_cursor, number, limit)

@@ -264,7 +264,7 @@ class Workflow(Generic[M]):
         except self.model.DoesNotExist:
             return None
 
-    def _require(self, record_id: str) -> M:
+    def require(self, record_id: str) -> M:
         record = self.load(record_id)
         if record is None:
             raise StateConflict(f"{record_id} does not exist")
@@ -366,7 +366,7 @@ class Workflow(Generic[M]):
 
     def store_token(self, record_id: str, state: str, token: str) -> None:
         """The await step: store the wait's token; if the API claimed the wait first, resume it here."""
-        record = self._require(record_id)
+        record = self.require(record_id)
         record.update(actions=[self.waits[state].token.set(token)], condition=self.model.id.exists())
         outcome = self.claimed(record, state)  # the item as written
         if outcome:
@@ -377,7 +377,7 @@ class Workflow(Generic[M]):
     ) -> str:
         """The wait in `state` timed out: take the timeout edge unless the API claimed the wait just
         before, then return that outcome so the execution continues with it."""
-        record = self._require(record_id)
+        record = self.require(record_id)
         target = self.transitions.target(state, SYSTEM, self.timeout_event)
         if target is None or state not in self.waits:
             raise ValueError(f"no timeout from {state!r}")
@@ -387,7 +387,7 @@ class Workflow(Generic[M]):
         except TransactionCancelled as cancelled:
             if RECORD not in cancelled.failed:
                 raise
-            current = self._require(record_id)
+            current = self.require(record_id)
             outcome = self.claimed(current, state)
             if not outcome:
                 raise StateConflict(f"{record_id} is {current.status}: cannot {self.timeout_event}") from None
