@@ -6,4 +6,4 @@ from pitchey.investments import service
 
 @api()
 def handler(request: Request) -> Response:
-    return ok(service.agreement(service.Caller.of(request), request.path_param("id")))
+    return ok(service.agreement(request.caller(), request.path_param("id")))

@@ -8,4 +8,4 @@ from pitchey.investments.schemas import CreateInvestment
 
 @api(roles={"investor"}, idempotent=True)
 def handler(request: Request) -> Response:
-    return created(service.create(service.Caller.of(request), request.parse(CreateInvestment)))
+    return created(service.create(request.caller(), request.parse(CreateInvestment)))

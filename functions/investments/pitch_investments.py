@@ -1,6 +1,6 @@
 """GET /api/pitches/{id}/investments?status= (the pitch's owner): its investments, newest first."""
 
-from pitchey.core.http import Request, Response, api, ok, page_metadata
+from pitchey.core.http import Request, Response, api, ok_page
 from pitchey.investments import service
 from pitchey.investments.lifecycle import STATUSES
 
@@ -9,6 +9,4 @@ from pitchey.investments.lifecycle import STATUSES
 def handler(request: Request) -> Response:
     status = request.choice_param("status", STATUSES)
     page = request.page()
-    caller = service.Caller.of(request)
-    rows, result = service.pitch_investments(caller, request.path_param("id"), status, page)
-    return ok(rows, page_metadata(page.limit, result.next_cursor, result.number))
+    return ok_page(service.pitch_investments(request.caller(), request.path_param("id"), status, page))

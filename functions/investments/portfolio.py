@@ -6,4 +6,4 @@ from pitchey.investments import service
 
 @api(roles={"investor"})
 def handler(request: Request) -> Response:
-    return ok(service.portfolio(service.Caller.of(request)))
+    return ok(service.portfolio(request.caller()))

@@ -6,4 +6,4 @@ from pitchey.investments import service
 
 @api(roles={"investor"})
 def handler(request: Request) -> Response:
-    return ok(service.recommendations(service.Caller.of(request), request.page().limit))
+    return ok(service.recommendations(request.caller(), request.page().limit))

@@ -6,4 +6,4 @@ from pitchey.investments import service
 
 @api()
 def handler(request: Request) -> Response:
-    return ok(service.timeline(service.Caller.of(request), request.path_param("id")))
+    return ok(service.timeline(request.caller(), request.path_param("id")))

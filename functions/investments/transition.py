@@ -9,4 +9,4 @@ from pitchey.investments.schemas import TransitionInvestment
 @api()
 def handler(request: Request) -> Response:
     body = request.parse(TransitionInvestment)
-    return ok(service.transition(service.Caller.of(request), request.path_param("id"), body))
+    return ok(service.transition(request.caller(), request.path_param("id"), body))

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from pitchey.core.db import query_page
+from pitchey.core.db import PageRequest, query_page
 from pitchey.investments.models import Investment
 from pitchey.pitches.models import PUBLISHED_PARTITION, Pitch
 
@@ -57,8 +57,7 @@ def recommend(investor_id: str, limit: int) -> list[dict[str, Any]]:
             PUBLISHED_PARTITION, scan_index_forward=False, filter_condition=seeking, **kw
         ),
         ("id", "pubKey", "publishedAt"),
-        limit=100,
-        cursor=None,
+        page=PageRequest(limit=100),
         scope="recommendations",
         filtered=True,
         read_budget=CANDIDATE_BUDGET,

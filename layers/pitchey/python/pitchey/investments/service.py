@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import secrets
 import time
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from pitchey.core import audit, clock
+from pitchey.core.caller import Caller
 from pitchey.core.db import Page, PageRequest, TransactionCancelled, query_page
 from pitchey.core.errors import Conflict, NotFound, ValidationFailed
-from pitchey.core.http import Request
 from pitchey.core.ids import new_id
 from pitchey.core.workflow import InvalidTransition
 from pitchey.investments import funding
@@ -40,19 +39,6 @@ if TYPE_CHECKING:
 
 DOCUMENT_WAIT_SECONDS = 8.0  # how long a download waits for an agreement the workflow is still rendering
 _ATTEMPTS = 4  # re-reads when a concurrent goal edit cancelled a funding condition
-
-
-@dataclass(frozen=True)
-class Caller:
-    id: str
-    role: str
-    ip: str
-    user_agent: str
-
-    @classmethod
-    def of(cls, request: Request) -> Caller:
-        user = request.require_user()
-        return cls(id=user.id, role=user.role, ip=request.source_ip, user_agent=request.user_agent)
 
 
 def _audit(action: str, caller: Caller, investment: Investment, **details: Any) -> None:
@@ -261,17 +247,16 @@ def portfolio(caller: Caller) -> dict[str, Any]:
     }
 
 
-def history(caller: Caller, page: PageRequest) -> tuple[list[dict[str, Any]], Page[InvestmentEvent]]:
+def history(caller: Caller, page: PageRequest) -> Page[dict[str, Any]]:
     result = query_page(
         InvestmentEvent,
         lambda **kw: InvestmentEvent.query(caller.id, scan_index_forward=False, **kw),
         ("investorId", "sk"),
-        limit=page.limit,
-        cursor=page.cursor,
+        page=page,
         scope=f"investment-history|{caller.id}",
     )
-    rows = [
-        {
+    return result.map(
+        lambda event: {
             "investmentId": event.investment_id,
             "pitchId": event.pitch_id,
             "status": event.status,
@@ -279,14 +264,12 @@ def history(caller: Caller, page: PageRequest) -> tuple[list[dict[str, Any]], Pa
             "byUserId": event.by_user_id,
             "note": event.note,
         }
-        for event in result.items
-    ]
-    return rows, result
+    )
 
 
 def pitch_investments(
     caller: Caller, pitch_id: str, status: str | None, page: PageRequest
-) -> tuple[list[dict[str, Any]], Page[Investment]]:
+) -> Page[dict[str, Any]]:
     """The owner's view of a pitch's investments, newest first (`?status=` filters)."""
     pitch = funding.load(pitch_id) if 0 < len(pitch_id) <= 128 else None
     if pitch is None or pitch.creator_id != caller.id:
@@ -298,12 +281,11 @@ def pitch_investments(
             pitch_id, scan_index_forward=False, filter_condition=condition, **kw
         ),
         ("id", "pitchId", "createdAt"),
-        limit=page.limit,
-        cursor=page.cursor,
+        page=page,
         scope=f"pitch-investments|{pitch_id}|{status}",
         filtered=condition is not None,
     )
-    return [investment_json(i) for i in result.items], result
+    return result.map(investment_json)
 
 
 def recommendations(caller: Caller, limit: int) -> list[dict[str, Any]]:
