@@ -1,4 +1,12 @@
-"""The DynamoDB toolkit every context uses: named transactions with conflict retry, and paged queries.
+"""The DynamoDB toolkit every context uses: named transactions with conflict retry, optimistic locking,
+and paged queries.
+
+Transactions: `transact(build)` calls `build(txn)`, which adds named items (`txn.put/update/delete/check(name,
+...)`); a failed condition raises `TransactionCancelled` whose `failed` maps item names to reasons, so the
+caller can say *which* rule refused (e.g. "email" → EMAIL_TAKEN).
+
+Optimistic locking: `optimistic(attempt, item=...)` reruns read → modify → conditional write while the
+write's version condition on `item` fails (someone else wrote first), then answers 409 CONCURRENT_UPDATE.
 
 Paging: a `PageRequest` (what the client asked for: limit and cursor) goes in, a `Page` (the items, the
 next cursor and the page number) comes out. Lists are Query with a limit and a signed cursor; the cursor
@@ -23,7 +31,7 @@ from pynamodb.transactions import TransactWrite
 
 from pitchey.core.config import region
 from pitchey.core.cursor import decode_cursor, encode_cursor
-from pitchey.core.errors import BadRequest
+from pitchey.core.errors import BadRequest, Conflict
 
 M = TypeVar("M", bound=Model)
 T = TypeVar("T")
@@ -96,6 +104,27 @@ def transact(build: Callable[[Transaction], None]) -> None:
             if not conflict or attempt == _ATTEMPTS - 1:
                 raise
         time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))
+
+
+def optimistic(
+    attempt: Callable[[], T],
+    *,
+    item: str,
+    attempts: int = 4,
+    message: str = "This is being changed by another request; try again",
+) -> T:
+    """Optimistic locking. `attempt` reads, modifies and writes with `transact`, its item `item`
+    conditioned on the version it read (and moving the version on). When that condition fails another
+    request wrote first: read and apply again, at most `attempts` times, then 409 CONCURRENT_UPDATE.
+    Any other refused condition is the caller's to handle (TransactionCancelled)."""
+    for number in range(attempts):
+        try:
+            return attempt()
+        except TransactionCancelled as cancelled:
+            if cancelled.failed.get(item) != "ConditionalCheckFailed":
+                raise
+        time.sleep(random.uniform(0.0, 0.01) * (number + 1))
+    raise Conflict(message, code="CONCURRENT_UPDATE")
 
 
 @dataclass(frozen=True)

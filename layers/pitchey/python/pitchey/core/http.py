@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 
 from pitchey.core import clock
-from pitchey.core.caller import Caller
+from pitchey.core.caller import Caller, Client
 from pitchey.core.config import int_setting, table_name
 from pitchey.core.db import Page, PageRequest
 from pitchey.core.errors import (
@@ -171,6 +171,9 @@ class Request:
         """The authenticated user and where the request came from, for services (which take no Request)."""
         user = self.require_user()
         return Caller(id=user.id, role=user.role, ip=self.source_ip, user_agent=self.user_agent)
+
+    def client(self) -> Client:
+        return Client(self.source_ip, self.user_agent or None)
 
 
 # --- responses ----------------------------------------------------------------------------------------

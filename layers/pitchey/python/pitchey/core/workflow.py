@@ -25,7 +25,8 @@ A context declares two things:
    A `Wait` is a state in which the state machine waits on a task token: `token` is where the token is
    stored, `outcome` where the API's claim (the next state) is written. `deadline` (optional): a claim
    must happen before it (the timeout is about to expire the wait). `failure` (optional): a JSON
-   attribute where `record_failure` writes a step's permanent error.
+   attribute where `record_failure` writes a step's permanent error. `unavailable`: the 503 message when
+   an execution cannot be started.
 
 How the pieces run (the read model is always written by one conditional write or one transaction):
 
@@ -61,7 +62,7 @@ from typing import Any, Generic, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 from pynamodb.attributes import Attribute
-from pynamodb.exceptions import PynamoDBException
+from pynamodb.exceptions import PynamoDBException, UpdateError
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 from pynamodb.models import Model
@@ -244,6 +245,7 @@ class Workflow(Generic[M]):
         timeout_event: str = "expire",
         deadline: Attribute[Any] | None = None,
         failure: Attribute[Any] | None = None,
+        unavailable: str = "This is unavailable right now, please retry",
     ) -> None:
         self.transitions = transitions
         self.model = model
@@ -253,6 +255,7 @@ class Workflow(Generic[M]):
         self.timeout_event = timeout_event
         self.deadline = deadline
         self.failure = failure
+        self.unavailable = unavailable
         unknown = set(self.waits) - transitions.states
         if unknown:
             raise ValueError(f"waits in unknown states {unknown}")
@@ -305,13 +308,20 @@ class Workflow(Generic[M]):
                     undo(txn)
 
             transact(remove)
-            raise WorkflowUnavailable("This is unavailable right now, please retry") from None
+            raise WorkflowUnavailable(self.unavailable) from None
 
-    def _claim(
-        self, record: M, source: str, target: str, actions: Sequence[Action], condition: Condition | None
-    ) -> tuple[list[Action], Condition]:
-        """The update that takes the edge source → target: only from `source`, only while its wait is
-        unclaimed, and the claim itself (the wait's outcome) written with the status."""
+    def _take(
+        self,
+        record: M,
+        source: str,
+        target: str,
+        actions: Sequence[Action],
+        condition: Condition | None,
+        extra: Build | None,
+    ) -> bool:
+        """Take the edge source → target: only from `source`, only while its wait is unclaimed, the claim
+        itself (the wait's outcome) written with the status; alone (one UpdateItem, which also refreshes
+        `record`) or in one transaction with the caller's items. False if the record's condition failed."""
         guard = self.model.status == source
         updates = [*self._status_actions(record, target), *actions]
         wait = self.waits.get(source)
@@ -320,16 +330,27 @@ class Workflow(Generic[M]):
             updates.append(wait.outcome.set(target))
         if condition is not None:
             guard &= condition
-        return updates, guard
+        if extra is None:
+            try:
+                record.update(actions=updates, condition=guard)
+            except UpdateError as error:
+                if error.cause_response_code == "ConditionalCheckFailedException":
+                    return False
+                raise
+            return True
 
-    def _write(self, record: M, updates: list[Action], guard: Condition, extra: Build | None) -> None:
         def build(txn: Transaction) -> None:
             txn.update(RECORD, record, updates, condition=guard)
-            if extra:
-                extra(txn)
+            extra(txn)
 
-        transact(build)
+        try:
+            transact(build)
+        except TransactionCancelled as cancelled:
+            if RECORD in cancelled.failed:
+                return False
+            raise
         record.refresh(consistent_read=True)
+        return True
 
     def apply(
         self,
@@ -347,16 +368,9 @@ class Workflow(Generic[M]):
         if self.deadline is not None and source in self.waits:
             deadline = self.deadline > clock.iso()
             condition = deadline if condition is None else condition & deadline
-        updates, guard = self._claim(record, source, target, actions, condition)
-        try:
-            self._write(record, updates, guard, extra)
-        except TransactionCancelled as cancelled:
-            if RECORD not in cancelled.failed:
-                raise
+        if not self._take(record, source, target, actions, condition, extra):
             current = self.load(record.id) or record
-            raise InvalidTransition(
-                f"Cannot {event} {self.transitions.subject} that is {current.status}"
-            ) from None
+            raise InvalidTransition(f"Cannot {event} {self.transitions.subject} that is {current.status}")
         wait = self.waits.get(source)
         if wait is not None:
             token = getattr(record, _python_name(self.model, wait.token))
@@ -381,20 +395,15 @@ class Workflow(Generic[M]):
         target = self.transitions.target(state, SYSTEM, self.timeout_event)
         if target is None or state not in self.waits:
             raise ValueError(f"no timeout from {state!r}")
-        updates, guard = self._claim(record, state, target, actions, None)
-        try:
-            self._write(record, updates, guard, extra)
-        except TransactionCancelled as cancelled:
-            if RECORD not in cancelled.failed:
-                raise
-            current = self.require(record_id)
-            outcome = self.claimed(current, state)
-            if not outcome:
-                raise StateConflict(f"{record_id} is {current.status}: cannot {self.timeout_event}") from None
-            if outcome != target:  # else: a retry of this step after it had already taken the edge
-                logger.info("wait timed out after the outcome was claimed", extra={"outcome": outcome})
-            return outcome
-        return target
+        if self._take(record, state, target, actions, None, extra):
+            return target
+        current = self.require(record_id)
+        outcome = self.claimed(current, state)
+        if not outcome:
+            raise StateConflict(f"{record_id} is {current.status}: cannot {self.timeout_event}")
+        if outcome != target:  # else: a retry of this step after it had already taken the edge
+            logger.info("wait timed out after the outcome was claimed", extra={"outcome": outcome})
+        return outcome
 
     def record_failure(self, event: dict[str, Any]) -> dict[str, Any]:
         """Catch-all target: record the error on the record (visible to operators) before the execution

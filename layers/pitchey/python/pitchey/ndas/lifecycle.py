@@ -56,6 +56,7 @@ FLOW = Workflow(
     id_key="ndaId",
     deadline=Nda.expires_at,
     failure=Nda.workflow_error,
+    unavailable="NDA requests are unavailable right now, please retry",
 )
 
 

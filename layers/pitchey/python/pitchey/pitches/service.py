@@ -20,8 +20,8 @@ from pitchey.core.db import (
     Page,
     PageRequest,
     Transaction,
-    TransactionCancelled,
     cursor_start,
+    optimistic,
     query_page,
     transact,
 )
@@ -314,9 +314,9 @@ def _plan(pitch: Pitch, requested: Mapping[str, Any]) -> tuple[dict[str, Any], d
     return changes, after
 
 
-def _write(pitch: Pitch, user_id: str, changes: dict[str, Any], after: dict[str, Any]) -> bool:
+def _write(pitch: Pitch, user_id: str, changes: dict[str, Any], after: dict[str, Any]) -> None:
     """The pitch update (conditional on the version read) and its history entry, in one transaction.
-    False when another edit landed first."""
+    TransactionCancelled naming "pitch" when another edit landed first."""
     now = clock.iso_precise()
     actions = _actions(pitch, after, changes, now)
     entry = PitchHistory(pitch.id, f"{now}#{new_id()}", at=now, actor_id=user_id, changes=changes)
@@ -325,30 +325,28 @@ def _write(pitch: Pitch, user_id: str, changes: dict[str, Any], after: dict[str,
         transaction.update("pitch", pitch, actions, condition=Pitch.version == pitch.version)
         transaction.put("history", entry)
 
-    try:
-        transact(write)
-    except TransactionCancelled:
-        return False
-    return True
+    transact(write)
 
 
 def _apply(user_id: str, pitch_id: str, requested: Mapping[str, Any]) -> Pitch:
     """Apply a partial change. If another edit got in first, re-read and re-validate against the new state,
     so concurrent edits are applied one after the other and none is lost."""
     requested = _normalise(requested)
-    for _ in range(_UPDATE_ATTEMPTS):
+
+    def attempt() -> Pitch:
         pitch = load_owned(user_id, pitch_id)
         was_published = pitch.status == "published"
         changes, after = _plan(pitch, requested)
         if not changes:
             return pitch
-        if not _write(pitch, user_id, changes, after):
-            continue
+        _write(pitch, user_id, changes, after)
         updated = load_owned(user_id, pitch_id)
         if was_published or updated.status == "published":
             _notify_followers(updated, user_id, changes, newly_published=not was_published)
         return updated
-    raise Conflict("The pitch is being changed by another request; try again", code="CONCURRENT_UPDATE")
+
+    message = "The pitch is being changed by another request; try again"
+    return optimistic(attempt, item="pitch", attempts=_UPDATE_ATTEMPTS, message=message)
 
 
 def _notify_followers(
