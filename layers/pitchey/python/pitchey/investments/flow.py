@@ -41,6 +41,7 @@ FLOW = Workflow(
     state_machine_arn=lambda: setting("INVESTMENT_STATE_MACHINE_ARN"),
     id_key="investmentId",
     failure=Investment.workflow_error,
+    unavailable="Investments are unavailable right now, please retry",
 )
 CLAIM, EVENT = "claim", "event"
 
