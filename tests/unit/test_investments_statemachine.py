@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import boto3
@@ -16,9 +14,10 @@ from local.template import load_template
 from pitchey.investments import documents, workflow
 from pitchey.investments.lifecycle import STATUSES, TERMINAL, TIMED, WAITING
 from tests.events import call, load_handler
+from tests.unit.statemachine_support import assert_code_events_and_pipeline, functions_under, loads_fpdf
 from tests.unit.test_investments_support import ASL_PATH, ROOT, substituted_definition
 
-pytest_plugins = ("tests.unit.test_ndas_support", "tests.unit.test_investments_support")
+pytest_plugins = ("tests.unit.test_investments_support",)
 
 TEMPLATE = load_template()
 RESOURCES = TEMPLATE["Resources"]
@@ -165,23 +164,13 @@ def test_documents_bucket_is_encrypted_private_and_tls_only():
 
 
 def investment_functions():
-    return {
-        name: res["Properties"]
-        for name, res in RESOURCES.items()
-        if res["Type"] == "AWS::Serverless::Function"
-        and res["Properties"]["CodeUri"].startswith("functions/investments")
-    }
+    return functions_under(RESOURCES, "functions/investments")
 
 
 def test_every_investment_function_has_code_a_sample_event_and_the_pipeline_policy():
     functions = investment_functions()
     assert len(functions) == 11
-    for name, props in functions.items():
-        module = props["Handler"].split(".")[0]
-        assert (ROOT / props["CodeUri"] / f"{module}.py").is_file(), name
-        assert (ROOT / "events" / "investments" / f"{module}.json").is_file(), name
-        if "Events" in props:
-            assert {"Ref": "RequestPipelinePolicy"} in props["Policies"], name
+    assert_code_events_and_pipeline(functions, "investments")
 
 
 def test_routes_are_the_api_md_paths():
@@ -208,29 +197,13 @@ def test_only_the_document_function_ships_and_loads_fpdf2():
     assert "fpdf2" in (ROOT / "functions/investments/documents/requirements.txt").read_text()
     assert not (ROOT / "functions/investments/requirements.txt").exists()
     for name, props in investment_functions().items():
-        module = props["Handler"].split(".")[0]
-        path = str(ROOT / props["CodeUri"] / f"{module}.py")
-        code = (
-            "import sys, importlib.util;"
-            f"spec = importlib.util.spec_from_file_location('h', {path!r});"
-            "m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m);"
-            "print('fpdf' in sys.modules)"
-        )
-        result = subprocess.run(
-            [sys.executable, "-c", code],
-            capture_output=True,
-            text=True,
-            check=True,
-            cwd=ROOT,
-            env={"PYTHONPATH": str(ROOT / "layers/pitchey/python"), "PATH": "/usr/bin:/bin"},
-        )
-        assert result.stdout.strip() == "False", name
+        assert not loads_fpdf(props), name
 
 
-def test_sample_events_run_against_their_handlers(cast, make_pitch, state_machine):
+def test_sample_events_run_against_their_handlers(crew, pitch_factory, investment_machine):
     """The HTTP samples are API Gateway payload 2.0 events: with the placeholders filled in they drive
     their handlers (the investor's create first, then the reads and the creator's transition)."""
-    pitch_id = make_pitch(cast.creator)
+    pitch_id = pitch_factory(crew.creator)
     samples = Path(ROOT / "events" / "investments")
     for path in sorted(samples.glob("*.json")):
         event = json.loads(path.read_text())
@@ -243,9 +216,9 @@ def test_sample_events_run_against_their_handlers(cast, make_pitch, state_machin
         event = json.loads(text)
         event["requestContext"].pop("authorizer")  # the handler verifies the bearer token itself
         who = (
-            cast.creator
+            crew.creator
             if event["routeKey"].startswith(("POST /api/investments/{id}", "GET /api/pitches"))
-            else cast.investor
+            else crew.investor
         )
         event["headers"]["authorization"] = f"Bearer {who.token}"
         return call(load_handler(f"investments/{name}"), event)

@@ -5,18 +5,17 @@ workflow's part (storing a stage's task token) by hand."""
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 
 from pitchey.core import clock
 from pitchey.core.ids import new_id
 from pitchey.pitches.models import Pitch
 from tests.events import Answer, call, http_event, load_handler
+from tests.unit.statemachine_support import create_machine, substitute
 from tests.unit.test_ndas_support import Actor, make_user
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,7 +34,7 @@ class Cast:
 
 
 @pytest.fixture
-def cast(aws) -> Cast:
+def crew(aws) -> Cast:
     return Cast(
         creator=make_user("creator", "Zoë", "Łukasiewicz", "Northlight Pictures"),
         investor=make_user("investor", "Marcus", "Whitfield", "Harbour Capital"),
@@ -52,25 +51,19 @@ def substituted_definition(**overrides: str) -> str:
         "InvestmentStageTtlSeconds": "2592000",
         **overrides,
     }
-    return re.sub(r"\$\{(\w+)\}", lambda match: values[match.group(1)], ASL_PATH.read_text())
+    return substitute(ASL_PATH, values)
 
 
 @pytest.fixture
-def state_machine(aws, monkeypatch) -> str:
-    """The investment state machine in moto (which records executions and accepts SendTaskSuccess)."""
-    arn = boto3.client("stepfunctions").create_state_machine(
-        name="pitchey-test-investment",
-        definition=substituted_definition(),
-        roleArn="arn:aws:iam::123456789012:role/investment-state-machine",
-        type="STANDARD",
-    )["stateMachineArn"]
-    monkeypatch.setenv("INVESTMENT_STATE_MACHINE_ARN", arn)
-    return arn
+def investment_machine(aws, monkeypatch) -> str:
+    """The investment state machine in moto."""
+    definition = substituted_definition()
+    return create_machine("pitchey-test-investment", definition, "INVESTMENT_STATE_MACHINE_ARN", monkeypatch)
 
 
 @pytest.fixture
-def make_pitch(aws):
-    """make_pitch(creator, goal=GOAL, requires_nda=False, seeking=True, status="published", **fields) → id."""
+def pitch_factory(aws):
+    """pitch_factory(creator, goal=GOAL, requires_nda=False, seeking=True, status="published", ...) → id."""
 
     def factory(
         creator: Actor,
@@ -195,6 +188,28 @@ PATHS = {
 }
 
 
-def bring_to(cast: Cast, investment_id: str, status: str) -> None:
+def bring_to(crew: Cast, investment_id: str, status: str) -> None:
     for who, to in PATHS[status]:
-        ok(move(getattr(cast, who), investment_id, to))
+        ok(move(getattr(crew, who), investment_id, to))
+
+
+def sign_nda(investor: Actor, creator: Actor, pitch_id: str) -> None:
+    """A signed NDA item for (investor, pitch), as the NDA workflow leaves it (has_signed_nda is true)."""
+    from pitchey.ndas.models import Nda, access_key
+
+    at = "2026-01-01T00:00:00Z"
+    Nda(
+        new_id(),
+        pitch_id=pitch_id,
+        pitch_title="t",
+        requester_id=investor.id,
+        requester_type="investor",
+        creator_id=creator.id,
+        status="signed",
+        nda_type="basic",
+        requested_at=at,
+        updated_at=at,
+        creator_status=f"{creator.id}#signed",
+        requester_status=f"{investor.id}#signed",
+        access_key=access_key(investor.id, pitch_id),
+    ).save()

@@ -15,7 +15,7 @@ from pitchey.notifications.models import Notification
 from tests.events import load_handler
 from tests.unit.test_investments_support import invest, move, ok, progress
 
-pytest_plugins = ("tests.unit.test_ndas_support", "tests.unit.test_investments_support")
+pytest_plugins = ("tests.unit.test_investments_support",)
 
 WORKFLOW = load_handler("investments/workflow")
 GENERATE = load_handler("investments/documents/generate")
@@ -35,10 +35,10 @@ def resumed(monkeypatch) -> list[tuple[str, str]]:
 
 
 @pytest.fixture
-def world(cast, make_pitch, state_machine, resumed):
-    pitch_id = make_pitch(cast.creator)
-    investment = ok(invest(cast.investor, pitch_id, AMOUNT, terms="Quarterly reports."), 201)["investment"]
-    return cast, pitch_id, investment["id"]
+def world(crew, pitch_factory, investment_machine, resumed):
+    pitch_id = pitch_factory(crew.creator)
+    investment = ok(invest(crew.investor, pitch_id, AMOUNT, terms="Quarterly reports."), 201)["investment"]
+    return crew, pitch_id, investment["id"]
 
 
 def kinds(user_id: str) -> list[tuple[str, str]]:
@@ -46,48 +46,48 @@ def kinds(user_id: str) -> list[tuple[str, str]]:
 
 
 def test_notify_announces_creation_then_every_entry_once(world):
-    cast, _, investment_id = world
+    crew, _, investment_id = world
     step("notify", investment_id)
-    assert kinds(cast.creator.id) == [("investment_created", "pending")]
+    assert kinds(crew.creator.id) == [("investment_created", "pending")]
     # Two transitions before the workflow catches up: both are announced by the next notify.
-    ok(move(cast.creator, investment_id, "due_diligence", note="Budget please"))
-    ok(move(cast.creator, investment_id, "negotiation"))
+    ok(move(crew.creator, investment_id, "due_diligence", note="Budget please"))
+    ok(move(crew.creator, investment_id, "negotiation"))
     step("notify", investment_id)
-    assert kinds(cast.investor.id) == [
+    assert kinds(crew.investor.id) == [
         ("investment_update", "due_diligence"),
         ("investment_update", "negotiation"),
     ]
-    note = next(n for n in Notification.query(cast.investor.id) if n.data["status"] == "due_diligence")
+    note = next(n for n in Notification.query(crew.investor.id) if n.data["status"] == "due_diligence")
     assert "Budget please" in note.body and "$250,000.00" in note.body
     step("notify", investment_id)  # a retry announces nothing twice
-    assert len(kinds(cast.investor.id)) == 2 and len(kinds(cast.creator.id)) == 1
-    ok(move(cast.investor, investment_id, "withdrawn"))
+    assert len(kinds(crew.investor.id)) == 2 and len(kinds(crew.creator.id)) == 1
+    ok(move(crew.investor, investment_id, "withdrawn"))
     step("notify", investment_id)
-    assert kinds(cast.creator.id)[-1] == ("investment_update", "withdrawn")
+    assert kinds(crew.creator.id)[-1] == ("investment_update", "withdrawn")
     assert Investment.get(investment_id).notified == 4
 
 
 def test_await_stores_the_token_and_resumes_a_wait_the_api_already_left(world, resumed):
-    cast, _, investment_id = world
+    crew, _, investment_id = world
     step("await", investment_id, stage="pending", taskToken="token-pending")
     assert Investment.get(investment_id).pending_token == "token-pending" and resumed == []
-    ok(move(cast.creator, investment_id, "due_diligence"))
+    ok(move(crew.creator, investment_id, "due_diligence"))
     assert resumed == [("token-pending", "due_diligence")]  # the API resumed it
-    ok(move(cast.creator, investment_id, "negotiation"))  # before the workflow stored the next token
+    ok(move(crew.creator, investment_id, "negotiation"))  # before the workflow stored the next token
     step("await", investment_id, stage="due_diligence", taskToken="token-dd")
     assert resumed[-1] == ("token-dd", "negotiation")  # the step resumed it itself
 
 
 def test_expire_closes_a_stage_and_releases_everything(world):
-    cast, pitch_id, investment_id = world
+    crew, pitch_id, investment_id = world
     assert step("expire", investment_id, stage="pending") == {"outcome": "expired"}
     stored = Investment.get(investment_id)
     assert stored.status == "expired" and stored.expires_at is None
     assert (stored.timeline[-1].status, stored.timeline[-1].by_user_id) == ("expired", "system")
     assert progress(pitch_id) == (0, 0)
     with pytest.raises(OpenInvestmentClaim.DoesNotExist):
-        OpenInvestmentClaim.get(open_claim_key(pitch_id, cast.investor.id))
-    latest = next(iter(InvestmentEvent.query(cast.investor.id, scan_index_forward=False)))
+        OpenInvestmentClaim.get(open_claim_key(pitch_id, crew.investor.id))
+    latest = next(iter(InvestmentEvent.query(crew.investor.id, scan_index_forward=False)))
     assert latest.status == "expired"
     # A retry of the step after it took the edge reports the same outcome and changes nothing.
     assert step("expire", investment_id, stage="pending") == {"outcome": "expired"}
@@ -95,8 +95,8 @@ def test_expire_closes_a_stage_and_releases_everything(world):
 
 
 def test_expire_after_the_api_claimed_the_stage_continues_with_the_claim(world):
-    cast, pitch_id, investment_id = world
-    ok(move(cast.creator, investment_id, "due_diligence"))
+    crew, pitch_id, investment_id = world
+    ok(move(crew.creator, investment_id, "due_diligence"))
     assert step("expire", investment_id, stage="pending") == {"outcome": "due_diligence"}
     assert Investment.get(investment_id).status == "due_diligence"
     assert progress(pitch_id) == (0, AMOUNT)
@@ -147,12 +147,12 @@ def test_the_agreement_names_the_pitch_parties_amount_and_terms_and_is_encrypted
 def test_agreement_download_is_for_parties_only(world, monkeypatch):
     from tests.unit.test_investments_support import api
 
-    cast, _, investment_id = world
+    crew, _, investment_id = world
     monkeypatch.setattr("pitchey.investments.service.DOCUMENT_WAIT_SECONDS", 0.3)
-    answer = api("agreement", cast.investor, id=investment_id)
+    answer = api("agreement", crew.investor, id=investment_id)
     assert answer.status == 409 and answer.code == "DOCUMENT_NOT_READY"
     GENERATE({"step": "generate_agreement", "investmentId": investment_id}, None)
-    for party in (cast.investor, cast.creator):
+    for party in (crew.investor, crew.creator):
         link = ok(api("agreement", party, id=investment_id))
         assert "X-Amz-Expires=900" in link["downloadUrl"] and link["expiresAt"]
-    assert api("agreement", cast.other_investor, id=investment_id).status == 404
+    assert api("agreement", crew.other_investor, id=investment_id).status == 404

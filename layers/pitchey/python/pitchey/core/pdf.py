@@ -53,6 +53,19 @@ class Document(FPDF):
         self.cell(width, 5, f"Page {self.page_no()} of {{nb}}", align="R")
         self.set_text_color(*INK)
 
+    def heading(self, title: str, project: str, line: str) -> None:
+        """The document's title, its project, a small line (type, state, reference), then a rule."""
+        self.set_font(FONT, "B", 18)
+        self.cell(0, 10, title, align="C", **NEXT_LINE)
+        self.set_font(FONT, "", 11.5)
+        self.multi_cell(0, 6, f'Project: "{project}"', align="C", **NEXT_LINE)
+        self.set_font(FONT, "I", 9)
+        self.set_text_color(*MUTED)
+        self.cell(0, 6, line, align="C")
+        self.set_text_color(*INK)
+        self.ln(6)
+        self.rule(3)
+
     def rule(self, gap: float = 3) -> None:
         self.ln(gap)
         self.set_draw_color(*RULE)

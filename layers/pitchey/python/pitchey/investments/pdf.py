@@ -4,7 +4,7 @@ fpdf2."""
 
 from __future__ import annotations
 
-from pitchey.core.pdf import FONT, MUTED, NEXT_LINE, Document, when
+from pitchey.core.pdf import FONT, NEXT_LINE, Document, when
 from pitchey.investments.agreement import InvestmentAgreement
 
 
@@ -15,14 +15,8 @@ def render(agreement: InvestmentAgreement) -> bytes:
     pdf.set_subject(f"Investment {agreement.reference}")
     pdf.add_page()
 
-    pdf.set_font(FONT, "B", 18)
-    pdf.cell(0, 10, "INVESTMENT AGREEMENT", align="C", **NEXT_LINE)
-    pdf.set_font(FONT, "", 11.5)
-    pdf.multi_cell(0, 6, f'Project: "{agreement.pitch_title}"', align="C", **NEXT_LINE)
-    pdf.set_font(FONT, "I", 9)
-    pdf.set_text_color(*MUTED)
-    pdf.cell(0, 6, f"Reference {agreement.reference}  ·  {agreement.amount}", align="C", **NEXT_LINE)
-    pdf.rule(3)
+    line = f"Investment offer  ·  {agreement.amount}  ·  Reference {agreement.reference}"
+    pdf.heading("INVESTMENT AGREEMENT", agreement.pitch_title, line)
 
     pdf.party_columns(
         [

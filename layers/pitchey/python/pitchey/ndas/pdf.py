@@ -48,17 +48,9 @@ def render(agreement: Agreement, approval: Approval, signature: Signature | None
 
 
 def _title(pdf: _Document, agreement: Agreement, *, signed: bool) -> None:
-    pdf.set_font(FONT, "B", 18)
-    pdf.cell(0, 10, "NON-DISCLOSURE AGREEMENT", align="C", **NEXT_LINE)
-    pdf.set_font(FONT, "", 11.5)
-    pdf.multi_cell(0, 6, f'Project: "{agreement.pitch_title}"', align="C", **NEXT_LINE)
-    pdf.set_font(FONT, "I", 9)
-    pdf.set_text_color(*MUTED)
     state = "Executed copy" if signed else "Approved for signature"
-    pdf.cell(0, 6, f"{agreement.template_label}  ·  {state}  ·  Reference {agreement.reference}", align="C")
-    pdf.set_text_color(*INK)
-    pdf.ln(6)
-    pdf.rule(3)
+    line = f"{agreement.template_label}  ·  {state}  ·  Reference {agreement.reference}"
+    pdf.heading("NON-DISCLOSURE AGREEMENT", agreement.pitch_title, line)
 
 
 def _parties(pdf: _Document, agreement: Agreement) -> None:
