@@ -20,6 +20,7 @@ from pitchey.core.caller import Caller
 from pitchey.core.db import Page, PageRequest, TransactionCancelled, query_page
 from pitchey.core.errors import Conflict, NotFound, ValidationFailed
 from pitchey.core.ids import new_id
+from pitchey.core.log import logger
 from pitchey.core.workflow import InvalidTransition
 from pitchey.investments import funding
 from pitchey.investments.flow import CLAIM, EVENT, FLOW, history_item, moving, stage_deadline
@@ -183,7 +184,8 @@ def _move(investment: Investment, actor: str, by: str, body: TransitionInvestmen
                 investment, actor, body.to, actions=move.actions, condition=condition, extra=move.extra
             )
         except TransactionCancelled as cancelled:
-            if funding.PITCH not in cancelled.failed:
+            if cancelled.failed.get(funding.PITCH) != "ConditionalCheckFailed":
+                logger.error("investment transition cancelled", extra={"failed": cancelled.failed})
                 raise
             current = funding.load(investment.pitch_id)
             if (
