@@ -210,6 +210,12 @@ def test_a_wait_past_its_deadline_cannot_be_claimed(tables, resumed):
         FLOW.apply(ticket, "owner", "review")
 
 
+def test_a_wait_without_a_deadline_can_be_claimed_any_time(tables, resumed):
+    ticket = Ticket(new_id(), status=OPEN)
+    FLOW.start(ticket)
+    assert FLOW.apply(ticket, "owner", "review") == REVIEWED
+
+
 def test_racing_claims_never_both_win_and_the_guarded_counter_matches(tables, resumed):
     Counter("reviews").save()
     tickets = [new_ticket() for _ in range(4)]

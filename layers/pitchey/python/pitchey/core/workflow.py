@@ -23,10 +23,10 @@ A context declares two things:
    The model has a string hash key `id` and a `status` attribute; if it defines `status_actions(status)`
    (e.g. to keep `owner#status` index keys in step) that is used to write the status, else `status` alone.
    A `Wait` is a state in which the state machine waits on a task token: `token` is where the token is
-   stored, `outcome` where the API's claim (the next state) is written. `deadline` (optional): a claim
-   must happen before it (the timeout is about to expire the wait). `failure` (optional): a JSON
-   attribute where `record_failure` writes a step's permanent error. `unavailable`: the 503 message when
-   an execution cannot be started.
+   stored, `outcome` where the API's claim (the next state) is written. `deadline` (optional): while
+   the record has one, a claim must happen before it (the timeout is about to expire the wait).
+   `failure` (optional): a JSON attribute where `record_failure` writes a step's permanent error.
+   `unavailable`: the 503 message when an execution cannot be started.
 
 How the pieces run (the read model is always written by one conditional write or one transaction):
 
@@ -50,6 +50,9 @@ How the pieces run (the read model is always written by one conditional write or
 - Step dispatch: `run_step(steps, event, id_key)` turns throttling/5xx/connection errors into
   `TransientError` (the state machine's Retry matches that name); `StateConflict` and anything else is a
   permanent failure for the Catch, whose target calls `FLOW.record_failure(event)`.
+- Reads: `FLOW.load(id)` (consistent; None if absent), `FLOW.require(id)` (steps: `StateConflict` if
+  absent), `FLOW.claimed(record, state)` (the outcome claimed for that wait, if any). `resume(token,
+  outcome)` is the one SendTaskSuccess (False when the wait is already over).
 """
 
 from __future__ import annotations
@@ -365,8 +368,8 @@ class Workflow(Generic[M]):
         """An actor's event: claim the edge from the record's state (as read), then resume the wait."""
         source = record.status
         target = self.transitions.next(source, actor, event)
-        if self.deadline is not None and source in self.waits:
-            deadline = self.deadline > clock.iso()
+        if self.deadline is not None and source in self.waits:  # a wait without a deadline has none
+            deadline = self.deadline.does_not_exist() | (self.deadline > clock.iso())
             condition = deadline if condition is None else condition & deadline
         if not self._take(record, source, target, actions, condition, extra):
             current = self.load(record.id) or record
