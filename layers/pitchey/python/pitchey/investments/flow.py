@@ -40,6 +40,7 @@ FLOW = Workflow(
     ],
     state_machine_arn=lambda: setting("INVESTMENT_STATE_MACHINE_ARN"),
     id_key="investmentId",
+    deadline=Investment.expires_at,  # pledged stages only; committed and active have none
     failure=Investment.workflow_error,
     unavailable="Investments are unavailable right now, please retry",
 )

@@ -24,7 +24,7 @@ from pitchey.core.log import logger
 from pitchey.core.workflow import InvalidTransition
 from pitchey.investments import funding
 from pitchey.investments.flow import CLAIM, EVENT, FLOW, history_item, moving, stage_deadline
-from pitchey.investments.lifecycle import CREATOR, INVESTOR, PENDING, RAISED, TABLE, TERMINAL, TIMED
+from pitchey.investments.lifecycle import CREATOR, INVESTOR, PENDING, RAISED, TABLE, TERMINAL
 from pitchey.investments.models import (
     Investment,
     InvestmentEvent,
@@ -177,12 +177,9 @@ def _move(investment: Investment, actor: str, by: str, body: TransitionInvestmen
         target = TABLE.next(source, actor, body.to)  # 409 INVALID_TRANSITION for any other move
         pitch = funding.load(investment.pitch_id) if target in RAISED and source not in RAISED else None
         move = moving(investment, target, by, body.note or None, pitch)
-        # A stage past its deadline is about to expire: the workflow's timeout decides it, not a late call.
-        condition = (Investment.expires_at > clock.iso()) if source in TIMED else None
+        # FLOW refuses a pledged stage past its deadline (expiresAt): the workflow's timeout decides it.
         try:
-            FLOW.apply(
-                investment, actor, body.to, actions=move.actions, condition=condition, extra=move.extra
-            )
+            FLOW.apply(investment, actor, body.to, actions=move.actions, extra=move.extra)
         except TransactionCancelled as cancelled:
             if cancelled.failed.get(funding.PITCH) != "ConditionalCheckFailed":
                 logger.error("investment transition cancelled", extra={"failed": cancelled.failed})
