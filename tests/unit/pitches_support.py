@@ -9,6 +9,7 @@ from pitchey.core import clock
 from pitchey.core.ids import new_id
 from pitchey.users.models import User
 from tests.events import Answer, call, http_event, live_session, load_handler
+from tests.payments_support import give_credits
 
 _handlers: dict[str, Any] = {}
 
@@ -35,6 +36,7 @@ def make_user(role: str = "creator", username: str | None = None) -> Actor:
         created_at=now,
         updated_at=now,
     ).save()
+    give_credits(user_id)  # paid actions (media uploads, NDA requests) are not what these tests are about
     token, _ = live_session(user_id, role)
     return Actor(user_id, token, role, username)
 

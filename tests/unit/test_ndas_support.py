@@ -17,6 +17,7 @@ from pitchey.core.ids import new_id
 from pitchey.ndas import callbacks
 from pitchey.users.models import User
 from tests.events import Answer, call, http_event, live_session, load_handler
+from tests.payments_support import give_credits
 
 ROOT = Path(__file__).resolve().parents[2]
 ASL_PATH = ROOT / "statemachines" / "nda.asl.json"
@@ -45,6 +46,7 @@ def make_user(role: str, first: str, last: str, company: str | None = None) -> A
         created_at=now,
         updated_at=now,
     ).save()
+    give_credits(user_id)  # paid actions (media uploads, NDA requests) are not what these tests are about
     token, _ = live_session(user_id, role)
     return Actor(user_id, role, token, f"{first} {last}")
 

@@ -30,10 +30,11 @@ from pitchey.auth.tokens import issue_access_token
 from pitchey.core import audit, clock, ratelimit
 from pitchey.core.config import int_setting, region
 from pitchey.core.cursor import decode_cursor, encode_cursor
-from pitchey.core.db import PageRequest
+from pitchey.core.db import PageRequest, Transaction
 from pitchey.core.errors import Conflict, Forbidden, NotFound, RateLimited, Unauthorized
 from pitchey.core.http import Request
 from pitchey.core.ids import new_id
+from pitchey.payments import service as payments
 from pitchey.users.models import PORTALS, EmailClaim, User, email_key, normalize_email
 from pitchey.users.schemas import user_view
 from pitchey.users.service import find_by_email
@@ -180,6 +181,7 @@ def _write_registration(user: User, claim: EmailClaim, session: Session) -> None
                 transaction.save(claim, condition=EmailClaim.key.does_not_exist())
                 transaction.save(user, condition=User.id.does_not_exist())
                 transaction.save(session, condition=Session.id.does_not_exist())
+                payments.open_account(Transaction(transaction), user.id)  # StarterCredits, same commit
             return
         except TransactWriteError as error:
             reasons = [reason.code if reason else None for reason in (error.cancellation_reasons or [])]

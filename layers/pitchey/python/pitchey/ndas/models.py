@@ -17,7 +17,9 @@ from pynamodb.transactions import TransactWrite
 
 from pitchey.core import clock
 from pitchey.core.config import region, table_name
+from pitchey.core.db import Transaction, TransactionCancelled
 from pitchey.core.models import TableMeta
+from pitchey.payments import service as payments
 
 PENDING, APPROVED, REJECTED, SIGNED, EXPIRED, REVOKED = (
     "pending",
@@ -187,26 +189,27 @@ def _connection() -> Connection:
 
 
 def create_with_claim(nda: Nda, created_at: str) -> None:
-    """Write a new NDA and its `nda-open#<pitch>#<requester>` claim in one transaction."""
+    """Write a new NDA, its `nda-open#<pitch>#<requester>` claim and the request's credits (payments' spend
+    hook) in one transaction: 402 INSUFFICIENT_CREDITS when short, nothing charged when the claim is taken."""
     claim = OpenNdaClaim(open_claim_key(nda.pitch_id, nda.requester_id), nda_id=nda.id, created_at=created_at)
+
+    def build(tx: Transaction) -> None:
+        tx.put("nda", nda, Nda.id.does_not_exist())
+        tx.put("claim", claim, OpenNdaClaim.key.does_not_exist())
+        payments.charge(tx, payments.Payer(nda.requester_id, nda.requester_type), "nda_request", nda.id)
+
     try:
-        with TransactWrite(connection=_connection()) as transaction:
-            transaction.save(nda, condition=Nda.id.does_not_exist())
-            transaction.save(claim, condition=OpenNdaClaim.key.does_not_exist())
-    except TransactWriteError as error:
-        if any(
-            reason is not None and reason.code == "ConditionalCheckFailed"
-            for reason in error.cancellation_reasons
-        ):
-            raise ClaimTaken from None
-        raise
+        payments.run_charged(build)
+    except TransactionCancelled:
+        raise ClaimTaken from None
 
 
 def delete_with_claim(nda: Nda) -> None:
-    """Undo `create_with_claim` (used when the workflow could not be started)."""
+    """Undo `create_with_claim` (used when the workflow could not be started), credits included."""
     with TransactWrite(connection=_connection()) as transaction:
         transaction.delete(nda)
         transaction.delete(OpenNdaClaim(open_claim_key(nda.pitch_id, nda.requester_id)))
+    payments.refund_charge(nda.requester_id, "nda_request", nda.id, nda.requester_type)
 
 
 def apply_transition(nda: Nda, actions: list[Action], condition: Condition) -> None:

@@ -1,6 +1,7 @@
 """Pitch media in S3: uploads go straight from the browser with a presigned POST bound to the exact key,
 Content-Type, size range and SSE-AES256; downloads are presigned GETs valid 15 minutes.
 
+Issuing an upload URL costs credits (payments' spend hook, in the same transaction as the record).
 Each media record lives in its pitch item (`media` list), created `pending`; it becomes `ready` once its
 object exists, checked with HeadObject when a pending record is read. A pending record whose upload window
 has passed without an object is dropped, so abandoned uploads do not use up the pitch's media slots.
@@ -18,8 +19,10 @@ from pynamodb.expressions.condition import size
 
 from pitchey.core import clock
 from pitchey.core.config import setting
+from pitchey.core.db import Transaction, TransactionCancelled
 from pitchey.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from pitchey.core.ids import new_id
+from pitchey.payments import service as payments
 from pitchey.pitches import rules
 from pitchey.pitches.models import MediaFile, Pitch
 from pitchey.pitches.schemas import CreateMedia
@@ -52,7 +55,7 @@ def _conditional_failure(error: UpdateError) -> bool:
     return error.cause_response_code == "ConditionalCheckFailedException"
 
 
-def start_upload(user_id: str, pitch_id: str, body: CreateMedia) -> dict[str, Any]:
+def start_upload(user_id: str, role: str, pitch_id: str, body: CreateMedia) -> dict[str, Any]:
     pitch = load_owned(user_id, pitch_id)
     content_type = body.content_type.lower()
     problems = rules.media_problems(body.kind, content_type, body.size_bytes)
@@ -73,16 +76,21 @@ def start_upload(user_id: str, pitch_id: str, body: CreateMedia) -> dict[str, An
         created_at=clock.iso_precise(),
         upload_expires_at=expires,
     )
-    try:
-        pitch.update(
-            actions=[Pitch.media.set((Pitch.media | []).append([record]))],
-            condition=Pitch.media.does_not_exist() | (size(Pitch.media) < rules.MAX_MEDIA_PER_PITCH),
+
+    def build(tx: Transaction) -> None:  # the record and its credits (costs.mediaUpload) commit together
+        tx.update(
+            "pitch",
+            pitch,
+            [Pitch.media.set((Pitch.media | []).append([record]))],
+            Pitch.media.does_not_exist() | (size(Pitch.media) < rules.MAX_MEDIA_PER_PITCH),
         )
-    except UpdateError as error:
-        if _conditional_failure(error):
-            message = f"A pitch can have at most {rules.MAX_MEDIA_PER_PITCH} media files"
-            raise Conflict(message, code="MEDIA_LIMIT_REACHED") from None
-        raise
+        payments.charge(tx, payments.Payer(user_id, role), "media_upload", media_id)
+
+    try:
+        payments.run_charged(build)
+    except TransactionCancelled:  # the pitch's condition: its media slots are full
+        message = f"A pitch can have at most {rules.MAX_MEDIA_PER_PITCH} media files"
+        raise Conflict(message, code="MEDIA_LIMIT_REACHED") from None
     fields = {"Content-Type": content_type, "x-amz-server-side-encryption": "AES256"}
     post = _s3().generate_presigned_post(
         Bucket=bucket(),
