@@ -193,19 +193,20 @@ def subscribe(user_id: str, role: str, body: Subscribe) -> dict[str, Any]:
         raise stripe_api.translate(error) from None
     finally:
         _release_subscribe(user_id)
-    _bind_subscription(user_id, subscription.id, int(subscription.created))
-    period_end = subscription.get("current_period_end") or _item_period_end(subscription)
+    data = subscription.to_dict()
+    _bind_subscription(user_id, data["id"], int(data["created"]))
+    period_end = data.get("current_period_end") or _item_period_end(data)
     return {
         "tier": tier.tier,
-        "status": subscription.status if subscription.status in _SHOWN else "incomplete",
+        "status": data["status"] if data["status"] in _SHOWN else "incomplete",
         "interval": body.interval,
         "currentPeriodEnd": _iso_epoch(period_end),
-        "cancelAtPeriodEnd": bool(subscription.get("cancel_at_period_end")),
+        "cancelAtPeriodEnd": bool(data.get("cancel_at_period_end")),
         "creditsPerMonth": tier.credits_per_month,
     }
 
 
-def _item_period_end(subscription: Any) -> int | None:
+def _item_period_end(subscription: dict[str, Any]) -> int | None:
     items = (subscription.get("items") or {}).get("data") or []
     return items[0].get("current_period_end") if items else None
 
@@ -266,10 +267,11 @@ def cancel(user_id: str) -> dict[str, Any]:
         subscription = stripe.Subscription.modify(account.subscription_id, cancel_at_period_end=True)
     except stripe.StripeError as error:
         raise stripe_api.translate(error) from None
+    data = subscription.to_dict()
     try:
         account.update(
-            actions=[CreditAccount.cancel_at_period_end.set(bool(subscription.get("cancel_at_period_end")))],
-            condition=CreditAccount.subscription_id == subscription.id,
+            actions=[CreditAccount.cancel_at_period_end.set(bool(data.get("cancel_at_period_end")))],
+            condition=CreditAccount.subscription_id == data["id"],
         )
     except UpdateError as error:
         if not _conditional_failure(error):
