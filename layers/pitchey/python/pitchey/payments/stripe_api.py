@@ -1,9 +1,10 @@
 """The Stripe client, configured once per execution environment. `stripe` is imported here only, so only the
 payment functions load it (cold start).
 
-Key: `STRIPE_API_KEY` when set (the local runtime and tests: localstripe takes any `sk_test_…`), else the
-`apiKey` of the Secrets Manager secret `STRIPE_SECRET_ARN` (AWS). Base URL: `STRIPE_API_BASE` when set
-(locally localstripe, e.g. http://127.0.0.1:8420), else Stripe's own.
+Base URL: `STRIPE_API_BASE` (the template says https://api.stripe.com; pitchey-local rewrites it to its
+localstripe, e.g. http://127.0.0.1:8420). Key: `STRIPE_API_KEY` when set (tests), else against localstripe
+(which takes any `sk_test_…` and has no real keys) a fixed test key, else the `apiKey` of the Secrets Manager
+secret `STRIPE_SECRET_ARN` (AWS).
 """
 
 from __future__ import annotations
@@ -25,8 +26,13 @@ class PaymentDeclined(AppError):
     status, code = 402, "PAYMENT_DECLINED"
 
 
+STRIPE_API = "https://api.stripe.com"
+LOCAL_KEY = "sk_test_pitchey_local"
+
+
 def is_local() -> bool:
-    return bool(os.environ.get("STRIPE_API_BASE"))
+    """Talking to localstripe rather than Stripe."""
+    return os.environ.get("STRIPE_API_BASE", STRIPE_API).rstrip("/") != STRIPE_API
 
 
 @functools.cache
@@ -34,6 +40,8 @@ def _api_key() -> str:
     key = os.environ.get("STRIPE_API_KEY")
     if key:
         return key
+    if is_local():
+        return LOCAL_KEY
     import boto3
 
     secret = boto3.client("secretsmanager").get_secret_value(SecretId=os.environ["STRIPE_SECRET_ARN"])
@@ -46,7 +54,7 @@ def stripe() -> Any:
 
     if stripe_module.api_key is None:
         stripe_module.api_key = _api_key()
-        stripe_module.api_base = os.environ.get("STRIPE_API_BASE") or stripe_module.DEFAULT_API_BASE
+        stripe_module.api_base = os.environ.get("STRIPE_API_BASE") or STRIPE_API
         stripe_module.max_network_retries = 2
     return stripe_module
 

@@ -30,7 +30,7 @@ from pitchey.core.db import Transaction, TransactionCancelled, transact
 from pitchey.core.errors import AppError, BadRequest
 from pitchey.core.log import logger
 from pitchey.notifications.service import notify_in
-from pitchey.payments import credits
+from pitchey.payments import credits, stripe_api
 from pitchey.payments.billing import LIVE_SUBSCRIPTION
 from pitchey.payments.credits import load_account
 from pitchey.payments.models import CreditAccount, PaymentRecord, PaymentTransaction
@@ -54,7 +54,7 @@ class WebhookMisconfigured(AppError):
 def _secret() -> str:
     secret = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
     # The development secret is public: accepting it on AWS would let anyone forge payments.
-    if not secret or (secret == DEV_SECRET and not os.environ.get("STRIPE_API_BASE")):
+    if not secret or (secret == DEV_SECRET and not stripe_api.is_local()):
         raise WebhookMisconfigured("StripeWebhookSecret is not configured for this stage")
     return secret
 
