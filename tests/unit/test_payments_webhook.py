@@ -352,3 +352,19 @@ def test_a_dispute_marks_the_payment_disputed_and_notifies_the_user(buyer):
     assert PaymentTransaction.get(record.id).status == "disputed"
     notes = [n for n in Notification.query(buyer.id) if n.type == "payment"]
     assert len(notes) == 1 and notes[0].data["transactionId"] == record.id
+
+
+def test_the_sample_events_run(aws, monkeypatch):
+    from pathlib import Path
+
+    samples = Path(__file__).resolve().parents[2] / "events" / "payments"
+    plans = call(load_handler("payments/plans"), json.loads((samples / "plans.json").read_text()))
+    assert plans.status == 200 and plans.data["currency"] == "EUR"
+    sample = json.loads((samples / "webhook.json").read_text())
+    monkeypatch.setenv("STRIPE_WEBHOOK_SECRET", "whsec_local_dev_only")
+    monkeypatch.setenv("STRIPE_API_BASE", "http://127.0.0.1:8420")
+    assert call(WEBHOOK, sample).status == 400  # correctly signed, but long past the 300 s tolerance
+    signed_at = int(sample["headers"]["stripe-signature"].split(",")[0][2:])
+    monkeypatch.setattr(clock, "epoch", lambda: signed_at + 60)
+    answer = call(WEBHOOK, sample)
+    assert answer.status == 200 and answer.data["result"] == "applied"  # about no payment of ours: no effect
