@@ -20,7 +20,13 @@ def register(runtime: Any) -> None:
         body = {
             "status": "starting" if starting else "ok" if healthy else "degraded",
             "components": checks,
-            "urls": {"http": runtime.http_url, "ws": runtime.ws_url, "aws": runtime.aws_endpoint},
+            "urls": {
+                "http": runtime.http_url,
+                "ws": runtime.ws_url,
+                "aws": runtime.aws_endpoint,
+                "stripe": runtime.stripe_url,
+            },
+            "stripe": runtime.stripe.describe(),
             "readySeconds": runtime.ready_seconds,
             "startupTimings": runtime.timings,
         }

@@ -7,7 +7,6 @@ import logging
 import os
 import secrets
 import string
-import subprocess
 import sys
 import threading
 import urllib.request
@@ -17,91 +16,48 @@ from typing import Any
 
 from local.functions import FAKE_CREDENTIALS
 from local.model import AppModel, TemplateError
+from local.procutil import ChildServer
 from local.template import TABLE_TYPES, create_tables, local_bucket_name
 
 log = logging.getLogger("pitchey-local")
 ROOT = Path(__file__).resolve().parent.parent
 
 
-class AwsServer:
+class AwsServer(ChildServer):
     """Runtime component: moto server (+ Lambda Invoke forwarding and SES capture) on the AWS port."""
 
     name = "moto"
 
     def __init__(self, host: str, port: int, lambda_url: str) -> None:
-        self.host = host
-        self.port = port
+        super().__init__(host, port)
         self.lambda_url = lambda_url
-        self.process: subprocess.Popen[str] | None = None
-        self._ready = threading.Event()
         self._clients: dict[str, Any] = {}
         self._clients_lock = threading.Lock()
 
-    @property
-    def endpoint(self) -> str:
-        return f"http://{self.host}:{self.port}"
+    def command(self) -> list[str]:
+        return [
+            sys.executable,
+            "-m",
+            "local.awsserver",
+            "--host",
+            self.host,
+            "--port",
+            str(self.port),
+            "--lambda-url",
+            self.lambda_url,
+        ]
 
-    def start(self) -> None:
+    def environment(self) -> dict[str, str]:
         env = {**os.environ, **FAKE_CREDENTIALS, "PYTHONPATH": str(ROOT), "AWS_DEFAULT_REGION": "us-east-1"}
         env.pop("AWS_ENDPOINT_URL", None)
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "local.awsserver",
-                "--host",
-                self.host,
-                "--port",
-                str(self.port),
-                "--lambda-url",
-                self.lambda_url,
-            ],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=env,
-            cwd=str(ROOT),
-        )
-        threading.Thread(target=self._pump, name="moto-output", daemon=True).start()
-        threading.Thread(target=self._pump_errors, name="moto-errors", daemon=True).start()
+        return env
 
-    def _pump(self) -> None:
-        assert self.process and self.process.stdout
-        for line in self.process.stdout:
-            if line.startswith("ready "):
-                self._ready.set()
-            else:
-                log.debug("moto: %s", line.rstrip())
-
-    def _pump_errors(self) -> None:
+    def is_noise(self, line: str) -> bool:
         # werkzeug logs every request on stderr; keep them at debug level, errors stay visible.
-        assert self.process and self.process.stderr
-        for line in self.process.stderr:
-            if '" 2' in line or '" 3' in line or '" 4' in line:
-                log.debug("moto: %s", line.rstrip())
-            else:
-                log.info("moto: %s", line.rstrip())
+        return '" 2' in line or '" 3' in line or '" 4' in line
 
-    def wait_ready(self, timeout: float = 30.0) -> None:
-        if not self._ready.wait(timeout):
-            code = self.process.poll() if self.process else None
-            raise RuntimeError(f"moto server did not start on port {self.port} (exit code {code})")
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-
-    def health(self) -> bool:
-        try:
-            with urllib.request.urlopen(f"{self.endpoint}/_pitchey/health", timeout=2) as response:
-                return response.status == 200
-        except OSError:
-            return False
+    def health_request(self) -> urllib.request.Request:
+        return urllib.request.Request(f"{self.endpoint}/_pitchey/health")
 
     def emails(self) -> list[dict[str, Any]]:
         with urllib.request.urlopen(f"{self.endpoint}/_pitchey/emails", timeout=5) as response:

@@ -14,6 +14,7 @@ from typing import Any
 
 from local.model import TemplateError, parse_overrides
 from local.procutil import die_with_parent, free_port
+from local.stripelocal import WEBHOOK_PATH
 from local.template import TEMPLATE_PATH
 
 log = logging.getLogger("pitchey-local")
@@ -43,6 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     start.add_argument("--port", type=int, default=3000, help="HTTP API and /_local admin endpoints")
     start.add_argument("--ws-port", type=int, default=3001, help="WebSocket API")
     start.add_argument("--aws-port", type=int, default=4566, help="AWS endpoint (moto + Lambda Invoke)")
+    start.add_argument("--stripe-port", type=int, default=8420, help="Stripe API (localstripe)")
     start.add_argument("--seed", action="store_true", help="create one demo user per portal once ready")
     start.add_argument(
         "--max-workers", type=int, default=4, help="warm workers per function (concurrency cap)"
@@ -73,6 +75,7 @@ def _serve(args: argparse.Namespace) -> int:
         port=args.port,
         ws_port=args.ws_port,
         aws_port=args.aws_port,
+        stripe_port=args.stripe_port,
         overrides=parse_overrides(args.parameter_overrides),
         max_workers_per_function=args.max_workers,
         echo_function_logs=not args.quiet,
@@ -90,6 +93,7 @@ def _serve(args: argparse.Namespace) -> int:
             f"  HTTP API   {runtime.http_url}\n"
             f"  WebSocket  {runtime.ws_url}\n"
             f"  AWS        {runtime.aws_endpoint}  (moto; use as AWS_ENDPOINT_URL, Lambda Invoke included)\n"
+            f"  Stripe     {runtime.stripe_url}  (localstripe; events -> {runtime.http_url}{WEBHOOK_PATH})\n"
             f"  Admin      {runtime.http_url}/_local/health\n"
             "Ctrl-C stops everything.",
             flush=True,
@@ -117,6 +121,7 @@ def _invoke(args: argparse.Namespace) -> int:
         port=free_port(),
         ws_port=free_port(),
         aws_port=free_port(),
+        stripe_port=free_port(),
         overrides=parse_overrides(args.parameter_overrides),
         schedules=False,
         echo_function_logs=False,

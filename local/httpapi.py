@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import parse_qsl, unquote
 
 from local.model import HttpApi, Route
@@ -483,10 +483,17 @@ class HttpGateway:
 
 
 # --- the server ------------------------------------------------------------------------------------------
+class RequestHandler(Protocol):
+    """What the shared HTTP server serves: the HTTP API gateway, or the WebSocket gateway (which also takes
+    over `Upgrade: websocket` connections through `upgrade`)."""
+
+    def handle(self, request: HttpRequest) -> HttpResponse: ...
+
+
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "pitchey-local"
-    gateway: HttpGateway  # set on the subclass the server builds
+    gateway: RequestHandler  # set on the subclass the server builds
 
     def setup(self) -> None:
         super().setup()
@@ -516,6 +523,14 @@ class _Handler(BaseHTTPRequestHandler):
         return self.rfile.read(length) if length else b""
 
     def _serve(self) -> None:
+        upgrade = getattr(self.gateway, "upgrade", None)
+        if upgrade is not None and "websocket" in (self.headers.get("Upgrade") or "").lower():
+            # The socket leaves this server (detached, so closing the handler neither shuts it down nor
+            # closes it) with the head already read; nothing else has been read (the client waits for 101).
+            self.close_connection = True
+            head = "\r\n".join([self.requestline, *(f"{k}: {v}" for k, v in self.headers.items())])
+            upgrade(self.connection.detach(), (head + "\r\n\r\n").encode("latin-1"))
+            return
         body = self._read_body()
         if body is None:
             self.close_connection = True
@@ -553,13 +568,14 @@ class _Handler(BaseHTTPRequestHandler):
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    allow_reuse_address = True  # SO_REUSEADDR (HTTPServer's default, relied on): a restart binds at once
     request_queue_size = 128
 
 
 class HttpServerComponent:
     name = "http"
 
-    def __init__(self, gateway: HttpGateway, host: str, port: int) -> None:
+    def __init__(self, gateway: RequestHandler, host: str, port: int) -> None:
         handler = type("GatewayHandler", (_Handler,), {"gateway": gateway})
         self.server = _Server((host, port), handler)
         self._thread: threading.Thread | None = None

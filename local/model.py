@@ -18,7 +18,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from local.template import TABLE_TYPES, load_template, local_bucket_name, resources_of_type
+from local.template import (
+    TABLE_TYPES,
+    expand_language_extensions,
+    local_bucket_name,
+    read_template,
+    resources_of_type,
+)
 
 ACCOUNT_ID = "123456789012"  # moto's default account
 REGION = "us-east-1"
@@ -136,6 +142,7 @@ class Resolver:
         self._refs: dict[str, RefHandler] = {}
         self._getatts: dict[str, GetAttHandler] = {}
         self._conditions: dict[str, bool] = {}
+        self._rewrites: list[Callable[[str], str]] = []
         self._register_defaults()
 
     # Plugins override or add resource types here (e.g. a state machine's real ARN, a WebSocket URL).
@@ -144,6 +151,11 @@ class Resolver:
 
     def register_getatt(self, resource_type: str, handler: GetAttHandler) -> None:
         self._getatts[resource_type] = handler
+
+    def add_rewrite(self, rewrite: Callable[[str], str]) -> None:
+        """Applied to every string value resolution produces (at every level): how a plugin or component turns
+        an AWS URL (a WebSocket API, Stripe's API) into its local one."""
+        self._rewrites.append(rewrite)
 
     def arn(self, service: str, resource: str, region: bool = True, account: bool = True) -> str:
         return (
@@ -280,6 +292,13 @@ class Resolver:
 
     def resolve(self, node: Any, where: str) -> Any:
         """Resolve every intrinsic inside `node`. `where` names the resource for error messages."""
+        value = self._resolve(node, where)
+        if isinstance(value, str):
+            for rewrite in self._rewrites:
+                value = rewrite(value)
+        return value
+
+    def _resolve(self, node: Any, where: str) -> Any:
         if isinstance(node, list):
             return [self.resolve(item, where) for item in node]
         if isinstance(node, str):
@@ -528,9 +547,21 @@ class AppModel:
         self.schedules: list[Schedule] = []
 
     @classmethod
-    def load(cls, template_path: Path | str, overrides: dict[str, str] | None = None) -> AppModel:
+    def load(
+        cls,
+        template_path: Path | str,
+        overrides: dict[str, str] | None = None,
+        local_defaults: dict[str, str] | None = None,
+    ) -> AppModel:
+        """`local_defaults`: values the local runtime gives declared parameters that are not overridden
+        (e.g. the development-only Stripe webhook secret)."""
         path = Path(template_path).resolve()
-        return cls(load_template(path), path.parent, overrides or {})
+        written = read_template(path)
+        declared = written.get("Parameters") or {}
+        values = {k: v for k, v in (local_defaults or {}).items() if k in declared} | (overrides or {})
+        # Fn::ForEach collections may name parameters: expand with the values this run uses.
+        template = expand_language_extensions(written, parameter_values(written, values))
+        return cls(template, path.parent, values)
 
     # --- resources ----------------------------------------------------------------------------------------
     def resources(self, *types: str) -> dict[str, dict[str, Any]]:

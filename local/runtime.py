@@ -1,7 +1,7 @@
 """The runtime object: starts moto, creates the template's resources, runs the worker pool, the HTTP API and
 every registered component, and stops them all.
 
-Extension points for plugins (local/websocket.py, local/stepfunctions.py, local/streams.py): a plugin module
+Extension points for plugins (local/websocket/, local/stepfunctions.py, local/streams.py): a plugin module
 listed in PLUGINS exposes `setup(runtime)`, called after parameters are read and before intrinsics are
 resolved. There it may
   * `runtime.model.resolver.register_ref/register_getatt(type, fn)` for resource types it owns,
@@ -33,6 +33,7 @@ from local.model import AppModel
 from local.procutil import port_is_free
 from local.reload import CodeWatcher
 from local.schedules import Scheduler
+from local.stripelocal import LOCAL_PARAMETER_DEFAULTS, WEBHOOK_PATH, StripeServer, webhook_secret
 from local.template import TEMPLATE_PATH
 
 log = logging.getLogger("pitchey-local")
@@ -56,6 +57,7 @@ class RuntimeConfig:
     port: int = 3000
     ws_port: int = 3001
     aws_port: int = 4566
+    stripe_port: int = 8420
     overrides: dict[str, str] = field(default_factory=dict)
     max_workers_per_function: int = 4
     schedules: bool = True  # fire schedules on time (invoke-only runs turn this off)
@@ -68,9 +70,11 @@ class RuntimeConfig:
 class Runtime:
     def __init__(self, config: RuntimeConfig) -> None:
         self.config = config
-        self.model = AppModel.load(config.template, config.overrides)
+        self.model = AppModel.load(config.template, config.overrides, LOCAL_PARAMETER_DEFAULTS)
         self.admin = AdminRoutes()
         self.aws = AwsServer(config.host, config.aws_port, f"{self.http_url}/_local/lambda")
+        self.stripe = StripeServer(config.host, config.stripe_port)
+        self.model.resolver.add_rewrite(self.stripe.rewrite)
         self.functions = WorkerPool(
             self.model,
             self.aws.endpoint,
@@ -103,6 +107,10 @@ class Runtime:
     def aws_endpoint(self) -> str:
         return self.aws.endpoint
 
+    @property
+    def stripe_url(self) -> str:
+        return self.stripe.endpoint
+
     # --- extension points --------------------------------------------------------------------------------
     def add_component(self, component: Component) -> None:
         self.components.append(component)
@@ -132,15 +140,16 @@ class Runtime:
     def start(self) -> None:
         """Start everything; returns when the runtime is ready. On failure, stops what was started."""
         self.started_at = time.monotonic()
-        ports = [("--aws-port", self.config.aws_port)]
+        ports = [("--aws-port", self.config.aws_port), ("--stripe-port", self.config.stripe_port)]
         if self.config.http:
             ports.insert(0, ("--port", self.config.port))
         busy = [f"{flag} {port}" for flag, port in ports if not port_is_free(port, self.config.host)]
         if busy:
             raise RuntimeError(f"port(s) already in use: {', '.join(busy)}")
         try:
-            # The two slow starts (moto's imports, the zygote's imports) run in parallel.
+            # The slow starts (moto's, localstripe's and the zygote's imports) run in parallel.
             self._start_component(self.aws)
+            self._start_component(self.stripe)
             self.aws.prewarm()
             self._start_component(self.functions)  # readiness awaited below
             lambda_api.register(self)
@@ -157,6 +166,10 @@ class Runtime:
                 self._start_component(self.http)
             self.functions.wait_ready()
             self._mark("worker zygote ready")
+            self.stripe.wait_ready()
+            secret = webhook_secret(self.model.parameters)
+            self.stripe.register_webhook(f"{self.http_url}{WEBHOOK_PATH}", secret)
+            self._mark("stripe ready")
             if self.config.schedules:
                 self._start_component(self.scheduler)
             if self.config.reload:

@@ -31,9 +31,49 @@ def _construct_tag(loader: _CfnLoader, tag_suffix: str, node: yaml.Node) -> dict
 _CfnLoader.add_multi_constructor("!", _construct_tag)
 
 
-def load_template(path: Path | str = TEMPLATE_PATH) -> dict[str, Any]:
+LANGUAGE_EXTENSIONS = "AWS::LanguageExtensions"
+
+
+def load_template(
+    path: Path | str = TEMPLATE_PATH, parameters: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The template as CloudFormation sees it after the `AWS::LanguageExtensions` transform expanded its
+    `Fn::ForEach` loops (`parameters`: values for collections given as `!Ref`; default: the Defaults)."""
+    return expand_language_extensions(read_template(path), parameters)
+
+
+def read_template(path: Path | str = TEMPLATE_PATH) -> dict[str, Any]:
+    """The template as written (before any transform)."""
     with open(path, encoding="utf-8") as handle:
         return yaml.load(handle, Loader=_CfnLoader)  # noqa: S506 (a SafeLoader subclass)
+
+
+def expand_language_extensions(template: dict[str, Any], parameters: dict[str, Any] | None = None) -> Any:
+    """Expand `Fn::ForEach` with SAM CLI's own processor (samcli.lib.cfn_language_extensions, what `sam
+    build` runs). Only the loops: every other intrinsic is left for local/model.py's resolver, which knows
+    the local values (and honours parameter overrides)."""
+    transform = template.get("Transform") or []
+    if LANGUAGE_EXTENSIONS not in ([transform] if isinstance(transform, str) else transform):
+        return template
+    from samcli.lib.cfn_language_extensions.api import create_default_intrinsic_resolver
+    from samcli.lib.cfn_language_extensions.exceptions import InvalidTemplateException
+    from samcli.lib.cfn_language_extensions.models import TemplateProcessingContext
+    from samcli.lib.cfn_language_extensions.pipeline import ProcessingPipeline
+    from samcli.lib.cfn_language_extensions.processors import ForEachProcessor, TemplateParsingProcessor
+
+    if parameters is None:
+        declared = template.get("Parameters") or {}
+        parameters = {name: spec["Default"] for name, spec in declared.items() if "Default" in spec}
+    context = TemplateProcessingContext(fragment=template, parameter_values=parameters)
+    pipeline = ProcessingPipeline(
+        [TemplateParsingProcessor(), ForEachProcessor(create_default_intrinsic_resolver(context))]
+    )
+    try:
+        return pipeline.process_template(context)
+    except InvalidTemplateException as error:
+        from local.model import TemplateError
+
+        raise TemplateError(f"{LANGUAGE_EXTENSIONS}: {error}") from None
 
 
 def resources_of_type(template: dict[str, Any], *types: str) -> dict[str, dict[str, Any]]:

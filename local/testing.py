@@ -57,6 +57,8 @@ class RuntimeProcess:
             str(self.ws_port),
             "--aws-port",
             str(self.aws_port),
+            "--stripe-port",
+            str(self.stripe_port),
         ]
         if self.overrides:
             command += ["--parameter-overrides", *(f"{k}={v}" for k, v in self.overrides.items())]
@@ -64,6 +66,8 @@ class RuntimeProcess:
 
     def _choose_ports(self) -> None:
         self.port, self.ws_port, self.aws_port = free_port(), free_port(), free_port()
+        self.stripe_port = free_port()
+        self.stripe = f"http://127.0.0.1:{self.stripe_port}"
         self.http = f"http://127.0.0.1:{self.port}"
         self.ws = f"ws://127.0.0.1:{self.ws_port}"
         self.aws = f"http://127.0.0.1:{self.aws_port}"
@@ -107,6 +111,14 @@ class RuntimeProcess:
             time.sleep(0.05)
         self.stop()
         raise RuntimeError(f"pitchey-local not healthy within {timeout} s:\n{self.logs()}")
+
+    def restart(self, timeout: float = 30.0) -> RuntimeProcess:
+        """Stop, then start again at once on the same ports (as Ctrl-C then `make dev`)."""
+        self.stop()
+        self.client = httpx.Client(timeout=30, base_url=self.http)
+        if not self._start_once(timeout):
+            raise RuntimeError(f"pitchey-local could not start again on the same ports:\n{self.logs()}")
+        return self
 
     def logs(self) -> str:
         return Path(self.log_file.name).read_text(encoding="utf-8", errors="replace")

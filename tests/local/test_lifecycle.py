@@ -79,3 +79,32 @@ def test_a_killed_runtime_leaves_no_orphans() -> None:
     runtime.process.wait(timeout=5)
     assert wait_gone(children) == set()
     runtime.stop()
+
+
+def test_restart_on_the_same_ports_at_once() -> None:
+    """Ctrl-C then `make dev` at once: connections the runtime closed leave its ports in TIME_WAIT, which
+    must not keep the new runtime from binding them (SO_REUSEADDR on the listening sockets and the probe)."""
+    import socket
+
+    from tests.local.triggers_support import TRIGGERS_OVERRIDES, TRIGGERS_TEMPLATE
+
+    runtime = RuntimeProcess(TRIGGERS_OVERRIDES, template=TRIGGERS_TEMPLATE).start()
+    try:
+        ports = (runtime.port, runtime.ws_port, runtime.aws_port, runtime.stripe_port)
+        # Keep-alive clients on every port: the runtime closes them when it stops (server side first).
+        clients = [socket.create_connection(("127.0.0.1", port)) for port in ports]
+        paths = ("/_local/health", "/test/@connections/none", "/", "/v1/customers")
+        for client, path in zip(clients, paths, strict=True):
+            client.sendall(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
+            assert client.recv(1024).startswith(b"HTTP/1.")
+        runtime.stop()
+        for client in clients:
+            client.close()
+        # The situation the restart faces: a bind without SO_REUSEADDR fails.
+        with socket.socket() as plain, pytest.raises(OSError):
+            plain.bind(("127.0.0.1", runtime.port))
+        runtime.restart()
+        assert (runtime.port, runtime.ws_port, runtime.aws_port, runtime.stripe_port) == ports
+        assert runtime.client.get("/_local/health").json()["status"] == "ok"
+    finally:
+        runtime.stop()

@@ -178,3 +178,84 @@ def test_real_template_resolves() -> None:
     assert health.layer_dirs == [TEMPLATE_PATH.parent / "layers" / "pitchey" / "python"]
     (api,) = model.apis
     assert {r.route_key for r in api.routes} >= {"GET /api/health", "$default"}
+
+
+# --- AWS::LanguageExtensions ------------------------------------------------------------------------------
+def test_project_websocket_routes_expand_from_for_each() -> None:
+    """template.yaml generates each route's integration, route, permission (and route response) with
+    Fn::ForEach; the runtime sees the same API as when they were written out one by one."""
+    from local.template import read_template
+    from local.websocket import register_resolver_hooks, websocket_apis
+
+    written = read_template(TEMPLATE_PATH)
+    assert any(key.startswith("Fn::ForEach::") for key in written["Resources"])
+    model = AppModel.load(TEMPLATE_PATH)
+    assert not any(key.startswith("Fn::ForEach::") for key in model.template["Resources"])
+    # Everything outside the loops is as written: the processor expands loops and resolves nothing else.
+    for lid, resource in written["Resources"].items():
+        if not lid.startswith("Fn::ForEach::"):
+            assert model.template["Resources"][lid] == resource, lid
+    register_resolver_hooks(model.resolver)
+    model.resolver.secret_arns["JwtSecret"] = "arn:x"
+    model.resolver.secret_reader = lambda _: json.dumps({"signingKey": "k"})
+    model.resolve_all()
+    (api,) = websocket_apis(model)
+    names = {"$connect": "Connect", "$disconnect": "Disconnect", "$default": "Default", "ping": "Ping"}
+    names |= {"subscribe": "Subscribe", "unsubscribe": "Unsubscribe", "typing": "Typing"}
+    assert {key: route.function for key, route in api.routes.items()} == {
+        key: f"Ws{name}Function" for key, name in names.items()
+    }
+    assert {key for key, route in api.routes.items() if not route.two_way} == {"$connect", "$disconnect"}
+    for key, name in names.items():
+        permission = model.template["Resources"][f"Ws{name}Permission"]["Properties"]
+        source_arn = model.resolver.resolve(permission["SourceArn"], "test")
+        assert source_arn == f"arn:aws:execute-api:us-east-1:123456789012:{api.api_id}/*/{key}"
+        function_arn = model.resolver.resolve(permission["FunctionName"], "test")
+        assert function_arn == model.functions[f"Ws{name}Function"].arn
+
+
+def test_for_each_collection_follows_parameter_overrides(tmp_path: Path) -> None:
+    template = tmp_path / "template.yaml"
+    template.write_text(
+        """
+Transform: [AWS::LanguageExtensions, AWS::Serverless-2016-10-31]
+Parameters:
+  Names: {Type: CommaDelimitedList, Default: "A,B"}
+Resources:
+  Fn::ForEach::Queues:
+    - Name
+    - !Ref Names
+    - Queue${Name}:
+        Type: AWS::SQS::Queue
+        Properties: {QueueName: !Sub "q-${Name}"}
+"""
+    )
+    assert set(AppModel.load(template).template["Resources"]) == {"QueueA", "QueueB"}
+    overridden = AppModel.load(template, {"Names": "C"}).template["Resources"]
+    assert overridden == {
+        "QueueC": {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": {"Fn::Sub": "q-C"}}}
+    }
+
+
+def test_a_malformed_for_each_is_a_template_error(tmp_path: Path) -> None:
+    template = tmp_path / "template.yaml"
+    template.write_text(
+        "Transform: AWS::LanguageExtensions\nResources:\n  Fn::ForEach::Broken:\n    - Name\n    - [A]\n"
+    )
+    with pytest.raises(TemplateError, match="LanguageExtensions"):
+        AppModel.load(template)
+
+
+def test_samcli_intrinsic_resolver_differs_from_cloudformation_on_sub_escapes() -> None:
+    """Why local/model.py keeps its own resolver (docs/local-runtime.md): SAM CLI's `sam local` resolver
+    leaves `${!Literal}` as is, where CloudFormation (and ours) resolve it to `${Literal}`."""
+    from samcli.lib.intrinsic_resolver.intrinsic_property_resolver import IntrinsicResolver
+    from samcli.lib.intrinsic_resolver.intrinsics_symbol_table import IntrinsicsSymbolTable
+
+    template = {"Parameters": {"Stage": {"Type": "String", "Default": "dev"}}, "Resources": {}}
+    node = {"Fn::Sub": "${!Literal}-${Stage}"}
+    samcli = IntrinsicResolver(
+        template, IntrinsicsSymbolTable(template, logical_id_translator={"Stage": "dev"})
+    )
+    assert samcli.intrinsic_property_resolver(node, ignore_errors=False) == "${!Literal}-dev"
+    assert Resolver(template, {"Stage": "dev"}).resolve(node, "test") == "${Literal}-dev"
