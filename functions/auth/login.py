@@ -8,6 +8,6 @@ from pitchey.core.http import Request, Response, api, ok
 @api(auth="none")
 def handler(request: Request) -> Response:
     portal = service.require_portal(request.path_param("portal"))
-    client = service.Client.of(request)
+    client = request.client()
     service.rate_limit(client)
     return ok(service.login(portal, request.parse(LoginBody), client))

@@ -8,4 +8,4 @@ from pitchey.core.http import Request, Response, api, ok
 @api()
 def handler(request: Request) -> Response:
     request.parse(EmptyBody)
-    return ok(service.logout(request.require_user(), service.Client.of(request)))
+    return ok(service.logout(request.require_user(), request.client()))

@@ -7,6 +7,6 @@ from pitchey.core.http import Request, Response, api, ok
 
 @api(auth="none")
 def handler(request: Request) -> Response:
-    client = service.Client.of(request)
+    client = request.client()
     service.rate_limit(client)
     return ok(service.refresh(request.parse(RefreshBody).refresh_token, client))

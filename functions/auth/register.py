@@ -8,6 +8,6 @@ from pitchey.core.http import Request, Response, api, created
 @api(auth="none")
 def handler(request: Request) -> Response:
     portal = service.require_portal(request.path_param("portal"))
-    client = service.Client.of(request)
+    client = request.client()
     service.rate_limit(client)
     return created(service.register(portal, request.parse(RegisterBody), client))

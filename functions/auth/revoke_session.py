@@ -7,4 +7,4 @@ from pitchey.core.http import Request, Response, api, ok
 @api()
 def handler(request: Request) -> Response:
     user = request.require_user()
-    return ok(service.revoke_session(user, request.path_param("id"), service.Client.of(request)))
+    return ok(service.revoke_session(user, request.path_param("id"), request.client()))

@@ -1,11 +1,9 @@
 """GET /api/auth/sessions: the caller's live sessions (devices), newest first, `current` marked."""
 
 from pitchey.auth import service
-from pitchey.core.http import Request, Response, api, ok, page_metadata
+from pitchey.core.http import Request, Response, api, ok_page
 
 
 @api()
 def handler(request: Request) -> Response:
-    page = request.page()
-    items, next_cursor = service.list_sessions(request.require_user(), page)
-    return ok(items, page_metadata(page.limit, next_cursor))
+    return ok_page(service.list_sessions(request.require_user(), request.page()))

@@ -1,11 +1,9 @@
 """GET /api/follows/followers: who follows the caller, newest first."""
 
-from pitchey.core.http import Request, Response, api, ok, page_metadata
+from pitchey.core.http import Request, Response, api, ok_page
 from pitchey.follows import service
 
 
 @api()
 def handler(request: Request) -> Response:
-    page = request.page()
-    rows, result = service.followers(request.user.id, page.limit, page.cursor)
-    return ok(rows, page_metadata(page.limit, result.next_cursor, page=result.number))
+    return ok_page(service.followers(request.user.id, request.page()))

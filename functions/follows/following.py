@@ -1,12 +1,9 @@
 """GET /api/follows/following: what the caller follows, newest first."""
 
-from pitchey.core.http import Request, Response, api, ok, page_metadata
+from pitchey.core.http import Request, Response, api, ok_page
 from pitchey.follows import service
 
 
 @api()
 def handler(request: Request) -> Response:
-    page = request.page()
-    result = service.following(request.user.id, page.limit, page.cursor)
-    data = [service.follow_to_api(follow) for follow in result.items]
-    return ok(data, page_metadata(page.limit, result.next_cursor, page=result.number))
+    return ok_page(service.following(request.user.id, request.page()), service.follow_to_api)

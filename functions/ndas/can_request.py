@@ -7,4 +7,4 @@ from pitchey.ndas import service
 
 @api()
 def handler(request: Request) -> Response:
-    return ok(service.can_request(service.Caller.of(request), request.path_param("pitchId")))
+    return ok(service.can_request(request.caller(), request.path_param("pitchId")))

@@ -6,4 +6,4 @@ from pitchey.ndas import service
 
 @api()
 def handler(request: Request) -> Response:
-    return ok(service.document(service.Caller.of(request), request.path_param("id")))
+    return ok(service.document(request.caller(), request.path_param("id")))

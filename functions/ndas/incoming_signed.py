@@ -1,11 +1,9 @@
 """GET /api/ndas/incoming-signed (creator): signed NDAs for the caller's pitches, newest first."""
 
-from pitchey.core.http import Request, Response, api, ok, page_metadata
+from pitchey.core.http import Request, Response, api, ok_page
 from pitchey.ndas import service
 
 
 @api(roles={"creator"})
 def handler(request: Request) -> Response:
-    page = request.page()
-    items, cursor = service.incoming_signed(service.Caller.of(request), page)
-    return ok(items, page_metadata(page.limit, cursor))
+    return ok_page(service.incoming_signed(request.caller(), request.page()))

@@ -1,6 +1,6 @@
 """GET /api/ndas/outgoing-requests?status= (investor, production): the caller's NDAs, newest first."""
 
-from pitchey.core.http import Request, Response, api, ok, page_metadata
+from pitchey.core.http import Request, Response, api, ok_page
 from pitchey.ndas import service
 from pitchey.ndas.models import STATUSES
 
@@ -8,6 +8,4 @@ from pitchey.ndas.models import STATUSES
 @api(roles={"investor", "production"})
 def handler(request: Request) -> Response:
     status = request.choice_param("status", STATUSES)
-    page = request.page()
-    items, cursor = service.outgoing_requests(service.Caller.of(request), status, page)
-    return ok(items, page_metadata(page.limit, cursor))
+    return ok_page(service.outgoing_requests(request.caller(), status, request.page()))

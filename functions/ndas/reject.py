@@ -8,4 +8,4 @@ from pitchey.ndas.schemas import RejectNda
 @api()
 def handler(request: Request) -> Response:
     body = request.parse(RejectNda)
-    return ok(service.reject(service.Caller.of(request), request.path_param("id"), body))
+    return ok(service.reject(request.caller(), request.path_param("id"), body))

@@ -7,4 +7,4 @@ from pitchey.ndas.schemas import RequestNda
 
 @api(roles={"investor", "production"}, idempotent=True)
 def handler(request: Request) -> Response:
-    return created(service.request_nda(service.Caller.of(request), request.parse(RequestNda)))
+    return created(service.request_nda(request.caller(), request.parse(RequestNda)))

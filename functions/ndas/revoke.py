@@ -8,4 +8,4 @@ from pitchey.ndas.schemas import NoBody
 @api()
 def handler(request: Request) -> Response:
     request.parse(NoBody)
-    return ok(service.revoke(service.Caller.of(request), request.path_param("id")))
+    return ok(service.revoke(request.caller(), request.path_param("id")))

@@ -9,4 +9,4 @@ from pitchey.ndas.schemas import SignNda
 @api()
 def handler(request: Request) -> Response:
     body = request.parse(SignNda)
-    return ok(service.sign(service.Caller.of(request), request.path_param("id"), body))
+    return ok(service.sign(request.caller(), request.path_param("id"), body))

@@ -3,8 +3,9 @@ Functions with `{"step": ..., "ndaId": ...}`; see pitchey.ndas.workflow."""
 
 from typing import Any
 
-from pitchey.ndas.workflow import STEPS, run_step
+from pitchey.core.workflow import run_step
+from pitchey.ndas.workflow import STEPS
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    return run_step(STEPS, event)
+    return run_step(STEPS, event, "ndaId")

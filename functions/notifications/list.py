@@ -1,16 +1,10 @@
 """GET /api/notifications?unreadOnly=true&limit=&cursor= : the caller's notifications, newest first."""
 
-from pitchey.core.http import Request, Response, api, ok, page_metadata
+from pitchey.core.http import Request, Response, api, ok_page
 from pitchey.notifications import inbox
 
 
 @api()
 def handler(request: Request) -> Response:
-    page = request.page()
-    items, next_cursor = inbox.list_for_user(
-        request.user.id,
-        unread_only=bool(request.bool_param("unreadOnly")),
-        limit=page.limit,
-        cursor=page.cursor,
-    )
-    return ok(items, page_metadata(page.limit, next_cursor))
+    unread_only = bool(request.bool_param("unreadOnly"))
+    return ok_page(inbox.list_for_user(request.user.id, unread_only=unread_only, page=request.page()))

@@ -1,11 +1,9 @@
 """GET /api/payments/credits/ledger: every movement of the caller's credits, newest first (cursor)."""
 
-from pitchey.core.http import Request, Response, api, ok, page_metadata
+from pitchey.core.http import Request, Response, api, ok_page
 from pitchey.payments import service
 
 
 @api()
 def handler(request: Request) -> Response:
-    page = request.page()
-    items, cursor, number = service.ledger(request.require_user().id, page)
-    return ok(items, page_metadata(page.limit, cursor, number))
+    return ok_page(service.ledger(request.require_user().id, request.page()), service.ledger_view)

@@ -4,7 +4,7 @@ Filters: genre, format, seekingInvestment, q (case-insensitive substring of titl
 sort=newest|popular. A filter value outside its vocabulary is a 400."""
 
 from pitchey.core.errors import BadRequest
-from pitchey.core.http import Request, Response, api, ok, page_metadata
+from pitchey.core.http import Request, Response, api, ok_page
 from pitchey.pitches import rules, service
 
 MAX_QUERY_LENGTH = 100
@@ -25,7 +25,4 @@ def filters_of(request: Request) -> service.BrowseFilters:
 
 @api(auth="none")
 def handler(request: Request) -> Response:
-    page = request.page()
-    result = service.browse(filters_of(request), page.limit, page.cursor)
-    data = [service.render_anonymous(pitch) for pitch in result.items]
-    return ok(data, page_metadata(page.limit, result.next_cursor, page=result.number))
+    return ok_page(service.browse(filters_of(request), request.page()), service.render_anonymous)

@@ -1,12 +1,10 @@
 """GET /api/pitches/following: newest published pitches by followed creators and followed pitches."""
 
-from pitchey.core.http import Request, Response, api, ok, page_metadata
+from pitchey.core.http import Request, Response, api, ok_page
 from pitchey.pitches import service
 
 
 @api()
 def handler(request: Request) -> Response:
-    page = request.page()
-    result = service.following_feed(request.user.id, page.limit, page.cursor)
-    data = [service.render(pitch, request.user.id) for pitch in result.items]
-    return ok(data, page_metadata(page.limit, result.next_cursor, page=result.number))
+    result = service.following_feed(request.user.id, request.page())
+    return ok_page(result, lambda pitch: service.render(pitch, request.user.id))

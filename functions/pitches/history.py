@@ -1,12 +1,10 @@
 """GET /api/pitches/{id}/history (owner): every change, newest first."""
 
-from pitchey.core.http import Request, Response, api, ok, page_metadata
+from pitchey.core.http import Request, Response, api, ok_page
 from pitchey.pitches import service
 
 
 @api()
 def handler(request: Request) -> Response:
-    page = request.page()
-    result = service.history(request.user.id, request.path_param("id"), page.limit, page.cursor)
-    data = [service.history_to_api(entry) for entry in result.items]
-    return ok(data, page_metadata(page.limit, result.next_cursor, page=result.number))
+    result = service.history(request.user.id, request.path_param("id"), request.page())
+    return ok_page(result, service.history_to_api)

@@ -7,7 +7,8 @@ from botocore.exceptions import ClientError
 from pynamodb.exceptions import CancellationReason, TransactWriteError, VerboseClientError
 
 from pitchey.core import db as store
-from pitchey.pitches.models import Pitch, PitchLike
+from pitchey.core.errors import BadRequest, Conflict
+from pitchey.pitches.models import Pitch, PitchHistory, PitchLike
 
 
 def cancelled(*codes):
@@ -47,16 +48,7 @@ def test_transaction_conflicts_are_retried(aws, monkeypatch):
 
     monkeypatch.setattr(store.TransactWrite, "__exit__", flaky_exit)
     monkeypatch.setattr(store.time, "sleep", lambda seconds: None)
-    Pitch(
-        "p1",
-        creator_id="c",
-        title="t",
-        logline="l",
-        genre="drama",
-        format="tv",
-        created_at="x",
-        updated_at="x",
-    ).save()
+    save_pitch()
     store.transact(like_and_count)
     assert len(attempts) == 3 and Pitch.get("p1").like_count == 1
 
@@ -93,3 +85,136 @@ def test_other_errors_pass_through(aws, monkeypatch):
     monkeypatch.setattr(store.TransactWrite, "__exit__", lambda self, *exc: (_ for _ in ()).throw(error))
     with pytest.raises(TransactWriteError):
         store.transact(like_and_count)
+
+
+# --- optimistic locking ------------------------------------------------------------------------------------
+def versioned_bump(reads: list[int], interfere: int = 0):
+    """read → modify → write conditioned on the version read; the first `interfere` attempts lose to a
+    write that lands between their read and their write."""
+
+    def attempt() -> int:
+        pitch = Pitch.get("p1", consistent_read=True)
+        reads.append(pitch.version)
+        if len(reads) <= interfere:
+            Pitch("p1").update(actions=[Pitch.version.add(1)])  # another request got in first
+
+        def write(transaction):
+            actions = [Pitch.title.set(f"v{pitch.version + 1}"), Pitch.version.set(pitch.version + 1)]
+            transaction.update("pitch", pitch, actions, condition=Pitch.version == pitch.version)
+
+        store.transact(write)
+        return pitch.version + 1
+
+    return attempt
+
+
+def save_pitch() -> None:
+    Pitch(
+        "p1",
+        creator_id="c",
+        title="t",
+        logline="l",
+        genre="drama",
+        format="tv",
+        created_at="x",
+        updated_at="x",
+    ).save()
+
+
+def test_optimistic_reruns_read_modify_write_until_it_wins(aws):
+    save_pitch()
+    reads: list[int] = []
+    assert store.optimistic(versioned_bump(reads, interfere=2), item="pitch") == 4
+    assert reads == [1, 2, 3] and Pitch.get("p1").title == "v4"
+
+
+def test_optimistic_gives_up_with_a_clear_409(aws):
+    save_pitch()
+    reads: list[int] = []
+    with pytest.raises(Conflict) as refused:
+        store.optimistic(versioned_bump(reads, interfere=99), item="pitch", attempts=3, message="busy")
+    assert refused.value.code == "CONCURRENT_UPDATE" and refused.value.message == "busy"
+    assert len(reads) == 3
+
+
+def test_optimistic_leaves_other_refusals_to_the_caller(aws):
+    with pytest.raises(store.TransactionCancelled) as refused:
+        store.optimistic(lambda: store.transact(like_and_count), item="like")
+    assert refused.value.failed == {"pitch": "ConditionalCheckFailed"}
+
+
+# --- paged queries ------------------------------------------------------------------------------------------
+def history(pitch_id: str, count: int) -> None:
+    with PitchHistory.batch_write() as batch:
+        for n in range(count):
+            batch.save(PitchHistory(pitch_id, f"{n:03d}", at="x", actor_id="a" if n % 3 else "b", changes={}))
+
+
+def pages(page_request: store.PageRequest, **options):
+    return store.query_page(
+        PitchHistory,
+        lambda **paging: PitchHistory.query("p1", scan_index_forward=False, **paging),
+        ("pitchId", "sk"),
+        page=page_request,
+        scope="history|p1",
+        **options,
+    )
+
+
+def test_query_page_walks_every_item_once_with_numbered_pages(aws):
+    history("p1", 7)
+    seen, cursor, numbers = [], None, []
+    while True:
+        page = pages(store.PageRequest(limit=3, cursor=cursor))
+        seen += [entry.sk for entry in page.items]
+        numbers.append((page.number, page.limit))
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    assert seen == [f"{n:03d}" for n in range(6, -1, -1)]
+    assert numbers == [(1, 3), (2, 3), (3, 3)]
+    assert pages(store.PageRequest(limit=7)).next_cursor is None  # an exact fit has no empty last page
+
+
+def test_query_page_cursors_are_signed_and_bound_to_their_list(aws):
+    history("p1", 4)
+    cursor = pages(store.PageRequest(limit=2)).next_cursor
+    with pytest.raises(BadRequest):
+        pages(store.PageRequest(limit=2, cursor=cursor[:-2] + "xx"))
+    with pytest.raises(BadRequest):
+        store.query_page(
+            PitchHistory,
+            lambda **paging: PitchHistory.query("p2", **paging),
+            ("pitchId", "sk"),
+            page=store.PageRequest(limit=2, cursor=cursor),
+            scope="history|p2",
+        )
+
+
+def test_a_filtered_query_stops_at_its_read_budget_and_resumes(aws):
+    history("p1", 130)  # more than one read chunk (100)
+
+    def only_b(cursor):
+        return store.query_page(
+            PitchHistory,
+            lambda **paging: PitchHistory.query(
+                "p1", scan_index_forward=False, filter_condition=PitchHistory.actor_id == "b", **paging
+            ),
+            ("pitchId", "sk"),
+            page=store.PageRequest(limit=100, cursor=cursor),
+            scope="history|p1|b",
+            filtered=True,
+            read_budget=100,
+        )
+
+    first = only_b(None)
+    assert first.next_cursor is not None and len(first.items) < 100  # short: the budget ran out
+    rest = only_b(first.next_cursor)
+    assert rest.next_cursor is None and rest.number == 2
+    expected = [f"{n:03d}" for n in range(129, -1, -1) if n % 3 == 0]
+    assert [entry.sk for entry in first.items + rest.items] == expected
+
+
+def test_page_map_keeps_the_paging():
+    page = store.Page([1, 2], "next", 2, 10)
+    assert page.map(str) == store.Page(["1", "2"], "next", 2, 10)

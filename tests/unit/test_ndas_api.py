@@ -275,7 +275,7 @@ def test_a_stale_read_cannot_decide_twice(world, monkeypatch):
     cast, _ = world
     nda = pending(world)
     stale = Nda.get(nda["id"])
-    monkeypatch.setattr(service, "_for_owner", lambda nda_id, caller: stale)
+    monkeypatch.setattr(service, "_for_event", lambda nda_id, caller, event: (stale, "creator"))
     assert api("approve", cast.creator, id=nda["id"]).status == 200
     answer = api("reject", cast.creator, id=nda["id"])
     assert answer.status == 409 and answer.code == "INVALID_TRANSITION"

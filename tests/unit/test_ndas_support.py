@@ -12,9 +12,8 @@ from typing import Any
 import boto3
 import pytest
 
-from pitchey.core import clock
+from pitchey.core import clock, workflow
 from pitchey.core.ids import new_id
-from pitchey.ndas import callbacks
 from pitchey.users.models import User
 from tests.events import Answer, call, http_event, live_session, load_handler
 from tests.payments_support import give_credits
@@ -97,13 +96,13 @@ def state_machine(aws, monkeypatch) -> str:
 def sent(monkeypatch) -> list[tuple[str, str]]:
     """Every (task token, outcome) handed to SendTaskSuccess."""
     calls: list[tuple[str, str]] = []
-    original = callbacks.send_outcome
+    original = workflow.resume
 
     def spy(token: str, outcome: str) -> bool:
         calls.append((token, outcome))
         return original(token, outcome)
 
-    monkeypatch.setattr(callbacks, "send_outcome", spy)
+    monkeypatch.setattr(workflow, "resume", spy)
     return calls
 
 

@@ -10,10 +10,10 @@ from botocore.exceptions import ClientError, EndpointConnectionError
 from pynamodb.exceptions import UpdateError
 from pypdf import PdfReader
 
+from pitchey.core.workflow import StateConflict, TransientError, is_transient
 from pitchey.ndas import documents
 from pitchey.ndas.access import has_signed_nda
 from pitchey.ndas.models import Nda, OpenNdaClaim, open_claim_key
-from pitchey.ndas.workflow import NdaStateConflict, TransientError, is_transient
 from pitchey.notifications.models import Notification
 from tests.events import load_handler
 from tests.unit.test_ndas_support import api, body_of
@@ -170,7 +170,7 @@ def test_expiring_a_closed_nda_is_a_permanent_error(world):
     cast, _ = world
     nda_id = new_request(world)
     body_of(api("reject", cast.creator, id=nda_id))
-    with pytest.raises(NdaStateConflict):
+    with pytest.raises(StateConflict):
         step("expire", nda_id, stage="signature")
     assert Nda.get(nda_id).status == "rejected"
 
@@ -187,7 +187,7 @@ def test_record_failure_marks_the_nda(world):
 def test_unknown_step_and_missing_nda_fail(world):
     with pytest.raises(ValueError):
         step("dance", "x")
-    with pytest.raises(NdaStateConflict):
+    with pytest.raises(StateConflict):
         step("notify_request", "missing")
 
 

@@ -6,6 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from pitchey.core.db import TransactionCancelled
 from pitchey.investments.models import Investment
 from pitchey.investments.queries import has_open_investments
 from pitchey.notifications.models import Notification
@@ -359,7 +360,9 @@ def test_a_stale_write_is_refused_and_the_other_edit_survives(aws):
     assert update_pitch(owner, pitch["id"], logline="Edited elsewhere").status == 200
     changes = {"title": {"from": stale.title, "to": "Stale"}}
     after = {**service._state(stale), "title": "Stale"}
-    assert service._write(stale, owner.id, changes, after) is False
+    with pytest.raises(TransactionCancelled) as refused:
+        service._write(stale, owner.id, changes, after)
+    assert refused.value.failed == {"pitch": "ConditionalCheckFailed"}
     fresh = Pitch.get(pitch["id"])
     assert fresh.logline == "Edited elsewhere" and fresh.title == "The Long Night" and fresh.version == 2
 

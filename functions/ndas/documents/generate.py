@@ -3,9 +3,9 @@ and imports fpdf2. Event: `{"step": "generate_document", "ndaId": ..., "version"
 
 from typing import Any
 
+from pitchey.core.workflow import run_step
 from pitchey.ndas.documents import STEPS
-from pitchey.ndas.workflow import run_step
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    return run_step(STEPS, event)
+    return run_step(STEPS, event, "ndaId")

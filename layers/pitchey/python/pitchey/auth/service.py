@@ -13,13 +13,9 @@ import hashlib
 import hmac
 import re
 import secrets
-import time
-from dataclasses import dataclass
 from typing import Any
 
-from pynamodb.connection import Connection
-from pynamodb.exceptions import TransactWriteError, UpdateError
-from pynamodb.transactions import TransactWrite
+from pynamodb.exceptions import UpdateError
 
 from pitchey.auth import lockout
 from pitchey.auth.context import AuthUser
@@ -28,11 +24,10 @@ from pitchey.auth.passwords import burn_verify_time, hash_password, verify_passw
 from pitchey.auth.schemas import LoginBody, RegisterBody
 from pitchey.auth.tokens import issue_access_token
 from pitchey.core import audit, clock, ratelimit
-from pitchey.core.config import int_setting, region
-from pitchey.core.cursor import decode_cursor, encode_cursor
-from pitchey.core.db import PageRequest, Transaction
+from pitchey.core.caller import Client
+from pitchey.core.config import int_setting
+from pitchey.core.db import Page, PageRequest, Transaction, TransactionCancelled, query_page, transact
 from pitchey.core.errors import Conflict, Forbidden, NotFound, RateLimited, Unauthorized
-from pitchey.core.http import Request
 from pitchey.core.ids import new_id
 from pitchey.payments import service as payments
 from pitchey.users.models import PORTALS, EmailClaim, User, email_key, normalize_email
@@ -42,18 +37,6 @@ from pitchey.users.service import find_by_email
 BAD_CREDENTIALS = "Invalid email or password"
 MAX_REMEMBERED_REFRESH_HASHES = 100  # rotated-out hashes kept per session for reuse detection
 _SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-
-
-@dataclass(frozen=True)
-class Client:
-    """Where a request came from, for sessions and the audit log."""
-
-    ip_address: str | None
-    user_agent: str | None
-
-    @classmethod
-    def of(cls, request: Request) -> Client:
-        return cls(request.source_ip, request.user_agent or None)
 
 
 def session_ttl() -> int:
@@ -175,24 +158,21 @@ def register(portal: str, body: RegisterBody, client: Client) -> dict[str, Any]:
 
 
 def _write_registration(user: User, claim: EmailClaim, session: Session) -> None:
-    for attempt in range(4):
-        try:
-            with TransactWrite(connection=Connection(region=region())) as transaction:
-                transaction.save(claim, condition=EmailClaim.key.does_not_exist())
-                transaction.save(user, condition=User.id.does_not_exist())
-                transaction.save(session, condition=Session.id.does_not_exist())
-                payments.open_account(Transaction(transaction), user.id)  # StarterCredits, same commit
-            return
-        except TransactWriteError as error:
-            reasons = [reason.code if reason else None for reason in (error.cancellation_reasons or [])]
-            if reasons and reasons[0] == "ConditionalCheckFailed":
-                raise Conflict("An account with this email already exists", code="EMAIL_TAKEN") from None
-            # DynamoDB cancels a transaction that races another on the same item; the retry then sees
-            # the winner's claim (409) or succeeds.
-            if "TransactionConflict" in reasons and attempt < 3:
-                time.sleep(0.05 * (attempt + 1))
-                continue
-            raise
+    """One transaction; a racing registration of the same email makes DynamoDB cancel it as a conflict,
+    which `transact` retries: the retry then sees the winner's claim (409) or succeeds."""
+
+    def write(transaction: Transaction) -> None:
+        transaction.put("email", claim, condition=EmailClaim.key.does_not_exist())
+        transaction.put("user", user, condition=User.id.does_not_exist())
+        transaction.put("session", session, condition=Session.id.does_not_exist())
+        payments.open_account(transaction, user.id)  # StarterCredits, in the same commit
+
+    try:
+        transact(write)
+    except TransactionCancelled as cancelled:
+        if "email" in cancelled.failed:
+            raise Conflict("An account with this email already exists", code="EMAIL_TAKEN") from None
+        raise
 
 
 # --- login -------------------------------------------------------------------------------------------
@@ -320,18 +300,23 @@ def logout_all(user: AuthUser, client: Client) -> dict[str, Any]:
     return {"revokedSessions": revoked}
 
 
-def list_sessions(user: AuthUser, page: PageRequest) -> tuple[list[dict[str, Any]], str | None]:
+def list_sessions(user: AuthUser, page: PageRequest) -> Page[dict[str, Any]]:
     """Live sessions of the caller, newest first (Query on byUser)."""
-    scope = f"sessions:{user.id}"
-    results = Session.by_user.query(
-        user.id,
-        filter_condition=Session.revoked_at.does_not_exist() & (Session.ttl > clock.epoch()),
-        scan_index_forward=False,
-        limit=page.limit,
-        last_evaluated_key=decode_cursor(page.cursor, scope),
+    result = query_page(
+        Session,
+        lambda **paging: Session.by_user.query(
+            user.id,
+            filter_condition=Session.revoked_at.does_not_exist() & (Session.ttl > clock.epoch()),
+            scan_index_forward=False,
+            **paging,
+        ),
+        ("id", "userId", "createdAt"),
+        page=page,
+        scope=f"sessions:{user.id}",
+        filtered=True,
     )
-    items = [
-        {
+    return result.map(
+        lambda session: {
             "id": session.id,
             "createdAt": _iso_seconds(session.created_at),
             "lastUsedAt": _iso_seconds(session.last_used_at),
@@ -339,10 +324,7 @@ def list_sessions(user: AuthUser, page: PageRequest) -> tuple[list[dict[str, Any
             "ipAddress": session.ip_address,
             "current": session.id == user.session_id,
         }
-        for session in results
-    ]
-    next_key = results.last_evaluated_key if len(items) == page.limit else None
-    return items, encode_cursor(next_key, scope)
+    )
 
 
 def revoke_session(user: AuthUser, session_id: str, client: Client) -> dict[str, Any]:

@@ -1,4 +1,12 @@
-"""The DynamoDB toolkit every context uses: named transactions with conflict retry, and paged queries.
+"""The DynamoDB toolkit every context uses: named transactions with conflict retry, optimistic locking,
+and paged queries.
+
+Transactions: `transact(build)` calls `build(txn)`, which adds named items (`txn.put/update/delete/check(name,
+...)`); a failed condition raises `TransactionCancelled` whose `failed` maps item names to reasons, so the
+caller can say *which* rule refused (e.g. "email" → EMAIL_TAKEN).
+
+Optimistic locking: `optimistic(attempt, item=...)` reruns read → modify → conditional write while the
+write's version condition on `item` fails (someone else wrote first), then answers 409 CONCURRENT_UPDATE.
 
 Paging: a `PageRequest` (what the client asked for: limit and cursor) goes in, a `Page` (the items, the
 next cursor and the page number) comes out. Lists are Query with a limit and a signed cursor; the cursor
@@ -23,9 +31,11 @@ from pynamodb.transactions import TransactWrite
 
 from pitchey.core.config import region
 from pitchey.core.cursor import decode_cursor, encode_cursor
-from pitchey.core.errors import BadRequest
+from pitchey.core.errors import BadRequest, Conflict
 
 M = TypeVar("M", bound=Model)
+T = TypeVar("T")
+U = TypeVar("U")
 
 _ATTEMPTS = 5
 
@@ -96,6 +106,27 @@ def transact(build: Callable[[Transaction], None]) -> None:
         time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))
 
 
+def optimistic(
+    attempt: Callable[[], T],
+    *,
+    item: str,
+    attempts: int = 4,
+    message: str = "This is being changed by another request; try again",
+) -> T:
+    """Optimistic locking. `attempt` reads, modifies and writes with `transact`, its item `item`
+    conditioned on the version it read (and moving the version on). When that condition fails another
+    request wrote first: read and apply again, at most `attempts` times, then 409 CONCURRENT_UPDATE.
+    Any other refused condition is the caller's to handle (TransactionCancelled)."""
+    for number in range(attempts):
+        try:
+            return attempt()
+        except TransactionCancelled as cancelled:
+            if cancelled.failed.get(item) != "ConditionalCheckFailed":
+                raise
+        time.sleep(random.uniform(0.0, 0.01) * (number + 1))
+    raise Conflict(message, code="CONCURRENT_UPDATE")
+
+
 @dataclass(frozen=True)
 class PageRequest:
     """A request's paging: `?limit=` (already validated) and the opaque `?cursor=`."""
@@ -105,12 +136,16 @@ class PageRequest:
 
 
 @dataclass
-class Page(Generic[M]):
-    """One page of results."""
+class Page(Generic[T]):
+    """One page of results: what every list function returns (handlers answer it with `ok_page`)."""
 
-    items: list[M]
+    items: list[T]
     next_cursor: str | None
     number: int
+    limit: int
+
+    def map(self, render: Callable[[T], U]) -> Page[U]:
+        return Page([render(item) for item in self.items], self.next_cursor, self.number, self.limit)
 
 
 def cursor_start(cursor: str | None, scope: str) -> tuple[dict[str, Any] | None, int]:
@@ -128,8 +163,7 @@ def query_page(
     run_query: Callable[..., ResultIterator[M]],
     key_names: Sequence[str],
     *,
-    limit: int,
-    cursor: str | None,
+    page: PageRequest,
     scope: str,
     filtered: bool = False,
     read_budget: int = 2000,
@@ -140,7 +174,8 @@ def query_page(
     index key). `filtered`: the query has a FilterExpression, so read in larger chunks and stop after
     `read_budget` evaluated items even if the page is short (its cursor then resumes where reading stopped).
     """
-    start, number = cursor_start(cursor, scope)
+    limit = page.limit
+    start, number = cursor_start(page.cursor, scope)
     results = run_query(last_evaluated_key=start, page_size=100 if filtered else limit + 1)
     pages = results.page_iter
     items: list[M] = []
@@ -159,4 +194,4 @@ def query_page(
             more, resume = True, pages.last_evaluated_key
             break
     next_cursor = encode_cursor({"k": resume, "p": number + 1}, scope) if more and resume else None
-    return Page(items, next_cursor, number)
+    return Page(items, next_cursor, number, limit)

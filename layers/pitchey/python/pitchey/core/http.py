@@ -23,8 +23,9 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 
 from pitchey.core import clock
+from pitchey.core.caller import Caller, Client
 from pitchey.core.config import int_setting, table_name
-from pitchey.core.db import PageRequest
+from pitchey.core.db import Page, PageRequest
 from pitchey.core.errors import (
     AppError,
     BadRequest,
@@ -66,6 +67,12 @@ def page_metadata(
     limit: int, next_cursor: str | None, page: int = 1, total: int | None = None
 ) -> dict[str, Any]:
     return {"page": page, "limit": limit, "total": total, "nextCursor": next_cursor}
+
+
+def ok_page(page: Page[Any], render: Callable[[Any], Any] | None = None) -> Response:
+    """A list function's Page as API.md's list answer: the items (rendered) and the paging metadata."""
+    items = [render(item) for item in page.items] if render else page.items
+    return ok(items, page_metadata(page.limit, page.next_cursor, page=page.number))
 
 
 class Request:
@@ -159,6 +166,14 @@ class Request:
         if self.user is None:
             raise Unauthorized("Authentication required")
         return self.user
+
+    def caller(self) -> Caller:
+        """The authenticated user and where the request came from, for services (which take no Request)."""
+        user = self.require_user()
+        return Caller(id=user.id, role=user.role, ip=self.source_ip, user_agent=self.user_agent)
+
+    def client(self) -> Client:
+        return Client(self.source_ip, self.user_agent or None)
 
 
 # --- responses ----------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ import contextlib
 from typing import Any
 
 from pitchey.core import clock
-from pitchey.core.db import Page, Transaction, TransactionCancelled, query_page, transact
+from pitchey.core.db import Page, PageRequest, Transaction, TransactionCancelled, query_page, transact
 from pitchey.core.errors import NotFound, ValidationFailed
 from pitchey.core.log import logger
 from pitchey.follows.models import Follow, target_key
@@ -110,28 +110,26 @@ def unfollow(user_id: str, target_type: str, target_id: str) -> dict[str, Any]:
     return {"targetType": target_type, "targetId": target_id, "following": False}
 
 
-def following(user_id: str, limit: int, cursor: str | None) -> Page[Follow]:
+def following(user_id: str, page: PageRequest) -> Page[Follow]:
     return query_page(
         Follow,
         lambda **kw: Follow.by_follower.query(user_id, scan_index_forward=False, **kw),
         ("followerId", "targetKey", "followedAt"),
-        limit=limit,
-        cursor=cursor,
+        page=page,
         scope=f"follows-following|{user_id}",
     )
 
 
-def followers(user_id: str, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], Page[Follow]]:
+def followers(user_id: str, page: PageRequest) -> Page[dict[str, Any]]:
     """Followers of the caller (as a user), with their public name and type."""
-    page = query_page(
+    result = query_page(
         Follow,
         lambda **kw: Follow.by_target.query(target_key("user", user_id), scan_index_forward=False, **kw),
         ("followerId", "targetKey", "followedAt"),
-        limit=limit,
-        cursor=cursor,
+        page=page,
         scope=f"follows-followers|{user_id}",
     )
-    ids = list(dict.fromkeys(f.follower_id for f in page.items))
+    ids = list(dict.fromkeys(f.follower_id for f in result.items))
     users = {u.id: u for u in User.batch_get(ids, attributes_to_get=["id", "username", "userType"])}
     rows = [
         {
@@ -140,7 +138,7 @@ def followers(user_id: str, limit: int, cursor: str | None) -> tuple[list[dict[s
             "userType": users[f.follower_id].user_type,
             "followedAt": seconds(f.followed_at),
         }
-        for f in page.items
+        for f in result.items
         if f.follower_id in users
     ]
-    return rows, page
+    return Page(rows, result.next_cursor, result.number, result.limit)

@@ -1,25 +1,20 @@
 """The Ndas table (read model of the NDA workflow) and the one-open-NDA claim in UniqueKeysTable.
 
-Every status change goes through a conditional write that names the edge it takes (see service.py and
-workflow.py), so two actors can never both move one NDA. Access patterns: docs/data-model.md ("Ndas").
+Every status change goes through the lifecycle's table and one conditional write or transaction that
+claims the edge (lifecycle.py, core.workflow), so two actors can never both move one NDA.
+Access patterns: docs/data-model.md ("Ndas").
 """
 
 from __future__ import annotations
 
 from pynamodb.attributes import JSONAttribute, UnicodeAttribute
-from pynamodb.connection import Connection
-from pynamodb.exceptions import TransactWriteError, UpdateError
-from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
-from pynamodb.transactions import TransactWrite
 
 from pitchey.core import clock
-from pitchey.core.config import region, table_name
-from pitchey.core.db import Transaction, TransactionCancelled
+from pitchey.core.config import table_name
 from pitchey.core.models import TableMeta
-from pitchey.payments import service as payments
 
 PENDING, APPROVED, REJECTED, SIGNED, EXPIRED, REVOKED = (
     "pending",
@@ -102,8 +97,10 @@ class Nda(Model):
     expires_at = UnicodeAttribute(null=True, attr_name="expiresAt")
     updated_at = UnicodeAttribute(attr_name="updatedAt")
 
-    # The decision claim: written with the status by the API, forwarded to the workflow.
+    # The claims of the two waits (core.workflow): the state the API (or the timeout) moved the NDA to,
+    # written with the status; the workflow's token-storing and expiry steps read them.
     decision = UnicodeAttribute(null=True)
+    signature = UnicodeAttribute(null=True)
     decided_at = UnicodeAttribute(null=True, attr_name="decidedAt")
     rejection_reason = UnicodeAttribute(null=True, attr_name="rejectionReason")
 
@@ -174,68 +171,3 @@ class OpenNdaClaim(Model):
     key = UnicodeAttribute(hash_key=True)
     nda_id = UnicodeAttribute(attr_name="ndaId")
     created_at = UnicodeAttribute(attr_name="createdAt")
-
-
-class TransitionRefused(Exception):
-    """The NDA's conditional write failed: its state does not (or no longer) allow this edge."""
-
-
-class ClaimTaken(Exception):
-    """The requester already holds an open (pending/approved/signed) NDA for the pitch."""
-
-
-def _connection() -> Connection:
-    return Connection(region=region())
-
-
-def create_with_claim(nda: Nda, created_at: str) -> None:
-    """Write a new NDA, its `nda-open#<pitch>#<requester>` claim and the request's credits (payments' spend
-    hook) in one transaction: 402 INSUFFICIENT_CREDITS when short, nothing charged when the claim is taken."""
-    claim = OpenNdaClaim(open_claim_key(nda.pitch_id, nda.requester_id), nda_id=nda.id, created_at=created_at)
-
-    def build(tx: Transaction) -> None:
-        tx.put("nda", nda, Nda.id.does_not_exist())
-        tx.put("claim", claim, OpenNdaClaim.key.does_not_exist())
-        payments.charge(tx, payments.Payer(nda.requester_id, nda.requester_type), "nda_request", nda.id)
-
-    try:
-        payments.run_charged(build)
-    except TransactionCancelled:
-        raise ClaimTaken from None
-
-
-def delete_with_claim(nda: Nda) -> None:
-    """Undo `create_with_claim` (used when the workflow could not be started), credits included."""
-    with TransactWrite(connection=_connection()) as transaction:
-        transaction.delete(nda)
-        transaction.delete(OpenNdaClaim(open_claim_key(nda.pitch_id, nda.requester_id)))
-    payments.refund_charge(nda.requester_id, "nda_request", nda.id, nda.requester_type)
-
-
-def apply_transition(nda: Nda, actions: list[Action], condition: Condition) -> None:
-    """One conditional UpdateItem; `nda` is refreshed with the item as written (ALL_NEW)."""
-    try:
-        nda.update(actions=actions, condition=condition)
-    except UpdateError as error:
-        if error.cause_response_code == CONDITIONAL_FAILED:
-            raise TransitionRefused from None
-        raise
-
-
-def apply_transition_releasing_claim(nda: Nda, actions: list[Action], condition: Condition) -> None:
-    """Move to a closed status (rejected/expired/revoked) and delete the open-NDA claim in one transaction,
-    so the requester may ask again exactly when, and only when, this NDA is closed."""
-    claim = OpenNdaClaim(open_claim_key(nda.pitch_id, nda.requester_id))
-    try:
-        with TransactWrite(connection=_connection()) as transaction:
-            transaction.update(nda, actions=actions, condition=condition)
-            transaction.delete(
-                claim, condition=OpenNdaClaim.key.does_not_exist() | (OpenNdaClaim.nda_id == nda.id)
-            )
-    except TransactWriteError as error:
-        # PynamoDB sends condition checks, deletes, puts, then updates: the NDA's update is the last item.
-        reasons = error.cancellation_reasons
-        if reasons and reasons[-1] is not None and reasons[-1].code == "ConditionalCheckFailed":
-            raise TransitionRefused from None
-        raise
-    nda.refresh(consistent_read=True)

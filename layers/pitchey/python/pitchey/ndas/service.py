@@ -1,72 +1,56 @@
-"""NDA rules for the API. The Step Functions workflow (workflow.py) owns the lifecycle; the API only
+"""NDA rules for the API. The lifecycle's table and its Step Functions workflow are in lifecycle.py (on
+core.workflow); the API only
 
 - records a request (NDA + open-NDA claim in one transaction) and starts the execution named after it;
-- claims a decision or a signature with one conditional write that also sets the new status, so the
-  response shows it at once and two racing calls cannot both win, then resumes the workflow's wait with
-  SendTaskSuccess (the token is stored on the record by the workflow, never returned to clients);
+- takes an actor's event through `FLOW.apply`: one conditional write claims the edge and sets the new
+  status (so the response shows it at once and two racing calls cannot both win), then the workflow's
+  wait is resumed with SendTaskSuccess (the token is stored on the record by the workflow, never returned
+  to clients);
 - revokes a signed NDA (the workflow is over by then).
 
-Anyone who is not a party to an NDA gets 404 for it, whatever they try.
+Anyone who is not a party to an NDA, or not the party the event belongs to, gets 404 for it.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from pitchey.core import audit, clock
+from pitchey.core.caller import Caller
 from pitchey.core.config import int_setting
-from pitchey.core.cursor import decode_cursor, encode_cursor
-from pitchey.core.db import PageRequest
-from pitchey.core.errors import AppError, Conflict, NotFound, ValidationFailed
-from pitchey.core.http import Request
+from pitchey.core.db import Page, PageRequest, Transaction, TransactionCancelled, query_page
+from pitchey.core.errors import Conflict, NotFound, ValidationFailed
 from pitchey.core.ids import new_id
-from pitchey.core.log import logger
-from pitchey.ndas import callbacks
+from pitchey.core.workflow import WorkflowUnavailable
+from pitchey.ndas.lifecycle import (
+    FLOW,
+    OPEN_CLAIM,
+    TRANSITIONS,
+    actor_of,
+    release_open_claim,
+    take_open_claim,
+)
 from pitchey.ndas.models import (
     APPROVED,
     PENDING,
-    REJECTED,
     REVOKED,
     SIGNED,
-    ClaimTaken,
     Nda,
     OpenNdaClaim,
-    TransitionRefused,
     access_key,
-    apply_transition,
-    apply_transition_releasing_claim,
-    create_with_claim,
-    delete_with_claim,
     open_claim_key,
 )
 from pitchey.ndas.sources import load_pitch_for_nda
 from pitchey.ndas.views import nda_json
+from pitchey.payments import service as payments
 
 if TYPE_CHECKING:  # request bodies are parsed by the handlers; only their types are needed here
     from pitchey.ndas.schemas import RejectNda, RequestNda, SignNda
 
 REQUESTER_ROLES = ("investor", "production")
 DOCUMENT_WAIT_SECONDS = 8.0  # how long a download waits for a document the workflow is still rendering
-
-
-class WorkflowUnavailable(AppError):
-    status, code = 503, "SERVICE_UNAVAILABLE"
-
-
-@dataclass(frozen=True)
-class Caller:
-    id: str
-    role: str
-    ip: str
-    user_agent: str
-
-    @classmethod
-    def of(cls, request: Request) -> Caller:
-        user = request.require_user()
-        return cls(id=user.id, role=user.role, ip=request.source_ip, user_agent=request.user_agent)
 
 
 def request_ttl() -> int:
@@ -93,37 +77,21 @@ def _audit(action: str, caller: Caller, nda: Nda, **details: Any) -> None:
     )
 
 
-def _invalid_transition(nda: Nda, action: str) -> Conflict:
-    return Conflict(f"Cannot {action} an NDA that is {nda.status}", code="INVALID_TRANSITION")
-
-
 # --- loading with the party rule -----------------------------------------------------------------------
-def _load(nda_id: str) -> Nda:
-    try:
-        return Nda.get(nda_id, consistent_read=True)
-    except Nda.DoesNotExist:
-        raise NotFound("NDA not found") from None
-
-
 def _for_party(nda_id: str, caller: Caller) -> Nda:
-    nda = _load(nda_id)
-    if caller.id not in (nda.creator_id, nda.requester_id):
+    nda = FLOW.load(nda_id)
+    if nda is None or actor_of(nda, caller.id) is None:
         raise NotFound("NDA not found")
     return nda
 
 
-def _for_owner(nda_id: str, caller: Caller) -> Nda:
-    nda = _load(nda_id)
-    if caller.id != nda.creator_id:
+def _for_event(nda_id: str, caller: Caller, event: str) -> tuple[Nda, str]:
+    """The NDA and the caller's part in it, if that part may ever take `event` (the table says who)."""
+    nda = FLOW.load(nda_id)
+    actor = actor_of(nda, caller.id) if nda else None
+    if nda is None or actor not in TRANSITIONS.actors(event):
         raise NotFound("NDA not found")
-    return nda
-
-
-def _for_requester(nda_id: str, caller: Caller) -> Nda:
-    nda = _load(nda_id)
-    if caller.id != nda.requester_id:
-        raise NotFound("NDA not found")
-    return nda
+    return nda, actor
 
 
 # --- request ---------------------------------------------------------------------------------------------
@@ -155,65 +123,43 @@ def request_nda(caller: Caller, body: RequestNda) -> dict[str, Any]:
         creator_status=f"{pitch.creator_id}#{PENDING}",
         requester_status=f"{caller.id}#{PENDING}",
     )
+    claim = take_open_claim(nda, created_at=now)
+
+    def with_claim_and_credits(txn: Transaction) -> None:  # the request costs credits (payments' spend hook)
+        claim(txn)
+        payments.charge(txn, payments.Payer(caller.id, caller.role), "nda_request", nda.id)
+
     try:
-        create_with_claim(nda, created_at=now)
-    except ClaimTaken:
+        # Without its workflow the request could never be decided: FLOW.start undoes it (503, retry).
+        payments.charged(lambda: FLOW.start(nda, extra=with_claim_and_credits, undo=release_open_claim(nda)))
+    except TransactionCancelled as cancelled:
+        if OPEN_CLAIM not in cancelled.failed:
+            raise
         raise Conflict(
             "You already have a pending, approved or signed NDA for this pitch", code="NDA_EXISTS"
         ) from None
-    try:
-        callbacks.start_workflow(nda.id)
-    except Exception:
-        # Without its workflow the request could never be decided: undo it so the caller can retry.
-        logger.exception("nda workflow did not start", extra={"nda_id": nda.id})
-        delete_with_claim(nda)
-        raise WorkflowUnavailable("NDA requests are unavailable right now, please retry") from None
+    except WorkflowUnavailable:
+        payments.refund_charge(caller.id, "nda_request", nda.id, caller.role)
+        raise
     _audit("nda.request", caller, nda)
     return nda_json(nda)
 
 
 # --- decision --------------------------------------------------------------------------------------------
-def _decision_condition():  # -> Condition
-    """The only edge out of `pending` the API takes: undecided, and not past its deadline (the workflow's
-    timeout is about to expire it)."""
-    return (Nda.status == PENDING) & Nda.decision.does_not_exist() & (Nda.expires_at > clock.iso())
-
-
 def approve(caller: Caller, nda_id: str) -> dict[str, Any]:
-    nda = _for_owner(nda_id, caller)
-    now = clock.iso()
-    actions = [
-        *nda.status_actions(APPROVED),
-        Nda.decision.set(APPROVED),
-        Nda.decided_at.set(now),
-        Nda.expires_at.set(_later(signature_ttl())),
-    ]
-    try:
-        apply_transition(nda, actions, _decision_condition())
-    except TransitionRefused:
-        raise _invalid_transition(_load(nda_id), "approve") from None
-    if nda.decision_task_token:
-        callbacks.send_outcome(nda.decision_task_token, APPROVED)
+    nda, actor = _for_event(nda_id, caller, "approve")
+    actions = [Nda.decided_at.set(clock.iso()), Nda.expires_at.set(_later(signature_ttl()))]
+    FLOW.apply(nda, actor, "approve", actions=actions)
     _audit("nda.approve", caller, nda)
     return nda_json(nda)
 
 
 def reject(caller: Caller, nda_id: str, body: RejectNda) -> dict[str, Any]:
-    nda = _for_owner(nda_id, caller)
-    actions = [
-        *nda.status_actions(REJECTED),
-        Nda.decision.set(REJECTED),
-        Nda.decided_at.set(clock.iso()),
-        Nda.expires_at.remove(),
-    ]
+    nda, actor = _for_event(nda_id, caller, "reject")
+    actions = [Nda.decided_at.set(clock.iso()), Nda.expires_at.remove()]
     if body.reason:
         actions.append(Nda.rejection_reason.set(body.reason))
-    try:
-        apply_transition_releasing_claim(nda, actions, _decision_condition())
-    except TransitionRefused:
-        raise _invalid_transition(_load(nda_id), "reject") from None
-    if nda.decision_task_token:
-        callbacks.send_outcome(nda.decision_task_token, REJECTED)
+    FLOW.apply(nda, actor, "reject", actions=actions, extra=release_open_claim(nda))
     _audit("nda.reject", caller, nda, reason=body.reason)
     return nda_json(nda)
 
@@ -222,35 +168,24 @@ def reject(caller: Caller, nda_id: str, body: RejectNda) -> dict[str, Any]:
 def sign(caller: Caller, nda_id: str, body: SignNda) -> dict[str, Any]:
     if body.accept is not True:
         raise ValidationFailed.field("accept", "You must accept the NDA terms (accept: true) to sign")
-    nda = _for_requester(nda_id, caller)
-    now = clock.iso()
+    nda, actor = _for_event(nda_id, caller, "sign")
     actions = [
-        *nda.status_actions(SIGNED),
-        Nda.signed_at.set(now),
+        Nda.signed_at.set(clock.iso()),
         Nda.signer_name.set(body.signer_name),
         Nda.signer_ip.set(caller.ip),
         Nda.signer_user_agent.set(caller.user_agent),
         Nda.access_key.set(access_key(nda.requester_id, nda.pitch_id)),  # opens protected content
         Nda.expires_at.remove(),
     ]
-    condition = (Nda.status == APPROVED) & Nda.signed_at.does_not_exist() & (Nda.expires_at > now)
-    try:
-        apply_transition(nda, actions, condition)
-    except TransitionRefused:
-        raise _invalid_transition(_load(nda_id), "sign") from None
-    if nda.signature_task_token:
-        callbacks.send_outcome(nda.signature_task_token, SIGNED)
+    FLOW.apply(nda, actor, "sign", actions=actions)
     _audit("nda.sign", caller, nda, signerName=body.signer_name)
     return nda_json(nda)
 
 
 def revoke(caller: Caller, nda_id: str) -> dict[str, Any]:
-    nda = _for_owner(nda_id, caller)
-    actions = [*nda.status_actions(REVOKED), Nda.revoked_at.set(clock.iso()), Nda.access_key.remove()]
-    try:
-        apply_transition_releasing_claim(nda, actions, Nda.status == SIGNED)
-    except TransitionRefused:
-        raise _invalid_transition(_load(nda_id), "revoke") from None
+    nda, actor = _for_event(nda_id, caller, "revoke")
+    actions = [Nda.revoked_at.set(clock.iso()), Nda.access_key.remove()]
+    FLOW.apply(nda, actor, "revoke", actions=actions, extra=release_open_claim(nda))
     from pitchey.notifications.service import notify  # only revocation notifies from the API
 
     notify(
@@ -276,7 +211,7 @@ def document(caller: Caller, nda_id: str) -> dict[str, Any]:
     deadline = clock.now() + timedelta(seconds=DOCUMENT_WAIT_SECONDS)
     while nda.status in (APPROVED, SIGNED) and nda.current_document_key is None and clock.now() < deadline:
         _pause()
-        nda = _load(nda_id)
+        nda = FLOW.load(nda_id) or nda
     if nda.status not in (APPROVED, SIGNED):
         raise Conflict(f"An NDA that is {nda.status} has no document", code="DOCUMENT_NOT_AVAILABLE")
     key = nda.current_document_key
@@ -294,36 +229,31 @@ def _pause() -> None:
     time.sleep(0.25)
 
 
-def _list(index: Any, hash_key: str, page: PageRequest) -> tuple[list[dict[str, Any]], str | None]:
-    scope = f"ndas:{index.Meta.index_name}:{hash_key}"
-    results = index.query(
-        hash_key,
-        scan_index_forward=False,
-        limit=page.limit,
-        page_size=page.limit,
-        last_evaluated_key=decode_cursor(page.cursor, scope),
+def _list(index: Any, hash_key: str, page: PageRequest) -> Page[dict[str, Any]]:
+    """Newest first (ids sort by creation time)."""
+    result = query_page(
+        Nda,
+        lambda **paging: index.query(hash_key, scan_index_forward=False, **paging),
+        [attribute.attr_name for attribute in index.Meta.attributes.values()],  # (party[#status], id)
+        page=page,
+        scope=f"ndas:{index.Meta.index_name}:{hash_key}",
     )
-    items = [nda_json(nda) for nda in results]
-    return items, encode_cursor(results.last_evaluated_key, scope)
+    return result.map(nda_json)
 
 
-def incoming_requests(
-    caller: Caller, status: str | None, page: PageRequest
-) -> tuple[list[dict[str, Any]], str | None]:
+def incoming_requests(caller: Caller, status: str | None, page: PageRequest) -> Page[dict[str, Any]]:
     if status:
         return _list(Nda.by_creator_status, f"{caller.id}#{status}", page)
     return _list(Nda.by_creator, caller.id, page)
 
 
-def outgoing_requests(
-    caller: Caller, status: str | None, page: PageRequest
-) -> tuple[list[dict[str, Any]], str | None]:
+def outgoing_requests(caller: Caller, status: str | None, page: PageRequest) -> Page[dict[str, Any]]:
     if status:
         return _list(Nda.by_requester_status, f"{caller.id}#{status}", page)
     return _list(Nda.by_requester, caller.id, page)
 
 
-def incoming_signed(caller: Caller, page: PageRequest) -> tuple[list[dict[str, Any]], str | None]:
+def incoming_signed(caller: Caller, page: PageRequest) -> Page[dict[str, Any]]:
     return _list(Nda.by_creator_status, f"{caller.id}#{SIGNED}", page)
 
 

@@ -1,6 +1,6 @@
 """The steps of the NDA state machine (statemachines/nda.asl.json). Each is invoked as
-`{"step": <name>, "ndaId": ..., ...}` and writes the read model only through conditional writes that
-allow exactly its edge.
+`{"step": <name>, "ndaId": ..., ...}`; the lifecycle's rules (lifecycle.py) and the token/claim/expiry
+handling (core.workflow) are shared with the API.
 
     NotifyCreator → WaitForDecision (token, timeout = request TTL) → DecisionOutcome
       approved → GenerateDocument → NotifyApproved → WaitForSignature (token, timeout = signature TTL)
@@ -19,82 +19,18 @@ anything else is caught, recorded on the NDA by `record_failure`, and fails the 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
-from pynamodb.exceptions import PynamoDBException
-
 from pitchey.core import audit, clock
-from pitchey.core.log import logger
-from pitchey.ndas import callbacks
-from pitchey.ndas.models import (
-    APPROVED,
-    EXPIRED,
-    PENDING,
-    SIGNED,
-    Nda,
-    TransitionRefused,
-    apply_transition_releasing_claim,
-)
+from pitchey.core.workflow import Step
+from pitchey.ndas.lifecycle import FLOW, STAGES, release_open_claim
+from pitchey.ndas.models import APPROVED, EXPIRED, PENDING, Nda
 from pitchey.ndas.sources import load_party
 from pitchey.notifications.service import notify
 
-Step = Callable[[dict[str, Any]], dict[str, Any]]
-
-TRANSIENT_CODES = {
-    "ThrottlingException",
-    "Throttling",
-    "ProvisionedThroughputExceededException",
-    "RequestLimitExceeded",
-    "TransactionConflictException",
-    "InternalServerError",
-    "InternalError",
-    "ServiceUnavailable",
-    "SlowDown",
-    "RequestTimeout",
-    "TooManyRequestsException",
-}
-
-
-class TransientError(Exception):
-    """Worth retrying: the state machine's Retry matches this name."""
-
-
-class NdaStateConflict(Exception):
-    """The NDA is not in a state this step expects: a permanent failure, recorded and not retried."""
-
-
-def is_transient(error: BaseException) -> bool:
-    if isinstance(error, PynamoDBException):
-        return error.cause is not None and is_transient(error.cause)
-    if isinstance(error, ClientError):
-        code = error.response.get("Error", {}).get("Code", "")
-        status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
-        return code in TRANSIENT_CODES or status >= 500
-    return isinstance(error, BotoCoreError)  # connection errors, timeouts
-
-
-def run_step(steps: dict[str, Step], event: dict[str, Any]) -> dict[str, Any]:
-    """Dispatch one state machine step; classify failures so Retry/Catch can tell them apart."""
-    step = steps.get(event.get("step", ""))
-    if step is None:
-        raise ValueError(f"unknown NDA workflow step {event.get('step')!r}")
-    logger.append_keys(nda_id=event.get("ndaId"), step=event.get("step"))
-    try:
-        return step(event)
-    except Exception as error:
-        if is_transient(error):
-            logger.warning("transient failure in NDA workflow step", exc_info=True)
-            raise TransientError(f"{type(error).__name__}: {error}") from error
-        raise
-
 
 def _nda(event: dict[str, Any]) -> Nda:
-    try:
-        return Nda.get(event["ndaId"], consistent_read=True)
-    except Nda.DoesNotExist:
-        raise NdaStateConflict(f"NDA {event['ndaId']} does not exist") from None
+    return FLOW.require(event["ndaId"])
 
 
 def _data(nda: Nda) -> dict[str, Any]:
@@ -168,74 +104,34 @@ def notify_expired(event: dict[str, Any]) -> dict[str, Any]:
 
 
 # --- waits -----------------------------------------------------------------------------------------------
-def _store_token(event: dict[str, Any], token_attribute: Any, claimed: Callable[[Nda], str | None]) -> dict:
-    nda = _nda(event)
-    token = event["taskToken"]
-    nda.update(actions=[token_attribute.set(token)], condition=Nda.id.exists())
-    outcome = claimed(nda)  # the item as written: did the API claim the outcome before the token existed?
-    if outcome:
-        callbacks.send_outcome(token, outcome)
+def await_decision(event: dict[str, Any]) -> dict[str, Any]:
+    FLOW.store_token(event["ndaId"], PENDING, event["taskToken"])
     return {}
 
 
-def await_decision(event: dict[str, Any]) -> dict[str, Any]:
-    return _store_token(event, Nda.decision_task_token, lambda nda: nda.decision)
-
-
 def await_signature(event: dict[str, Any]) -> dict[str, Any]:
-    return _store_token(event, Nda.signature_task_token, lambda nda: SIGNED if nda.signed_at else None)
+    FLOW.store_token(event["ndaId"], APPROVED, event["taskToken"])
+    return {}
 
 
 # --- expiry ----------------------------------------------------------------------------------------------
 def expire(event: dict[str, Any]) -> dict[str, Any]:
     """A wait timed out. Expire the NDA (releasing the open-NDA claim) unless the API claimed the outcome
     just before: then report that outcome so the execution continues with it."""
-    nda = _nda(event)
-    if event["stage"] == "decision":
-        condition = (Nda.status == PENDING) & Nda.decision.does_not_exist()
-    elif event["stage"] == "signature":
-        condition = (Nda.status == APPROVED) & Nda.signed_at.does_not_exist()
-    else:
+    state = STAGES.get(event["stage"])
+    if state is None:
         raise ValueError(f"unknown stage {event['stage']!r}")
-    try:
-        apply_transition_releasing_claim(nda, nda.status_actions(EXPIRED), condition)
-    except TransitionRefused:
-        current = _nda(event)
-        if current.status == EXPIRED:  # a retry of this step after it had already expired the NDA
-            return {"outcome": EXPIRED}
-        outcome = (
-            current.decision if event["stage"] == "decision" else (SIGNED if current.signed_at else None)
+    nda = _nda(event)
+    outcome = FLOW.expire(nda.id, state, extra=release_open_claim(nda))
+    if outcome == EXPIRED and nda.status != EXPIRED:  # not a retry of this step
+        audit.record(
+            "nda.expire",
+            actor_id="system",
+            target_type="nda",
+            target_id=nda.id,
+            details={"pitchId": nda.pitch_id, "stage": event["stage"], "at": clock.iso()},
         )
-        if not outcome:
-            raise NdaStateConflict(f"NDA {current.id} is {current.status}: cannot expire") from None
-        logger.info("wait timed out after the outcome was claimed", extra={"outcome": outcome})
-        return {"outcome": outcome}
-    audit.record(
-        "nda.expire",
-        actor_id="system",
-        target_type="nda",
-        target_id=nda.id,
-        details={"pitchId": nda.pitch_id, "stage": event["stage"], "at": clock.iso()},
-    )
-    return {"outcome": EXPIRED}
-
-
-# --- failure ---------------------------------------------------------------------------------------------
-def record_failure(event: dict[str, Any]) -> dict[str, Any]:
-    """Catch-all target: record the error on the NDA (visible to operators) before the execution fails."""
-    failure = event.get("failure") or {}
-    record = {
-        "error": str(failure.get("Error", "unknown"))[:200],
-        "cause": str(failure.get("Cause", ""))[:2000],
-        "at": clock.iso(),
-    }
-    logger.error("NDA workflow failed", extra={"failure": record})
-    try:
-        Nda(event["ndaId"]).update(actions=[Nda.workflow_error.set(record)], condition=Nda.id.exists())
-    except PynamoDBException:
-        logger.exception("could not record the NDA workflow failure")
-        raise
-    return {}
+    return {"outcome": outcome}
 
 
 STEPS: dict[str, Step] = {
@@ -247,5 +143,5 @@ STEPS: dict[str, Step] = {
     "notify_signed": notify_signed,
     "expire": expire,
     "notify_expired": notify_expired,
-    "record_failure": record_failure,
+    "record_failure": FLOW.record_failure,
 }

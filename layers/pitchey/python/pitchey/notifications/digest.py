@@ -15,12 +15,10 @@ from datetime import datetime, timedelta
 from itertools import groupby
 from typing import Any
 
-from pynamodb.connection import Connection
-from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
-from pynamodb.transactions import TransactWrite
+from pynamodb.exceptions import PutError, UpdateError
 
 from pitchey.core import clock
-from pitchey.core.config import region
+from pitchey.core.db import Transaction, TransactionCancelled, transact
 from pitchey.core.ids import new_id
 from pitchey.core.log import logger
 from pitchey.notifications.emails import find_user, new_outbox_email, render_digest
@@ -103,13 +101,18 @@ def _digest_user(period: str, user_id: str, entries: list[DigestEntry], stats: d
     # The email and the marks of its first entries commit together or not at all; a concurrent run that
     # marked any of them first makes this transaction fail, so that user's items go out once.
     first = [entry for entry, _ in unread[: TRANSACTION_LIMIT - 1]]
+
+    def write(transaction: Transaction) -> None:
+        transaction.put("email", email)  # a fresh id: nothing to collide with
+        for entry in first:
+            transaction.update(f"entry {entry.sk}", entry, _mark_actions(), condition=_unmarked())
+
     try:
-        with TransactWrite(connection=Connection(region=region())) as transaction:
-            transaction.save(email)  # a fresh id: nothing to collide with
-            for entry in first:
-                transaction.update(entry, actions=_mark_actions(), condition=_unmarked())
-    except TransactWriteError:
-        logger.info("digest: entries taken by another run", extra={"user_id": user_id})
+        transact(write)
+    except TransactionCancelled as cancelled:
+        logger.info(
+            "digest: entries taken by another run", extra={"user_id": user_id, "taken": cancelled.failed}
+        )
         return
     stats["emails"] += 1
     stats["items"] += len(unread)

@@ -8,7 +8,7 @@ from typing import Any
 from pynamodb.exceptions import UpdateError
 
 from pitchey.core import clock
-from pitchey.core.cursor import decode_cursor, encode_cursor
+from pitchey.core.db import Page, PageRequest, query_page
 from pitchey.core.errors import NotFound
 from pitchey.notifications.models import Notification
 
@@ -30,28 +30,18 @@ def to_api(notification: Notification) -> dict[str, Any]:
     }
 
 
-def list_for_user(
-    user_id: str, *, unread_only: bool, limit: int, cursor: str | None
-) -> tuple[list[dict[str, Any]], str | None]:
+def list_for_user(user_id: str, *, unread_only: bool, page: PageRequest) -> Page[dict[str, Any]]:
     """Newest first. One Query (on the sparse unread index when unread_only); the cursor is bound to the
     user and the filter so it cannot be replayed against another list."""
-    scope = f"notifications:{user_id}:{'unread' if unread_only else 'all'}"
-    start = decode_cursor(cursor, scope)
     query = Notification.unread_by_user.query if unread_only else Notification.query
-    # One extra item tells whether a next page exists, so nextCursor is null on the last page.
-    items = list(query(user_id, scan_index_forward=False, limit=limit + 1, last_evaluated_key=start))
-    next_cursor = None
-    if len(items) > limit:
-        items = items[:limit]
-        next_cursor = encode_cursor(_page_key(items[-1], unread_only), scope)
-    return [to_api(item) for item in items], next_cursor
-
-
-def _page_key(item: Notification, unread_only: bool) -> dict[str, Any]:
-    key = {"userId": {"S": item.user_id}, "sk": {"S": item.sk}}
-    if unread_only:
-        key["unreadUserId"] = {"S": item.user_id}
-    return key
+    result = query_page(
+        Notification,
+        lambda **paging: query(user_id, scan_index_forward=False, **paging),
+        ("userId", "sk", "unreadUserId") if unread_only else ("userId", "sk"),
+        page=page,
+        scope=f"notifications:{user_id}:{'unread' if unread_only else 'all'}",
+    )
+    return result.map(to_api)
 
 
 def find(user_id: str, notification_id: str) -> Notification:

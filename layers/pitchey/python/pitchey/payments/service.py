@@ -28,15 +28,16 @@ import time
 from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
-from pitchey.core.db import PageRequest, Transaction, TransactionCancelled, query_page, transact
+from pitchey.core.db import Page, PageRequest, Transaction, TransactionCancelled, query_page, transact
 from pitchey.core.errors import AppError, Conflict
 from pitchey.payments import credits
 from pitchey.payments.credits import ACCOUNT, LEDGER, load_account
 from pitchey.payments.models import CreditAccount, LedgerEntry, PaymentTransaction
 from pitchey.payments.plans import TIERS, cost
 
+T = TypeVar("T")
 DEBIT = ACCOUNT
 _CHARGE_ITEMS = {ACCOUNT, LEDGER}
 _ATTEMPTS = 30
@@ -74,11 +75,16 @@ def charge(tx: Transaction, payer: Payer, action: str, reference_id: str) -> Non
 
 def run_charged(build: Callable[[Transaction], None]) -> None:
     """`transact(build)` for a build that calls `charge`. See the module docstring."""
+    charged(lambda: transact(build))
+
+
+def charged(run: Callable[[], T]) -> T:
+    """`run_charged` for an action whose transaction is written by someone else (e.g. a workflow's start):
+    `run` performs it with `charge` among its items, and is called again when the debit lost a race."""
     for attempt in range(_ATTEMPTS):
         _short.set(False)
         try:
-            transact(build)
-            return
+            return run()
         except TransactionCancelled as cancelled:
             if not set(cancelled.failed) <= _CHARGE_ITEMS:
                 raise
@@ -120,27 +126,25 @@ def balance(user_id: str) -> dict[str, Any]:
     }
 
 
-def ledger(user_id: str, page: PageRequest) -> tuple[list[dict[str, Any]], str | None, int]:
-    result = query_page(
+def ledger(user_id: str, page: PageRequest) -> Page[LedgerEntry]:
+    return query_page(
         LedgerEntry,
         lambda **kw: LedgerEntry.query(user_id, scan_index_forward=False, consistent_read=True, **kw),
         ("userId", "seq"),
-        limit=page.limit,
-        cursor=page.cursor,
+        page=page,
         scope=f"payments:ledger:{user_id}",
     )
-    items = [
-        {
-            "delta": e.delta,
-            "reason": e.reason,
-            "referenceId": e.reference_id,
-            "balanceAfter": e.balance_after,
-            **({"shortfall": e.shortfall} if e.shortfall else {}),
-            "createdAt": _seconds(e.created_at),
-        }
-        for e in result.items
-    ]
-    return items, result.next_cursor, result.number
+
+
+def ledger_view(e: LedgerEntry) -> dict[str, Any]:
+    return {
+        "delta": e.delta,
+        "reason": e.reason,
+        "referenceId": e.reference_id,
+        "balanceAfter": e.balance_after,
+        **({"shortfall": e.shortfall} if e.shortfall else {}),
+        "createdAt": _seconds(e.created_at),
+    }
 
 
 def transaction_view(t: PaymentTransaction) -> dict[str, Any]:
@@ -155,16 +159,14 @@ def transaction_view(t: PaymentTransaction) -> dict[str, Any]:
     }
 
 
-def history(user_id: str, page: PageRequest) -> tuple[list[dict[str, Any]], str | None, int]:
-    result = query_page(
+def history(user_id: str, page: PageRequest) -> Page[PaymentTransaction]:
+    return query_page(
         PaymentTransaction,
         lambda **kw: PaymentTransaction.by_user.query(user_id, scan_index_forward=False, **kw),
         ("id", "userId", "createdAt"),
-        limit=page.limit,
-        cursor=page.cursor,
+        page=page,
         scope=f"payments:history:{user_id}",
     )
-    return [transaction_view(t) for t in result.items], result.next_cursor, result.number
 
 
 def _seconds(text: str) -> str:

@@ -16,7 +16,15 @@ from pynamodb.exceptions import PutError
 
 from pitchey.core import clock
 from pitchey.core.cursor import encode_cursor
-from pitchey.core.db import Page, Transaction, TransactionCancelled, cursor_start, query_page, transact
+from pitchey.core.db import (
+    Page,
+    PageRequest,
+    Transaction,
+    cursor_start,
+    optimistic,
+    query_page,
+    transact,
+)
 from pitchey.core.errors import Conflict, NotFound, ValidationFailed
 from pitchey.core.ids import new_id
 from pitchey.core.log import logger
@@ -306,9 +314,9 @@ def _plan(pitch: Pitch, requested: Mapping[str, Any]) -> tuple[dict[str, Any], d
     return changes, after
 
 
-def _write(pitch: Pitch, user_id: str, changes: dict[str, Any], after: dict[str, Any]) -> bool:
+def _write(pitch: Pitch, user_id: str, changes: dict[str, Any], after: dict[str, Any]) -> None:
     """The pitch update (conditional on the version read) and its history entry, in one transaction.
-    False when another edit landed first."""
+    TransactionCancelled naming "pitch" when another edit landed first."""
     now = clock.iso_precise()
     actions = _actions(pitch, after, changes, now)
     entry = PitchHistory(pitch.id, f"{now}#{new_id()}", at=now, actor_id=user_id, changes=changes)
@@ -317,30 +325,28 @@ def _write(pitch: Pitch, user_id: str, changes: dict[str, Any], after: dict[str,
         transaction.update("pitch", pitch, actions, condition=Pitch.version == pitch.version)
         transaction.put("history", entry)
 
-    try:
-        transact(write)
-    except TransactionCancelled:
-        return False
-    return True
+    transact(write)
 
 
 def _apply(user_id: str, pitch_id: str, requested: Mapping[str, Any]) -> Pitch:
     """Apply a partial change. If another edit got in first, re-read and re-validate against the new state,
     so concurrent edits are applied one after the other and none is lost."""
     requested = _normalise(requested)
-    for _ in range(_UPDATE_ATTEMPTS):
+
+    def attempt() -> Pitch:
         pitch = load_owned(user_id, pitch_id)
         was_published = pitch.status == "published"
         changes, after = _plan(pitch, requested)
         if not changes:
             return pitch
-        if not _write(pitch, user_id, changes, after):
-            continue
+        _write(pitch, user_id, changes, after)
         updated = load_owned(user_id, pitch_id)
         if was_published or updated.status == "published":
             _notify_followers(updated, user_id, changes, newly_published=not was_published)
         return updated
-    raise Conflict("The pitch is being changed by another request; try again", code="CONCURRENT_UPDATE")
+
+    message = "The pitch is being changed by another request; try again"
+    return optimistic(attempt, item="pitch", attempts=_UPDATE_ATTEMPTS, message=message)
 
 
 def _notify_followers(
@@ -378,14 +384,13 @@ def archive_pitch(user_id: str, pitch_id: str) -> dict[str, Any]:
     return to_api(_apply(user_id, pitch_id, {"status": "archived"}), viewer_id=user_id, protected=True)
 
 
-def history(user_id: str, pitch_id: str, limit: int, cursor: str | None) -> Page[PitchHistory]:
+def history(user_id: str, pitch_id: str, page: PageRequest) -> Page[PitchHistory]:
     load_owned(user_id, pitch_id)
     return query_page(
         PitchHistory,
         lambda **kw: PitchHistory.query(pitch_id, scan_index_forward=False, **kw),
         ("pitchId", "sk"),
-        limit=limit,
-        cursor=cursor,
+        page=page,
         scope=f"history|{pitch_id}",
     )
 
@@ -395,13 +400,12 @@ def history_to_api(entry: PitchHistory) -> dict[str, Any]:
 
 
 # --- lists ------------------------------------------------------------------------------------------------
-def my_pitches(user_id: str, limit: int, cursor: str | None) -> Page[Pitch]:
+def my_pitches(user_id: str, page: PageRequest) -> Page[Pitch]:
     return query_page(
         Pitch,
         lambda **kw: Pitch.by_creator.query(user_id, scan_index_forward=False, **kw),
         ("id", "creatorId", "createdAt"),
-        limit=limit,
-        cursor=cursor,
+        page=page,
         scope=f"my|{user_id}",
     )
 
@@ -415,7 +419,7 @@ class BrowseFilters:
     sort: str = "newest"
 
 
-def browse(filters: BrowseFilters, limit: int, cursor: str | None) -> Page[Pitch]:
+def browse(filters: BrowseFilters, page: PageRequest) -> Page[Pitch]:
     """Published pitches only, each once across pages. Newest: the most selective published index (by genre,
     by format, or all); popular: the popularity index. Remaining filters are a FilterExpression."""
     conditions = []
@@ -445,8 +449,7 @@ def browse(filters: BrowseFilters, limit: int, cursor: str | None) -> Page[Pitch
         Pitch,
         lambda **kw: index.query(partition, scan_index_forward=False, filter_condition=condition, **kw),
         keys,
-        limit=limit,
-        cursor=cursor,
+        page=page,
         scope=scope,
         filtered=condition is not None,
     )
@@ -455,7 +458,7 @@ def browse(filters: BrowseFilters, limit: int, cursor: str | None) -> Page[Pitch
 FEED_MAX_SOURCES = 200
 
 
-def following_feed(user_id: str, limit: int, cursor: str | None) -> Page[Pitch]:
+def following_feed(user_id: str, page: PageRequest) -> Page[Pitch]:
     """Newest published pitches by the creators and pitches the user follows (the 200 most recent follows).
 
     A k-way merge: one Query per followed creator on `publishedByCreator` (publishedAt ≤ the cursor's) and one
@@ -464,7 +467,8 @@ def following_feed(user_id: str, limit: int, cursor: str | None) -> Page[Pitch]:
     from pitchey.follows.queries import followed_targets
 
     scope = f"following|{user_id}"
-    start, number = cursor_start(cursor, scope)
+    limit = page.limit
+    start, number = cursor_start(page.cursor, scope)
     before = (start["publishedAt"], start["id"]) if start else None
     follows = followed_targets(user_id, FEED_MAX_SOURCES)
     candidates: dict[str, Pitch] = {}
@@ -491,4 +495,4 @@ def following_feed(user_id: str, limit: int, cursor: str | None) -> Page[Pitch]:
         last = items[-1]
         position = {"publishedAt": last.published_at, "id": last.id}
         next_cursor = encode_cursor({"k": position, "p": number + 1}, scope)
-    return Page(items, next_cursor, number)
+    return Page(items, next_cursor, number, limit)

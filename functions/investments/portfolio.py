@@ -1,0 +1,9 @@
+"""GET /api/investments/portfolio (investor) → `{totalInvestedCents, activeCount, byStatus, investments}`."""
+
+from pitchey.core.http import Request, Response, api, ok
+from pitchey.investments import service
+
+
+@api(roles={"investor"})
+def handler(request: Request) -> Response:
+    return ok(service.portfolio(request.caller()))

@@ -1,0 +1,9 @@
+"""GET /api/investments/{id}/timeline (either party) → `[{status, at, byUserId, note}]`, oldest first."""
+
+from pitchey.core.http import Request, Response, api, ok
+from pitchey.investments import service
+
+
+@api()
+def handler(request: Request) -> Response:
+    return ok(service.timeline(request.caller(), request.path_param("id")))
