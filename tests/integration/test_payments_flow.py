@@ -184,3 +184,53 @@ def test_the_webhook_refuses_bad_signatures_over_http(runtime):
     assert signed_post(runtime, event, timestamp=int(time.time()) - 400).status_code == 400
     unsigned = runtime.client.post("/api/webhooks/stripe", json=event)
     assert unsigned.status_code == 400 and unsigned.json()["error"]["code"] == "BAD_REQUEST"
+
+
+def test_an_investment_payment_moves_the_investment_to_active_through_its_workflow(runtime):
+    from tests.integration.test_investments_flow import execution, waiting_in
+    from tests.integration.test_ndas_flow import published_pitch
+
+    creator, investor = register(runtime, "creator"), register(runtime, "investor")
+    body = {"requiresNDA": False, "seekingInvestment": True, "fundingGoalCents": 100_000_000}
+    pitch = published_pitch(runtime, creator, **body)
+    created = runtime.client.post(
+        "/api/investments", json={"pitchId": pitch["id"], "amountCents": 250_000}, headers=investor.headers
+    )
+    investment_id = data(created, 201)["investment"]["id"]
+    for stage, to in (
+        ("pending", "due_diligence"),
+        ("due_diligence", "negotiation"),
+        ("negotiation", "committed"),
+    ):
+        wait_for(lambda stage=stage: waiting_in(runtime, investment_id, stage))
+        move = {"to": to}
+        data(
+            runtime.client.post(
+                f"/api/investments/{investment_id}/transition", json=move, headers=creator.headers
+            )
+        )
+    direct = runtime.client.post(
+        f"/api/investments/{investment_id}/transition", json={"to": "active"}, headers=investor.headers
+    )
+    assert direct.status_code == 409 and direct.json()["error"]["code"] == "PAYMENT_REQUIRED"
+    wait_for(lambda: waiting_in(runtime, investment_id, "committed"))
+
+    pay = {"investmentId": investment_id, "paymentMethodId": "pm_card_visa"}
+    payment = data(runtime.client.post("/api/payments/process", json=pay, headers=investor.headers), 201)
+    assert (payment["status"], payment["amountCents"], payment["currency"]) == ("pending", 250_000, "USD")
+    assert runtime.client.post("/api/payments/process", json=pay, headers=creator.headers).status_code == 404
+
+    def status() -> str:
+        return data(runtime.client.get(f"/api/investments/{investment_id}", headers=investor.headers))[
+            "status"
+        ]
+
+    wait_for(lambda: status() == "active")  # localstripe's signed payment_intent.succeeded
+    wait_for(lambda: waiting_in(runtime, investment_id, "active"))  # the workflow went on to the next stage
+    assert execution(runtime, investment_id) is not None
+    [record] = history(runtime, investor)
+    assert (record["id"], record["type"], record["status"]) == (
+        payment["transactionId"],
+        "investment",
+        "completed",
+    )

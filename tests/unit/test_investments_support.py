@@ -35,7 +35,10 @@ class Cast:
 
 
 @pytest.fixture
-def cast(aws) -> Cast:
+def cast(aws, monkeypatch) -> Cast:
+    # The investor's own committed -> active move (InvestmentPaymentRequired=false); the paid path is
+    # tests/unit/test_payments_investments.py.
+    monkeypatch.setenv("INVESTMENT_PAYMENT_REQUIRED", "false")
     return Cast(
         creator=make_user("creator", "Zoë", "Łukasiewicz", "Northlight Pictures"),
         investor=make_user("investor", "Marcus", "Whitfield", "Harbour Capital"),

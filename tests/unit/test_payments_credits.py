@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
+
 from pitchey.ndas.models import Nda
 from pitchey.payments.models import CreditAccount, LedgerEntry
 from pitchey.pitches.models import Pitch
@@ -13,7 +15,24 @@ from tests.events import call, http_event, load_handler
 from tests.unit.pitches_support import create_pitch, hit, make_user
 from tests.unit.test_ndas_support import api as nda_api
 
-pytest_plugins = ("tests.unit.test_ndas_support",)  # fixtures: cast, make_pitch, state_machine
+pytest_plugins = ("tests.unit.test_ndas_support",)  # fixtures: cast, make_pitch
+
+
+@pytest.fixture
+def nda_state_machine(aws, monkeypatch) -> None:
+    """The NDA state machine in moto (its own name: investments' support has a `state_machine` too)."""
+    import boto3
+
+    from tests.unit.test_ndas_support import substituted_definition
+
+    arn = boto3.client("stepfunctions").create_state_machine(
+        name="pitchey-test-nda-payments",
+        definition=substituted_definition(),
+        roleArn="arn:aws:iam::123456789012:role/nda-state-machine",
+        type="STANDARD",
+    )["stateMachineArn"]
+    monkeypatch.setenv("NDA_STATE_MACHINE_ARN", arn)
+
 
 MB = 1024 * 1024
 
@@ -161,9 +180,9 @@ def test_fifty_parallel_uploads_on_a_balance_for_ten_succeed_exactly_ten_times(a
     assert len(Pitch.get(pitch["id"]).media) == 10
 
 
-def test_an_nda_request_costs_ten_and_a_short_balance_is_402_with_no_nda(cast, make_pitch, state_machine):
-    pitch_id = make_pitch(cast.creator)
-    other_pitch = make_pitch(cast.creator, title="Second")
+def test_an_nda_request_costs_ten_and_a_short_balance_is_402_with_no_nda(cast, make_pitch, nda_state_machine):
+    pitch_id = make_pitch(cast.creator, requires_nda=True)
+    other_pitch = make_pitch(cast.creator, requires_nda=True, title="Second")
     set_balance(cast.investor.id, 10)
     first = nda_api("request", cast.investor, body={"pitchId": pitch_id})
     assert first.status == 201, first.body

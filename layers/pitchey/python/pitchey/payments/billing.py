@@ -15,7 +15,7 @@ from pitchey.payments import stripe_api
 from pitchey.payments.credits import load_account
 from pitchey.payments.models import CreditAccount, PaymentRecord, PaymentTransaction
 from pitchey.payments.plans import CURRENCY, PACKS, TIERS
-from pitchey.payments.schemas import Purchase, Subscribe
+from pitchey.payments.schemas import ProcessInvestment, Purchase, Subscribe
 
 LIVE_SUBSCRIPTION = ("active", "trialing", "past_due")
 SUBSCRIBE_CLAIM_SECONDS = 60
@@ -76,6 +76,30 @@ def purchase(user_id: str, body: Purchase) -> dict[str, Any]:
     return _pay(record, body.payment_method_id, {"kind": "credits", "pack": pack.pack}) | {
         "credits": pack.total_credits
     }
+
+
+# --- investments ----------------------------------------------------------------------------------------
+def process(user_id: str, body: ProcessInvestment) -> dict[str, Any]:
+    """Pay for the caller's committed investment in its amount and currency; the success webhook moves it
+    committed → active through the investment workflow."""
+    from pitchey.investments import service as investments
+
+    investment = investments.payable(body.investment_id, user_id)
+    now = clock.iso_precise()
+    record = PaymentTransaction(
+        new_id(),
+        user_id=user_id,
+        type="investment",
+        amount_cents=investment["amountCents"],
+        currency=investment["currency"],
+        status="pending",
+        description=f"Investment in {investment['pitchTitle']}"[:300],
+        created_at=now,
+        updated_at=now,
+        investment_id=investment["id"],
+    )
+    record.save(condition=PaymentTransaction.id.does_not_exist())
+    return _pay(record, body.payment_method_id, {"kind": "investment", "investmentId": investment["id"]})
 
 
 def _pay(record: PaymentTransaction, payment_method_id: str, metadata: dict[str, str]) -> dict[str, Any]:

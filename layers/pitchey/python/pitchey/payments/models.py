@@ -82,6 +82,7 @@ class PaymentTransaction(Model):
     updated_at = UnicodeAttribute(attr_name="updatedAt")
     credits = NumberAttribute(default=0)  # credits this payment grants
     pack = UnicodeAttribute(null=True)
+    investment_id = UnicodeAttribute(null=True, attr_name="investmentId")
     payment_intent_id = UnicodeAttribute(null=True, attr_name="paymentIntentId")
     invoice_id = UnicodeAttribute(null=True, attr_name="invoiceId")
     refunded_cents = NumberAttribute(default=0, attr_name="refundedCents")

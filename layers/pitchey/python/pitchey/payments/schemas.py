@@ -16,6 +16,11 @@ class Purchase(InputModel):
     payment_method_id: str = Field(pattern=PAYMENT_METHOD)
 
 
+class ProcessInvestment(InputModel):
+    investment_id: str = Field(min_length=1, max_length=100)
+    payment_method_id: str = Field(pattern=PAYMENT_METHOD)
+
+
 class Subscribe(InputModel):
     tier: str = Field(min_length=1, max_length=40)
     interval: Literal["month", "year"]

@@ -41,6 +41,7 @@ TOLERANCE_SECONDS = 300
 EVENT_RECORD_SECONDS = 30 * 24 * 3600  # Stripe retries for 3 days; keep ids well past that
 DEV_SECRET = "whsec_local_dev_only"  # noqa: S105 (public by design: API.md names it)
 _ATTEMPTS = 8
+EVENT = "stripe-event"  # transaction item names (a workflow's own items share the transaction)
 
 Event = dict[str, Any]
 Effects = Callable[[Transaction, Event, dict[str, Any]], None]
@@ -111,21 +112,42 @@ def apply(event: Event, effects: Effects) -> str:
     )
 
     def build(tx: Transaction) -> None:
-        tx.put("event", record, PaymentRecord.key.does_not_exist())
+        tx.put(EVENT, record, PaymentRecord.key.does_not_exist())
         effects(tx, event, obj)
 
     for attempt in range(_ATTEMPTS):
         try:
-            transact(build)
+            if not _activated_investment(event, obj, build):
+                transact(build)
             return "applied"
         except TransactionCancelled as cancelled:
-            if "event" in cancelled.failed:
+            if EVENT in cancelled.failed:
                 return "duplicate"
             if "once" in cancelled.failed:
                 return "duplicate"  # the same payment / invoice / dispute, reported by another event
             # Something changed between our reads and the write: build again from fresh reads.
         time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))
     raise RuntimeError(f"stripe event {event['id']} could not be applied")
+
+
+def _activated_investment(event: Event, obj: dict[str, Any], build: Callable[[Transaction], None]) -> bool:
+    """A succeeded payment of a committed investment: the event's effects go into the investment
+    workflow's committed → active transaction. False when there is no such move to make (the effects are
+    then written alone)."""
+    if event["type"] != "payment_intent.succeeded" or obj.get("invoice"):
+        return False
+    record = _payment_for_intent(obj)
+    if (
+        record is None
+        or record.type != "investment"
+        or not record.investment_id
+        or record.status != "pending"
+    ):
+        return False
+    from pitchey.investments import service as investments
+
+    note = f"Paid (transaction {record.id})"
+    return investments.activate_paid(record.investment_id, record.user_id, note, build)
 
 
 # --- lookups ---------------------------------------------------------------------------------------------
