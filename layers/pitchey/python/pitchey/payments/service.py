@@ -18,7 +18,8 @@ plans.COSTS: the caller never says how much. `run_charged(build)` runs `transact
 debit's condition failed because another movement of the same balance got there first it rebuilds and
 retries; when the balance is short it raises InsufficientCredits; when any of the action's own conditions
 failed it re-raises TransactionCancelled unchanged (names → reasons), so the caller answers its own 404/409
-and nothing was charged.
+and nothing was charged. `charged(run)` does the same for a `run()` that writes the transaction itself
+(e.g. a workflow start given the build with `charge` in it).
 """
 
 from __future__ import annotations
