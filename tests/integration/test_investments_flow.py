@@ -21,6 +21,9 @@ pytestmark = pytest.mark.integration
 GOAL = 100_000_000
 QUARTER = GOAL // 4
 
+# The investor's own committed -> active move; the paid path is tests/integration/test_payments_flow.py.
+RUNTIME_OVERRIDES = {"InvestmentPaymentRequired": "false"}
+
 
 def investable_pitch(runtime: Any, owner: Account, **fields: Any) -> dict[str, Any]:
     body = {"requiresNDA": False, "seekingInvestment": True, "fundingGoalCents": GOAL, **fields}

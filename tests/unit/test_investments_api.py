@@ -13,6 +13,7 @@ from pitchey.core.audit import AuditEntry
 from pitchey.investments.models import Investment, InvestmentEvent, OpenInvestmentClaim, open_claim_key
 from pitchey.notifications.models import Notification
 from pitchey.pitches.models import Pitch
+from tests.unit.accounts import make_user
 from tests.unit.test_investments_support import (
     GOAL,
     MINIMUM,
@@ -25,7 +26,6 @@ from tests.unit.test_investments_support import (
     progress,
     sign_nda,
 )
-from tests.unit.test_ndas_support import make_user
 
 pytest_plugins = ("tests.unit.test_investments_support",)
 

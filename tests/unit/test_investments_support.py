@@ -34,7 +34,10 @@ class Cast:
 
 
 @pytest.fixture
-def crew(aws) -> Cast:
+def crew(aws, setenv) -> Cast:
+    # The investor's own committed -> active move (InvestmentPaymentRequired=false); the paid path is
+    # tests/unit/test_payments_investments.py.
+    setenv("INVESTMENT_PAYMENT_REQUIRED", "false")
     return Cast(
         creator=make_user("creator", first="Zoë", last="Łukasiewicz", company="Northlight Pictures"),
         investor=make_user("investor", first="Marcus", last="Whitfield", company="Harbour Capital"),

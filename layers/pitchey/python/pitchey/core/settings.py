@@ -44,6 +44,13 @@ class Settings:
     nda_signature_ttl_seconds: int = _env("NDA_SIGNATURE_TTL_SECONDS", 1209600)
     nda_documents_bucket: str = _env("NDA_DOCUMENTS_BUCKET", "ndadocumentsbucket")
     nda_state_machine_arn: str | None = _env("NDA_STATE_MACHINE_ARN")
+    # payments
+    starter_credits: int = _env("STARTER_CREDITS", 10)
+    investment_payment_required: str = _env("INVESTMENT_PAYMENT_REQUIRED", "true")
+    stripe_api_base: str = _env("STRIPE_API_BASE", "https://api.stripe.com")
+    stripe_api_key: str | None = _env("STRIPE_API_KEY")  # locally; on AWS the secret below
+    stripe_secret_arn: str | None = _env("STRIPE_SECRET_ARN")
+    stripe_webhook_secret: str = _env("STRIPE_WEBHOOK_SECRET", "")
     # investments
     investment_stage_ttl_seconds: int = _env("INVESTMENT_STAGE_TTL_SECONDS", 2592000)
     investment_documents_bucket: str = _env("INVESTMENT_DOCUMENTS_BUCKET", "investmentdocumentsbucket")

@@ -18,14 +18,24 @@ from typing import TYPE_CHECKING, Any
 from pitchey.analytics import models as analytics
 from pitchey.core import audit, clock
 from pitchey.core.caller import Caller
-from pitchey.core.db import Page, PageRequest, TransactionCancelled, query_page
+from pitchey.core.db import Page, PageRequest, Transaction, TransactionCancelled, query_page
 from pitchey.core.errors import Conflict, NotFound, ValidationFailed
 from pitchey.core.ids import new_id
 from pitchey.core.log import logger
-from pitchey.core.workflow import InvalidTransition
+from pitchey.core.settings import settings
+from pitchey.core.workflow import Build, InvalidTransition
 from pitchey.investments import funding
 from pitchey.investments.flow import CLAIM, EVENT, FLOW, history_item, moving, stage_deadline
-from pitchey.investments.lifecycle import CREATOR, INVESTOR, PENDING, RAISED, TABLE, TERMINAL
+from pitchey.investments.lifecycle import (
+    ACTIVE,
+    COMMITTED,
+    CREATOR,
+    INVESTOR,
+    PENDING,
+    RAISED,
+    TABLE,
+    TERMINAL,
+)
 from pitchey.investments.models import (
     Investment,
     InvestmentEvent,
@@ -33,10 +43,11 @@ from pitchey.investments.models import (
     TimelineEntry,
     open_claim_key,
 )
+from pitchey.investments.schemas import TransitionInvestment
 from pitchey.investments.views import entry_json, investment_json
 
 if TYPE_CHECKING:
-    from pitchey.investments.schemas import CreateInvestment, TransitionInvestment
+    from pitchey.investments.schemas import CreateInvestment
     from pitchey.pitches.models import Pitch
 
 DOCUMENT_WAIT_SECONDS = 8.0  # how long a download waits for an agreement the workflow is still rendering
@@ -158,9 +169,19 @@ def create(caller: Caller, body: CreateInvestment) -> dict[str, Any]:
 
 
 # --- transitions -------------------------------------------------------------------------------------------
+def payment_required() -> bool:
+    """InvestmentPaymentRequired: committed → active only through a confirmed payment."""
+    return settings().investment_payment_required.lower() != "false"
+
+
 def transition(caller: Caller, investment_id: str, body: TransitionInvestment) -> dict[str, Any]:
     investment = _for_party(investment_id, caller)
     actor = CREATOR if caller.id == investment.creator_id else INVESTOR
+    if actor == INVESTOR and investment.status == COMMITTED and body.to == ACTIVE and payment_required():
+        raise Conflict(
+            "Pay for this investment with POST /api/payments/process; it becomes active when paid",
+            code="PAYMENT_REQUIRED",
+        )
     try:
         source, target = _move(investment, actor, caller.id, body)
     except InvalidTransition:
@@ -171,9 +192,45 @@ def transition(caller: Caller, investment_id: str, body: TransitionInvestment) -
     return _answer(investment)
 
 
-def _move(investment: Investment, actor: str, by: str, body: TransitionInvestment) -> tuple[str, str]:
-    """Take the edge `actor` asks for; `investment` is refreshed with the item as written. Returns
-    (source, target)."""
+def payable(investment_id: str, investor_id: str) -> dict[str, Any]:
+    """What POST /api/payments/process charges: the caller's committed investment (404 for anyone but its
+    investor, 409 INVALID_TRANSITION unless committed)."""
+    investment = _load(investment_id)
+    if investment.investor_id != investor_id:
+        raise NotFound("Investment not found")
+    if investment.status != COMMITTED:
+        raise InvalidTransition(f"Only a committed investment can be paid; this one is {investment.status}")
+    return {
+        "id": investment.id,
+        "amountCents": int(investment.amount_cents),
+        "currency": investment.currency,
+        "pitchTitle": investment.pitch_title,
+    }
+
+
+def activate_paid(investment_id: str, investor_id: str, note: str, extra: Build) -> bool:
+    """The payment webhook's move committed → active (as the investor), with `extra` (the payment's own
+    effects) in the same transaction. False, and nothing written, when it is no longer committed."""
+    try:
+        investment = _load(investment_id)
+    except NotFound:
+        return False
+    if investment.investor_id != investor_id or investment.status != COMMITTED:
+        return False
+    body = TransitionInvestment(to=ACTIVE, note=note)
+    try:
+        _move(investment, INVESTOR, investor_id, body, also=extra)
+    except InvalidTransition:
+        return False
+    funding.settle(investment.pitch_id)
+    return True
+
+
+def _move(
+    investment: Investment, actor: str, by: str, body: TransitionInvestment, also: Build | None = None
+) -> tuple[str, str]:
+    """Take the edge `actor` asks for (with `also`'s items); `investment` is refreshed with the item as
+    written. Returns (source, target)."""
     for _ in range(_ATTEMPTS):
         source = investment.status
         target = TABLE.next(source, actor, body.to)  # 409 INVALID_TRANSITION for any other move
@@ -181,7 +238,8 @@ def _move(investment: Investment, actor: str, by: str, body: TransitionInvestmen
         move = moving(investment, target, by, body.note or None, pitch)
         # FLOW refuses a pledged stage past its deadline (expiresAt): the workflow's timeout decides it.
         try:
-            FLOW.apply(investment, actor, body.to, actions=move.actions, extra=move.extra)
+            extra = move.extra if also is None else _both(move.extra, also)
+            FLOW.apply(investment, actor, body.to, actions=move.actions, extra=extra)
         except TransactionCancelled as cancelled:
             if cancelled.failed.get(funding.PITCH) != "ConditionalCheckFailed":
                 logger.error("investment transition cancelled", extra={"failed": cancelled.failed})
@@ -200,6 +258,14 @@ def _move(investment: Investment, actor: str, by: str, body: TransitionInvestmen
             ) from None
         return source, target
     raise Conflict("The pitch is being changed by another request; try again", code="CONCURRENT_UPDATE")
+
+
+def _both(first: Build, second: Build) -> Build:
+    def build(txn: Transaction) -> None:
+        first(txn)
+        second(txn)
+
+    return build
 
 
 # --- reads -------------------------------------------------------------------------------------------------

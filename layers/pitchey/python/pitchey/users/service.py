@@ -8,6 +8,7 @@ from typing import Any
 from pynamodb.exceptions import UpdateError
 
 from pitchey.core import audit, clock
+from pitchey.core.db import Transaction
 from pitchey.core.errors import NotFound
 from pitchey.users.models import EmailClaim, User, email_key
 from pitchey.users.schemas import UpdateProfile, user_view
@@ -108,3 +109,13 @@ def update_profile(
         details={"fields": [_PROFILE_ATTRIBUTES[name].attr_name for name in sent]},
     )
     return user_view(user)
+
+
+def set_subscription_tier(tx: Transaction, user_id: str, tier: str) -> None:
+    """Add the user's `subscriptionTier` change to a payments transaction (only Stripe's webhook calls it)."""
+    tx.update(
+        "user-tier",
+        User(user_id),
+        [User.subscription_tier.set(tier), User.updated_at.set(clock.iso())],
+        User.id.exists(),
+    )
