@@ -3,10 +3,12 @@ pending (or failed) payment; its success webhook moves the investment committed 
 
 from pitchey.auth.http import api
 from pitchey.core.http import Request, Response, created
+from pitchey.investments import service as investments
 from pitchey.payments import billing
 from pitchey.payments.schemas import ProcessInvestment
 
 
 @api(idempotent=True)
 def handler(request: Request) -> Response:
-    return created(billing.process(request.require_user().id, request.parse(ProcessInvestment)))
+    body = request.parse(ProcessInvestment)
+    return created(billing.process(request.require_user().id, body, investments.payable))

@@ -48,7 +48,7 @@ def test_declared_as_a_standard_state_machine_with_every_substitution_used():
         "Ref": "InvestmentStageTtlSeconds"
     }
     assert TEMPLATE["Parameters"]["InvestmentStageTtlSeconds"]["Default"] == 2592000
-    assert "InvestmentPaymentRequired" not in TEMPLATE["Parameters"]  # the payments work adds it
+    assert TEMPLATE["Parameters"]["InvestmentPaymentRequired"]["Default"] == "true"  # payments make it active
 
 
 def test_function_substitutions_point_at_functions_the_machine_may_invoke():

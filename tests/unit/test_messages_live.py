@@ -271,6 +271,8 @@ def imported_modules(path: Path) -> list[str]:
     for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.Import):
             names += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").count(".") == 1:
+            names += [f"{node.module}.{alias.name}" for alias in node.names]  # from pitchey.x import service
         elif isinstance(node, ast.ImportFrom):
             names.append(node.module or "")
     return names

@@ -25,7 +25,8 @@ from pitchey.users.models import User
 from tests.auth_support import register
 from tests.events import call, http_event, load_handler
 from tests.payments_support import WEBHOOK_SECRET, sign, stripe_event
-from tests.unit.pitches_support import Actor, hit
+from tests.unit.accounts import Actor
+from tests.unit.pitches_support import hit
 
 WEBHOOK = load_handler("payments/webhook")
 
@@ -93,7 +94,8 @@ def account_for(portal: str) -> Actor:
     )
     assert answer.status == 201, answer.body
     user = answer.data["user"]
-    return Actor(user["id"], answer.data["accessToken"], portal, user["username"])
+    token = answer.data["accessToken"]
+    return Actor(user["id"], portal, token, "", user["username"], user["email"], user["username"])
 
 
 def wait_for(predicate, seconds: float = 15.0):

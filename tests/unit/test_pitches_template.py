@@ -104,7 +104,7 @@ def test_pitch_tables_are_declared_with_their_indexes():
         "Enabled": True,
     }
     investments = RESOURCES["InvestmentsTable"]["Properties"]["GlobalSecondaryIndexes"]
-    assert [ix["IndexName"] for ix in investments] == ["byPitch"]
+    assert [ix["IndexName"] for ix in investments] == ["byPitch", "byInvestor"]
 
 
 HANDLER_FILES = sorted((ROOT / "functions" / "pitches").glob("*.py")) + sorted(

@@ -341,9 +341,10 @@ def send(sender: AuthUser, body: SendMessage) -> dict[str, Any]:
                 raise Forbidden("This user does not accept your messages", code="BLOCKED") from None
             if "attachment" in cancelled.failed:
                 raise ValidationFailed.field("attachmentIds", "An attachment was already sent") from None
-            if not cancelled.failed.keys() <= {"conversation", "message"}:
+            if not cancelled.failed.keys() <= {"conversation", "message", *payments.CHARGE_ITEMS}:
                 raise
-        # Another message took this seq (or created the conversation first): read the new state and retry.
+        # Another message took this seq (or created the conversation first, or moved the sender's credits
+        # at the same moment): read the new state and retry.
         if time.monotonic() > deadline:
             raise Conflict("Too many messages at once here; try again", code="CONCURRENT_UPDATE")
         time.sleep(random.uniform(0, 0.02 * 2 ** min(attempt, 5)))

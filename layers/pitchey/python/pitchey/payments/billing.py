@@ -3,6 +3,7 @@ changes a tier: the signed webhook does (webhooks.py), once Stripe has confirmed
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -79,12 +80,13 @@ def purchase(user_id: str, body: Purchase) -> dict[str, Any]:
 
 
 # --- investments ----------------------------------------------------------------------------------------
-def process(user_id: str, body: ProcessInvestment) -> dict[str, Any]:
+def process(
+    user_id: str, body: ProcessInvestment, payable: Callable[[str, str], dict[str, Any]]
+) -> dict[str, Any]:
     """Pay for the caller's committed investment in its amount and currency; the success webhook moves it
-    committed → active through the investment workflow."""
-    from pitchey.investments import service as investments
-
-    investment = investments.payable(body.investment_id, user_id)
+    committed → active through the investment workflow. `payable` (the investment context's, passed in by
+    the handler so payments does not import it) answers the investment or its 404/409."""
+    investment = payable(body.investment_id, user_id)
     now = clock.iso_precise()
     record = PaymentTransaction(
         new_id(),

@@ -40,7 +40,7 @@ from pitchey.payments.plans import TIERS, cost
 
 T = TypeVar("T")
 DEBIT = ACCOUNT
-_CHARGE_ITEMS = {ACCOUNT, LEDGER}
+CHARGE_ITEMS = frozenset({ACCOUNT, LEDGER})  # the transaction items `charge` adds
 _ATTEMPTS = 30
 _short: ContextVar[bool] = ContextVar("credits_short", default=False)  # the last charge() found too few
 
@@ -87,7 +87,7 @@ def charged(run: Callable[[], T]) -> T:
         try:
             return run()
         except TransactionCancelled as cancelled:
-            if not set(cancelled.failed) <= _CHARGE_ITEMS:
+            if not set(cancelled.failed) <= CHARGE_ITEMS:
                 raise
             if _short.get():
                 raise InsufficientCredits("Not enough credits for this action") from None

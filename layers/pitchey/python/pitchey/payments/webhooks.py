@@ -92,17 +92,22 @@ def verify(raw: bytes, header: str | None, secret: str, now: int | None = None) 
     return event
 
 
-def receive(raw: bytes, header: str | None) -> dict[str, Any]:
+# The investment workflow's paid committed → active move, passed in by the webhook handler: payments does not
+# import the investment context (investments read pitches, and pitches pay through payments).
+ActivatePaid = Callable[[str, str, str, Callable[[Transaction], None]], bool]
+
+
+def receive(raw: bytes, header: str | None, activate_paid: ActivatePaid) -> dict[str, Any]:
     event = verify(raw, header, _secret())
     effects = HANDLERS.get(event["type"])
     if effects is None:
         return {"received": True, "result": "ignored"}
-    result = apply(event, effects)
+    result = apply(event, effects, activate_paid)
     logger.info("stripe event", extra={"event_id": event["id"], "type": event["type"], "result": result})
     return {"received": True, "result": result}
 
 
-def apply(event: Event, effects: Effects) -> str:
+def apply(event: Event, effects: Effects, activate_paid: ActivatePaid) -> str:
     """Apply `effects` and the event's own record in one transaction: "applied" or "duplicate"."""
     obj = event["data"]["object"]
     record = PaymentRecord(
@@ -117,7 +122,7 @@ def apply(event: Event, effects: Effects) -> str:
 
     for attempt in range(_ATTEMPTS):
         try:
-            if not _activated_investment(event, obj, build):
+            if not _activated_investment(event, obj, build, activate_paid):
                 transact(build)
             return "applied"
         except TransactionCancelled as cancelled:
@@ -130,7 +135,9 @@ def apply(event: Event, effects: Effects) -> str:
     raise RuntimeError(f"stripe event {event['id']} could not be applied")
 
 
-def _activated_investment(event: Event, obj: dict[str, Any], build: Callable[[Transaction], None]) -> bool:
+def _activated_investment(
+    event: Event, obj: dict[str, Any], build: Callable[[Transaction], None], activate_paid: ActivatePaid
+) -> bool:
     """A succeeded payment of a committed investment: the event's effects go into the investment
     workflow's committed → active transaction. False when there is no such move to make (the effects are
     then written alone)."""
@@ -144,10 +151,8 @@ def _activated_investment(event: Event, obj: dict[str, Any], build: Callable[[Tr
         or record.status != "pending"
     ):
         return False
-    from pitchey.investments import service as investments
-
     note = f"Paid (transaction {record.id})"
-    return investments.activate_paid(record.investment_id, record.user_id, note, build)
+    return activate_paid(record.investment_id, record.user_id, note, build)
 
 
 # --- lookups ---------------------------------------------------------------------------------------------
