@@ -158,6 +158,7 @@ def to_api(pitch: Pitch, *, viewer_id: str | None, protected: bool) -> dict[str,
             "updatedAt": seconds(pitch.updated_at),
             "publishedAt": seconds(pitch.published_at),
             "canViewProtected": protected,
+            "inProduction": bool(pitch.production_count),
         }
     )
     if owner:
@@ -204,6 +205,12 @@ def follower_count_actions(delta: int) -> list[Any]:
     """The updates to a Pitch when it gains (`delta` 1) or loses (-1) a follower: its counter and the
     attention score that counter feeds (for the follows context's transaction)."""
     return [Pitch.follower_count.add(delta), Pitch.popularity.add(delta * rules.FOLLOW_WEIGHT)]
+
+
+def production_count_actions(delta: int) -> list[Any]:
+    """The update to a Pitch when a production project on it becomes active or paused (`delta` 1) or stops
+    being so (-1), for the production context's transaction: the counter behind `inProduction`."""
+    return [Pitch.production_count.add(delta)]
 
 
 # --- view ---------------------------------------------------------------------------------------------------
