@@ -273,3 +273,34 @@ def test_racing_accept_and_decline_apply_once(runtime: Any, cast: dict[str, Acco
     )
     history = ok(runtime.client.get(project_path(project["id"], "/history"), headers=creator.headers))
     assert len(history) == 2
+
+
+def test_following_feed_shows_a_followed_creators_publish_and_project_stages(
+    runtime: Any, cast: dict[str, Account]
+):
+    client, company = runtime.client, cast["rival"]
+    creator = register(runtime, "creator", "Feed", "Maker")
+    follow = {"targetType": "user", "targetId": creator.id}
+    assert client.post("/api/follows", json=follow, headers=company.headers).status_code == 201
+    error(client.get("/api/production/following", headers=cast["investor"].headers), 403, "FORBIDDEN")
+
+    pitch = published_pitch(runtime, creator, requiresNDA=False)
+    feed = ok(client.get("/api/production/following", headers=company.headers))
+    assert [(f["type"], f["pitchId"], f["actorId"]) for f in feed] == [
+        ("pitch_published", pitch["id"], creator.id)
+    ]
+    assert pitch["title"] in feed[0]["summary"] and feed[0]["at"].endswith("Z")
+
+    ok(client.put(f"/api/pitches/{pitch['id']}", json={"logline": "Sharper."}, headers=creator.headers))
+    # Another company's project on the followed creator's pitch moves stage: the follower sees it.
+    other = cast["company"]
+    project = ok(propose(runtime, other, pitch["id"]), 201)
+    ok(client.post(project_path(project["id"], "/accept"), headers=creator.headers))
+    ok(client.put(project_path(project["id"]), json={"stage": "delivery"}, headers=other.headers))
+    feed = ok(client.get("/api/production/following", headers=company.headers))
+    assert [f["type"] for f in feed] == ["project_stage", "pitch_updated", "pitch_published"]
+    assert feed[0]["actorId"] == other.id and "delivery" in feed[0]["summary"]
+    first = client.get("/api/production/following", params={"limit": 1}, headers=company.headers).json()
+    assert len(first["data"]) == 1 and first["metadata"]["nextCursor"]
+    # Someone who follows nobody has an empty feed.
+    assert ok(client.get("/api/production/following", headers=other.headers)) == []

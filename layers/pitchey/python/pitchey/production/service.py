@@ -240,6 +240,16 @@ def update(caller: Caller, project_id: str, body: UpdateProject) -> dict[str, An
     if body.status is not None and body.status != project.status:
         fields["status"] = status_after(project.status, COMPANY, body.status)
     changes = _apply(caller, project, fields)
+    if "stage" in changes:
+        from pitchey.activity import service as activity
+
+        activity.record(
+            "project_stage",
+            pitch_id=project.pitch_id,
+            creator_id=project.creator_id,
+            actor_id=caller.id,
+            summary=f'"{project.title}" moved to {project.stage.replace("_", " ")}',
+        )
     if changes:
         _notify(
             project.creator_id,
