@@ -304,3 +304,37 @@ def test_following_feed_shows_a_followed_creators_publish_and_project_stages(
     assert len(first["data"]) == 1 and first["metadata"]["nextCursor"]
     # Someone who follows nobody has an empty feed.
     assert ok(client.get("/api/production/following", headers=other.headers)) == []
+
+
+def test_production_analytics_counts_the_companys_own_data(runtime: Any, cast: dict[str, Account]):
+    client = runtime.client
+    creator = register(runtime, "creator")
+    company = register(runtime, "production", company="Numbers Inc")
+    assert client.post(
+        "/api/follows", json={"targetType": "user", "targetId": creator.id}, headers=company.headers
+    )
+    signed_pitch = published_pitch(runtime, creator)
+    signed_nda(runtime, creator, company, signed_pitch["id"])
+    ok(nda_request(runtime, company, published_pitch(runtime, creator)["id"]), 201)  # stays pending
+    project = ok(propose(runtime, company, signed_pitch["id"]), 201)
+    ok(client.post(project_path(project["id"], "/accept"), headers=creator.headers))
+    ok(client.put(project_path(project["id"]), json={"stage": "production"}, headers=company.headers))
+    line = {"category": "crew", "plannedCents": 12_345_67}
+    ok(client.post(project_path(project["id"], "/budget-lines"), json=line, headers=company.headers), 201)
+    expense = {"category": "crew", "amountCents": 2_000_01, "description": "Grip", "incurredOn": "2027-06-01"}
+    ok(client.post(project_path(project["id"], "/expenses"), json=expense, headers=company.headers), 201)
+    declined = ok(propose(runtime, company, published_pitch(runtime, creator, requiresNDA=False)["id"]), 201)
+    ok(client.post(project_path(declined["id"], "/decline"), headers=creator.headers))
+
+    data = ok(client.get("/api/analytics/production", headers=company.headers))
+    assert data["ndas"] == {"requested": 2, "signed": 1, "pending": 1}
+    assert data["projects"]["byStatus"] == {
+        "proposed": 0, "declined": 1, "active": 1, "paused": 0, "completed": 0, "cancelled": 0,
+    }  # fmt: skip
+    assert data["projects"]["byStage"]["production"] == 1 and data["projects"]["byStage"]["development"] == 1
+    assert data["budget"] == {"plannedCents": 12_345_67, "spentCents": 2_000_01}
+    # Three publishes by the followed creator, and the stage move on the followed creator's pitch is the
+    # company's own (an actor never gets its own event).
+    assert data["followedActivity7d"] == 3
+    for who in ("investor", "creator"):
+        error(client.get("/api/analytics/production", headers=cast[who].headers), 403, "FORBIDDEN")

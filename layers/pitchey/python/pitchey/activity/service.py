@@ -66,3 +66,8 @@ def feed(caller: Caller, page: PageRequest) -> Page[dict[str, Any]]:
         scope=f"activity:{caller.id}",
     )
     return result.map(_item_json)
+
+
+def count_since(user_id: str, since: str) -> int:
+    """Feed items a user received at or after `since` (an `iso_precise` time): one counting Query."""
+    return FeedItem.count(user_id, FeedItem.sk >= since)

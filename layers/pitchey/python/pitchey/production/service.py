@@ -12,6 +12,7 @@ Anyone who is neither the project's company nor its pitch's creator gets 404 for
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from pitchey.core import audit, clock
@@ -31,11 +32,13 @@ from pitchey.production.lifecycle import (
 )
 from pitchey.production.models import (
     CATEGORIES,
+    DECLINED,
     EXPENSE,
     HISTORY,
     LINE,
     PROPOSED,
     STAGES,
+    STATUSES,
     LiveProjectClaim,
     Project,
     ProjectItem,
@@ -352,6 +355,36 @@ def budget(caller: Caller, project_id: str) -> dict[str, Any]:
             for c in categories
         ],
         "byMonth": [{"month": month, "spentCents": by_month[month]} for month in sorted(by_month)],
+    }
+
+
+def _planned_cents(project_id: str) -> int:
+    lines = ProjectItem.query(project_id, ProjectItem.sk.startswith(LINE), attributes_to_get=["plannedCents"])
+    return sum(int(line.planned_cents) for line in lines)
+
+
+def company_analytics(caller: Caller) -> dict[str, Any]:
+    """`GET /api/analytics/production`: the company's NDAs, its projects by status and stage, planned and
+    spent over its live and finished projects (declined proposals never had a budget), and how many
+    activity items reached its following feed in the last 7 days."""
+    from pitchey.activity import service as activity
+    from pitchey.ndas.service import requester_counts
+
+    by_status = dict.fromkeys(STATUSES, 0)
+    by_stage = dict.fromkeys(STAGES, 0)
+    planned = spent = 0
+    for project in Project.by_company.query(caller.id):
+        by_status[project.status] += 1
+        by_stage[project.stage] += 1
+        if project.status != DECLINED:
+            planned += _planned_cents(project.id)
+            spent += int(project.spent_cents or 0)
+    week_ago = clock.iso_precise(clock.now() - timedelta(days=7))
+    return {
+        "ndas": requester_counts(caller.id),
+        "projects": {"byStatus": by_status, "byStage": by_stage},
+        "budget": {"plannedCents": planned, "spentCents": spent},
+        "followedActivity7d": activity.count_since(caller.id, week_ago),
     }
 
 
