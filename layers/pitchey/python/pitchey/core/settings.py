@@ -49,6 +49,9 @@ class Settings:
     email_link_base_url: str = _env("EMAIL_LINK_BASE_URL", "http://localhost:3000")
     email_max_attempts: int = _env("EMAIL_MAX_ATTEMPTS", 5)
     unsubscribe_token_ttl_seconds: int = _env("UNSUBSCRIBE_TOKEN_TTL_SECONDS", 30 * 24 * 3600)
+    # analytics
+    analytics_late_event_seconds: int = _env("ANALYTICS_LATE_EVENT_SECONDS", 600)
+    track_rate_limit_per_minute: int = _env("TRACK_RATE_LIMIT_PER_MINUTE", 300)
     # messages
     message_edit_window_seconds: int = _env("MESSAGE_EDIT_WINDOW_SECONDS", 900)
     # realtime

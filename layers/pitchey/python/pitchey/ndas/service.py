@@ -17,6 +17,7 @@ import time
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from pitchey.analytics import models as analytics
 from pitchey.core import audit, clock
 from pitchey.core.caller import Caller
 from pitchey.core.db import Page, PageRequest, TransactionCancelled, query_page
@@ -131,6 +132,7 @@ def request_nda(caller: Caller, body: RequestNda) -> dict[str, Any]:
             "You already have a pending, approved or signed NDA for this pitch", code="NDA_EXISTS"
         ) from None
     _audit("nda.request", caller, nda)
+    analytics.record(analytics.NDA_REQUESTED, nda.pitch_id, actor_id=caller.id)
     return nda_json(nda)
 
 
@@ -168,6 +170,7 @@ def sign(caller: Caller, nda_id: str, body: SignNda) -> dict[str, Any]:
     ]
     FLOW.apply(nda, actor, "sign", actions=actions)
     _audit("nda.sign", caller, nda, signerName=body.signer_name)
+    analytics.record(analytics.NDA_SIGNED, nda.pitch_id, actor_id=caller.id)
     return nda_json(nda)
 
 
