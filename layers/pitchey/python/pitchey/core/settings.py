@@ -44,6 +44,10 @@ class Settings:
     nda_signature_ttl_seconds: int = _env("NDA_SIGNATURE_TTL_SECONDS", 1209600)
     nda_documents_bucket: str = _env("NDA_DOCUMENTS_BUCKET", "ndadocumentsbucket")
     nda_state_machine_arn: str | None = _env("NDA_STATE_MACHINE_ARN")
+    # investments
+    investment_stage_ttl_seconds: int = _env("INVESTMENT_STAGE_TTL_SECONDS", 2592000)
+    investment_documents_bucket: str = _env("INVESTMENT_DOCUMENTS_BUCKET", "investmentdocumentsbucket")
+    investment_state_machine_arn: str | None = _env("INVESTMENT_STATE_MACHINE_ARN")
     # notifications
     email_from_address: str = _env("EMAIL_FROM_ADDRESS", "notifications@pitchey.dev")
     email_link_base_url: str = _env("EMAIL_LINK_BASE_URL", "http://localhost:3000")
