@@ -40,6 +40,7 @@ def test_creator_creates_a_draft_with_defaults(aws):
     assert pitch["fundingRaisedCents"] == 0 and pitch["minInvestmentCents"] == 100_000
     assert pitch["media"] == [] and pitch["themes"] == [] and pitch["publishedAt"] is None
     assert pitch["canViewProtected"] is True and pitch["budgetCents"] == 5_000_000
+    assert pitch["inProduction"] is False  # always present; true only while a project is active or paused
     assert pitch["ndaType"] == "basic"  # requiresNDA without a type gets the basic NDA
     assert pitch["customNdaText"] == "Keep it secret."
     assert pitch["createdAt"].endswith("Z") and len(pitch["createdAt"]) == 20
@@ -101,6 +102,8 @@ def test_create_validation_is_422_naming_the_field(aws, body, field):
         "publishedAt",
         "media",
         "canViewProtected",
+        "inProduction",
+        "productionCount",
         "somethingElse",
     ],
 )
@@ -274,7 +277,16 @@ def test_an_update_that_changes_nothing_records_nothing(aws):
 
 @pytest.mark.parametrize(
     "field",
-    ["id", "creatorId", "viewCount", "likeCount", "followerCount", "fundingRaisedCents", "publishedAt"],
+    [
+        "id",
+        "creatorId",
+        "viewCount",
+        "likeCount",
+        "followerCount",
+        "fundingRaisedCents",
+        "publishedAt",
+        "inProduction",
+    ],
 )
 def test_server_owned_fields_are_refused_on_update(aws, field):
     owner = make_user()

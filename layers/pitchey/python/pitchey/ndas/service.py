@@ -260,6 +260,15 @@ def incoming_signed(caller: Caller, page: PageRequest) -> Page[dict[str, Any]]:
     return _list(Nda.by_creator_status, f"{caller.id}#{SIGNED}", page)
 
 
+def requester_counts(requester_id: str) -> dict[str, int]:
+    """How many NDAs a user has requested in all, and how many are signed and pending now (index counts)."""
+    return {
+        "requested": Nda.by_requester.count(requester_id),
+        "signed": Nda.by_requester_status.count(f"{requester_id}#{SIGNED}"),
+        "pending": Nda.by_requester_status.count(f"{requester_id}#{PENDING}"),
+    }
+
+
 def can_request(caller: Caller, pitch_id: str) -> dict[str, Any]:
     pitch = _requestable_pitch(pitch_id)
     if caller.role not in REQUESTER_ROLES:

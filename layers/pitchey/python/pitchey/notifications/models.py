@@ -27,6 +27,7 @@ NOTIFICATION_TYPES = (
     "investment_created",
     "investment_update",
     "pitch_update",
+    "project_update",
     "new_follower",
     "message",
     "payment",

@@ -26,7 +26,7 @@ def category_of(notification_type: str) -> str | None:
         return "investment"
     if notification_type == "message":
         return "message"
-    if notification_type in ("pitch_update", "new_follower"):
+    if notification_type in ("pitch_update", "new_follower", "project_update"):
         return "pitch"
     return None  # payment, system
 

@@ -125,6 +125,9 @@ class Pitch(Model):
     view_count = NumberAttribute(default=0, attr_name="viewCount")
     like_count = NumberAttribute(default=0, attr_name="likeCount")
     follower_count = NumberAttribute(default=0, attr_name="followerCount")
+    # Active or paused production projects on the pitch, moved by ADD in the transaction that changes a
+    # project's status (production context): the pitch is `inProduction` while it is above 0.
+    production_count = NumberAttribute(default=0, attr_name="productionCount")
     # Maintained with every counter ADD (see rules.POPULARITY_WEIGHTS): the sort key of `popular`.
     popularity = NumberAttribute(default=0)
     media = ListAttribute(of=MediaFile, null=True)

@@ -161,6 +161,7 @@ def to_api(pitch: Pitch, *, viewer_id: str | None, protected: bool) -> dict[str,
             "updatedAt": seconds(pitch.updated_at),
             "publishedAt": seconds(pitch.published_at),
             "canViewProtected": protected,
+            "inProduction": bool(pitch.production_count),
         }
     )
     if owner:
@@ -207,6 +208,12 @@ def follower_count_actions(delta: int) -> list[Any]:
     """The updates to a Pitch when it gains (`delta` 1) or loses (-1) a follower: its counter and the
     attention score that counter feeds (for the follows context's transaction)."""
     return [Pitch.follower_count.add(delta), Pitch.popularity.add(delta * rules.FOLLOW_WEIGHT)]
+
+
+def production_count_actions(delta: int) -> list[Any]:
+    """The update to a Pitch when a production project on it becomes active or paused (`delta` 1) or stops
+    being so (-1), for the production context's transaction: the counter behind `inProduction`."""
+    return [Pitch.production_count.add(delta)]
 
 
 # --- view ---------------------------------------------------------------------------------------------------
@@ -367,6 +374,7 @@ def _apply(user_id: str, pitch_id: str, requested: Mapping[str, Any]) -> Pitch:
         updated = load_owned(user_id, pitch_id)
         if was_published or updated.status == "published":
             _notify_followers(updated, user_id, changes, newly_published=not was_published)
+            _record_activity(updated, user_id, newly_published=not was_published)
         return updated
 
     message = "The pitch is being changed by another request; try again"
@@ -397,6 +405,21 @@ def _notify_followers(
         notify_many(recipients, "pitch_update", title, body, data)
     except Exception:
         logger.exception("pitch_update fan-out failed", extra={"pitch_id": pitch.id})
+
+
+def _record_activity(pitch: Pitch, actor_id: str, *, newly_published: bool) -> None:
+    """The following feed of the pitch's and creator's followers (activity context, best effort)."""
+    from pitchey.activity import service as activity
+
+    kind = "pitch_published" if newly_published else "pitch_updated"
+    verb = "published" if newly_published else "updated"
+    activity.record(
+        kind,
+        pitch_id=pitch.id,
+        creator_id=pitch.creator_id,
+        actor_id=actor_id,
+        summary=f'"{pitch.title}" was {verb}',
+    )
 
 
 def update_pitch(user_id: str, pitch_id: str, body: UpdatePitch) -> dict[str, Any]:

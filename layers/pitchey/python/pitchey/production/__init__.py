@@ -1,0 +1,1 @@
+"""Production portal: projects proposed by production companies from pitches, their stages and budgets."""
