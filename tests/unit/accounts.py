@@ -30,8 +30,10 @@ def make_user(
     last: str | None = None,
     company: str | None = None,
     ttl: int | None = None,
+    verified: bool = True,
 ) -> Actor:
-    """`ttl` is the session's absolute expiry (epoch seconds); default one hour from now."""
+    """`ttl` is the session's absolute expiry (epoch seconds); default one hour from now. `verified`: the
+    email is verified (as after following the registration mail)."""
     user_id = new_id()
     username = username or f"{(first or role).lower()}_{user_id[-6:]}"
     email = f"{role}-{user_id}@example.com"
@@ -47,6 +49,7 @@ def make_user(
         company_name=company,
         created_at=now,
         updated_at=now,
+        email_verified_at=now if verified else None,
     ).save()
     token, session_id = live_session(user_id, role, ttl)
     name = " ".join(part for part in (first, last) if part) or username

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pynamodb.attributes import UnicodeAttribute
+from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.models import Model
 
 from pitchey.core.config import table_name
@@ -30,6 +30,11 @@ class User(Model):
     created_at = UnicodeAttribute(attr_name="createdAt")
     updated_at = UnicodeAttribute(attr_name="updatedAt")
     last_login_at = UnicodeAttribute(null=True, attr_name="lastLoginAt")
+    # Account security (pitchey.auth.verification / recovery): absent on accounts from before it existed.
+    email_verified_at = UnicodeAttribute(null=True, attr_name="emailVerifiedAt")
+    verification_sent_at = NumberAttribute(null=True, attr_name="verificationSentAt")  # epoch: resend limit
+    password_changed_at = UnicodeAttribute(null=True, attr_name="passwordChangedAt")  # precise ISO
+    mfa_enabled = BooleanAttribute(null=True, attr_name="mfaEnabled")
 
 
 def email_key(email: str) -> str:
