@@ -1,11 +1,12 @@
 """GET|POST /api/notifications/unsubscribe?token= (public): the link in every notification email.
 
-The signed token names the user and the category; following it sets that category to `never`."""
+The signed token names the user and the category and expires after 30 days. GET only describes what the
+link does (mail scanners prefetch links); POST sets that category to `never`."""
 
 from pitchey.auth.http import api
 from pitchey.core.errors import BadRequest
 from pitchey.core.http import Request, Response, ok
-from pitchey.notifications import emails, preferences
+from pitchey.notifications import emails
 
 
 @api(auth="none")
@@ -13,6 +14,6 @@ def handler(request: Request) -> Response:
     token = request.query_param("token")
     if not token:
         raise BadRequest("Missing token query parameter")
-    user_id, category = emails.read_unsubscribe_token(token)
-    updated = preferences.update_preferences(user_id, {category: "never"})
-    return ok({"unsubscribed": category, **updated})
+    if request.method == "GET":
+        return ok(emails.describe_unsubscribe(token))
+    return ok(emails.unsubscribe(token))

@@ -26,7 +26,7 @@ def select_route_key(expression: str, body: str | bytes, routes: dict[str, WsRou
     if expression.startswith(prefix) and isinstance(body, str):
         try:
             value: Any = json.loads(body)
-        except ValueError:
+        except (ValueError, RecursionError):  # a frame nested deeper than the stack selects no route
             value = None
         for part in expression[len(prefix) :].split("."):
             value = value.get(part) if isinstance(value, dict) else None

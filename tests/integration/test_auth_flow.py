@@ -14,7 +14,8 @@ import pytest
 from local.testing import RuntimeProcess
 
 # bcrypt's minimum cost keeps the many registrations and logins here fast; the code path is the same.
-RUNTIME_OVERRIDES = {"BcryptRounds": "4"}
+# No grace for concurrent refreshes, so reuse detection is seen at once (the grace: test_security_review).
+RUNTIME_OVERRIDES = {"BcryptRounds": "4", "RefreshReuseGraceSeconds": "0"}
 PASSWORD = "corr3ct-horse"
 
 

@@ -54,14 +54,30 @@ def test_a_subscriber_gets_pitch_updates_and_others_drafts_are_refused(runtime: 
         assert frame["data"]["data"]["pitchId"] == published
 
 
-def test_followers_see_presence(runtime: RuntimeProcess) -> None:
-    star, fan = register(runtime, "creator"), register(runtime, "investor")
+def test_presence_goes_to_nda_counterparts_not_followers(runtime: RuntimeProcess) -> None:
+    """Issue #11: following someone is no consent to be watched; an approved or signed NDA is."""
+    star, fan = register(runtime, "creator", "Star"), register(runtime, "investor", "Fan")
+    partner = register(runtime, "investor", "Partner")
     follow = {"targetType": "user", "targetId": star.id}
     assert runtime.client.post("/api/follows", json=follow, headers=fan.headers).status_code == 201
-    with ws_connect(runtime, fan.token) as fan_ws:
+    runtime.boto3("dynamodb").put_item(  # the read model of a signed NDA (its workflow: test_ndas_flow)
+        TableName="NdasTable",
+        Item={
+            "id": {"S": f"nda-{partner.id}"},
+            "creatorId": {"S": star.id},
+            "requesterId": {"S": partner.id},
+            "status": {"S": "signed"},
+            "creatorStatus": {"S": f"{star.id}#signed"},
+            "requesterStatus": {"S": f"{partner.id}#signed"},
+        },
+    )
+    with ws_connect(runtime, fan.token) as fan_ws, ws_connect(runtime, partner.token) as partner_ws:
         request_reply(fan_ws, {"action": "ping"})
+        request_reply(partner_ws, {"action": "ping"})
         with ws_connect(runtime, star.token):
-            online = receive(fan_ws, lambda f: f["type"] == "presence")
+            online = receive(partner_ws, lambda f: f["type"] == "presence")
             assert online["data"] == {"userId": star.id, "status": "online"}
-        offline = receive(fan_ws, lambda f: f["type"] == "presence")
+        offline = receive(partner_ws, lambda f: f["type"] == "presence")
         assert offline["data"] == {"userId": star.id, "status": "offline"}
+        with pytest.raises(TimeoutError):
+            receive(fan_ws, lambda f: f["type"] == "presence", timeout=1.0)

@@ -46,6 +46,21 @@ def follow(follower_id: str, target_user_id: str) -> None:
     )
 
 
+def nda_between(requester_id: str, creator_id: str, status: str = "signed") -> None:
+    """An NDA item with the keys presence reads (the NDA context's byCreatorStatus/byRequesterStatus)."""
+    boto3.client("dynamodb").put_item(
+        TableName="NdasTable",
+        Item={
+            "id": {"S": uuid.uuid4().hex},
+            "creatorId": {"S": creator_id},
+            "requesterId": {"S": requester_id},
+            "status": {"S": status},
+            "creatorStatus": {"S": f"{creator_id}#{status}"},
+            "requesterStatus": {"S": f"{requester_id}#{status}"},
+        },
+    )
+
+
 # --- @connections --------------------------------------------------------------------------------------
 @dataclass
 class FakeManagementApi:

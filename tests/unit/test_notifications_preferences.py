@@ -82,7 +82,7 @@ def test_unsubscribe_link_turns_the_category_off(aws):
     alice = make_user("investor")
     token = unsubscribe_token(alice.id, "nda")
     answer = call(
-        unsubscribe_handler, http_event("GET", "/api/notifications/unsubscribe", query={"token": token})
+        unsubscribe_handler, http_event("POST", "/api/notifications/unsubscribe", query={"token": token})
     )
     assert answer.status == 200
     assert answer.data["unsubscribed"] == "nda"
@@ -102,7 +102,7 @@ def test_an_unsubscribe_token_cannot_be_retargeted(aws):
     other_payload, _ = unsubscribe_token(bob.id, "nda").split(".")
     forged = f"{other_payload}.{mac}"
     answer = call(
-        unsubscribe_handler, http_event("GET", "/api/notifications/unsubscribe", query={"token": forged})
+        unsubscribe_handler, http_event("POST", "/api/notifications/unsubscribe", query={"token": forged})
     )
     assert answer.status == 400
     assert get(bob).data == {"email": DEFAULTS}

@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlparse
 import boto3
 import pytest
 
-from pitchey.pitches import media as media_module
+from pitchey.core import storage
 from pitchey.pitches import rules
 from pitchey.pitches.models import MediaFile, Pitch
 from tests.unit.accounts import make_user
@@ -238,6 +238,6 @@ def test_a_pitch_holds_a_bounded_number_of_media(aws):
 
 
 def test_file_names_are_made_safe_for_keys():
-    assert media_module._safe_name("../../etc/passwd") == "etc_passwd"
-    assert media_module._safe_name("my poster (final).PNG") == "my_poster_final_.PNG"
-    assert media_module._safe_name("...") == "file"
+    assert storage.safe_name("../../etc/passwd") == "etc_passwd"
+    assert storage.safe_name("my poster (final).PNG") == "my_poster_final_.PNG"
+    assert storage.safe_name("...") == "file"

@@ -51,8 +51,14 @@ def test_publish_problems_name_every_missing_field():
 def test_any_sequence_of_requests_follows_the_lifecycle(aws, requests, complete):
     """Whatever statuses are asked for, in any order, the stored status only ever takes allowed moves,
     refused moves change nothing, archived is final, and publishing needs the required fields."""
-    body = CreatePitch(
-        title="t", logline="l", genre="drama", format="tv", short_synopsis="s" if complete else None
+    body = CreatePitch.model_validate(  # by the wire names: bodies are populated by alias only
+        {
+            "title": "t",
+            "logline": "l",
+            "genre": "drama",
+            "format": "tv",
+            "shortSynopsis": "s" if complete else None,
+        }
     )
     pitch_id = service.create_pitch("creator-1", body)["id"]
     current = "draft"

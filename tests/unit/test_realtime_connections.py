@@ -12,6 +12,7 @@ from tests.unit.accounts import make_user
 from tests.unit.notifications_support import (
     follow,
     install_fakes,
+    nda_between,
     put_pitch,
     revoke,
     ws_call,
@@ -253,7 +254,8 @@ def test_presence_online_on_first_connection_and_offline_on_last(api):
         make_user("investor", first="Fan"),
         make_user("investor", first="Other"),
     )
-    follow(fan.id, star.id)
+    nda_between(fan.id, star.id)
+    follow(stranger.id, star.id)  # following gives no presence (issue #11)
     open_ws(fan, "fan1")
     open_ws(stranger, "x1")
 
@@ -266,4 +268,4 @@ def test_presence_online_on_first_connection_and_offline_on_last(api):
     assert len(api.frames("fan1", "presence")) == 1  # still online through s2
     ws_call(disconnect, ws_event("$disconnect", "s2"))
     assert [f["data"]["status"] for f in api.frames("fan1", "presence")] == ["online", "offline"]
-    assert api.frames("x1") == []  # not a follower
+    assert api.frames("x1") == []  # a follower without an NDA

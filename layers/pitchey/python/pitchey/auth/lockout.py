@@ -1,13 +1,14 @@
-"""Login lockout: 5 failures for one email within a window anchored at the first failure lock it.
+"""Login lockout: 5 failed attempts for one email within a window anchored at the first lock it.
 
-Every change is one conditional UpdateItem, so concurrent attempts cannot lose a count or open a second
-window. The 6th and later attempts in the window are refused with 429 ACCOUNT_LOCKED, even with the right
-password, until the window ends.
+Each attempt reserves its place in the window with one conditional UpdateItem before the password is
+checked (reserve, then verify), so parallel guesses cannot get more than 5 checks, lose a count or open a
+second window. A right password forgets the window; once 5 attempts have failed, the 6th and later are
+refused with 429 ACCOUNT_LOCKED, even with the right password, until the window ends.
 """
 
 from __future__ import annotations
 
-from pynamodb.exceptions import DeleteError, UpdateError
+from pynamodb.exceptions import UpdateError
 
 from pitchey.auth.models import LoginFailures
 from pitchey.core import clock
@@ -34,38 +35,27 @@ def locked_error(retry_after: int) -> RateLimited:
     return RateLimited(LOCKED_MESSAGE, retry_after=retry_after, code="ACCOUNT_LOCKED")
 
 
-def ensure_not_locked(email: str) -> int:
-    """Raises ACCOUNT_LOCKED while `email` is locked; otherwise returns its failures in the live window."""
-    now = clock.epoch()
-    try:
-        failures = LoginFailures.get(_key(email), consistent_read=True)
-    except LoginFailures.DoesNotExist:
-        return 0
-    window_end = int(failures.window_end or 0)
-    if window_end <= now:
-        return 0
-    if failures.count >= MAX_FAILURES:
-        raise locked_error(window_end - now)
-    return int(failures.count)
+def reserve(email: str) -> tuple[int, int]:
+    """Counts this attempt *before* its password is checked; returns (attempts in the window so far,
+    seconds until the window ends). Raises ACCOUNT_LOCKED when the window already holds MAX_FAILURES.
 
-
-def record_failure(email: str) -> tuple[int, int]:
-    """Count one failure; returns (failures in the window so far, seconds until the window ends)."""
+    The counter moves by one conditional ADD (`count < MAX_FAILURES` inside a live window), so however many
+    requests arrive at once, at most MAX_FAILURES of them get a password check per window."""
     window = window_seconds()
     for _ in range(5):
         now = clock.epoch()
-        failures = LoginFailures(_key(email))
-        try:  # inside a live window: one more
-            failures.update(
+        attempts = LoginFailures(_key(email))
+        try:  # inside a live window with room left: one more
+            attempts.update(
                 actions=[LoginFailures.count.add(1)],
-                condition=LoginFailures.window_end > now,
+                condition=(LoginFailures.window_end > now) & (LoginFailures.count < MAX_FAILURES),
             )
-            return int(failures.count), int(failures.window_end) - now
+            return int(attempts.count), int(attempts.window_end) - now
         except UpdateError as error:
             if not _is_condition_failure(error):
                 raise
-        try:  # no window, or it has passed: this failure opens a new one
-            failures.update(
+        try:  # no window, or it has passed: this attempt opens a new one
+            attempts.update(
                 actions=[
                     LoginFailures.count.set(1),
                     LoginFailures.window_end.set(now + window),
@@ -77,14 +67,15 @@ def record_failure(email: str) -> tuple[int, int]:
         except UpdateError as error:
             if not _is_condition_failure(error):
                 raise
-        # Another attempt opened the window between our two writes: count into it.
-    raise RuntimeError("login failure counter kept changing under us")
+        try:  # neither: a full live window, or another attempt opened one between our writes
+            current = LoginFailures.get(_key(email), consistent_read=True)
+        except LoginFailures.DoesNotExist:
+            continue  # cleared meanwhile
+        if int(current.window_end or 0) > now and current.count >= MAX_FAILURES:
+            raise locked_error(int(current.window_end) - now)
+    raise RuntimeError("login attempt counter kept changing under us")
 
 
 def clear(email: str) -> None:
-    """A successful login forgets earlier failures, unless they have already locked the email."""
-    try:
-        LoginFailures(_key(email)).delete(condition=LoginFailures.count < MAX_FAILURES)
-    except DeleteError as error:
-        if not _is_condition_failure(error):
-            raise
+    """The right password (checked under a reservation) forgets the window's attempts."""
+    LoginFailures(_key(email)).delete()

@@ -38,6 +38,9 @@ class Session(Model):
     # Hashes of refresh tokens already rotated out (the newest last, capped): presenting one again is
     # token reuse. A list rather than a set so the oldest can be dropped.
     used_refresh_hashes = ListAttribute(of=UnicodeAttribute, null=True, attr_name="usedRefreshHashes")
+    # When the last rotation happened (epoch seconds): the token it replaced (the last used hash) may still
+    # arrive from a concurrent refresh for REFRESH_REUSE_GRACE_SECONDS without counting as reuse.
+    rotated_at = NumberAttribute(null=True, attr_name="rotatedAt")
     revoked_at = UnicodeAttribute(null=True, attr_name="revokedAt")
     # Absolute expiry (epoch seconds), pushed forward by every refresh; DynamoDB TTL removes the item later.
     ttl = NumberAttribute()

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Annotated
 
 from pydantic import Field, StringConstraints, field_validator
 from pydantic_core import PydanticCustomError
 
 from pitchey.core.schemas import InputModel
+from pitchey.users.models import normalize_email
 from pitchey.users.schemas import Bio, CompanyName, FirstName, LastName
 
 EMAIL_MAX = 254
@@ -38,9 +40,11 @@ class RegisterBody(InputModel):
     @field_validator("email")
     @classmethod
     def _email(cls, value: str) -> str:
-        if not _EMAIL.match(value):
+        """Valid as compared (normalised): `a\uff20b@x.com` is `a@b@x.com` once normalised, so refused.
+        Stored as sent, but in NFKC."""
+        if not _EMAIL.match(normalize_email(value)):
             raise PydanticCustomError("email", "Must be a valid email address")
-        return value
+        return unicodedata.normalize("NFKC", value)
 
     _strong_enough = field_validator("password")(_strong_enough)
 

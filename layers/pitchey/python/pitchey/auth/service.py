@@ -3,8 +3,10 @@
 A session is one login on one device. Its refresh token is `<sessionId>.<random secret>`, stored only as a
 SHA-256 hash; each refresh swaps the hash with a conditional update (two racing refreshes cannot both
 win), slides the session's expiry and remembers the old hash, so presenting a rotated-out token again is
-detected as theft and ends the whole session. Access tokens carry the session id, and every handler checks
-the session is live (pitchey.auth.context.ensure_live), so revocation applies at once on every route.
+detected as theft and ends the whole session, unless it is the token the last rotation replaced and that
+rotation was under REFRESH_REUSE_GRACE_SECONDS ago: then it is a concurrent refresh that lost (409).
+Access tokens carry the session id, and every handler checks the session is live
+(pitchey.auth.context.ensure_live), so revocation applies at once on every route.
 """
 
 from __future__ import annotations
@@ -181,28 +183,24 @@ def _write_registration(user: User, claim: EmailClaim, session: Session) -> None
 def login(portal: str, body: LoginBody, client: Client) -> dict[str, Any]:
     email = normalize_email(body.email)
     try:
-        earlier_failures = lockout.ensure_not_locked(email)
+        attempts, window_left = lockout.reserve(email)
     except RateLimited:
         _audit("auth.login_refused_locked", client, None, details={"email": email})
         raise
 
     user = _check_credentials(email, body.password)
     if user is None:
-        failures, window_left = lockout.record_failure(email)
-        _audit("auth.login_failure", client, None, details={"email": email, "failures": failures})
-        if failures == lockout.MAX_FAILURES:
+        _audit("auth.login_failure", client, None, details={"email": email, "failures": attempts})
+        if attempts == lockout.MAX_FAILURES:
             _audit("auth.lockout", client, None, details={"email": email, "lockedForSeconds": window_left})
-        if failures > lockout.MAX_FAILURES:  # lost a race with other failures: the lock already holds
-            raise lockout.locked_error(window_left)
         raise Unauthorized(BAD_CREDENTIALS)
+    lockout.clear(email)
 
     if user.user_type != portal:
         _audit("auth.login_portal_mismatch", client, user.id, details={"portal": portal})
         raise Forbidden(
             f"This account belongs to the {user.user_type} portal; sign in there", code="PORTAL_MISMATCH"
         )
-    if earlier_failures:
-        lockout.clear(email)
     session, refresh_token = _new_session(user, client)
     session.save(condition=Session.id.does_not_exist())
     User(user.id).update(actions=[User.last_login_at.set(clock.iso())], condition=User.id.exists())
@@ -227,6 +225,30 @@ def _check_credentials(email: str, password: str) -> User | None:
 
 
 # --- refresh -----------------------------------------------------------------------------------------
+def reuse_grace_seconds() -> int:
+    return settings().refresh_reuse_grace_seconds
+
+
+def _just_rotated(session: Session, presented: str) -> bool:
+    """`presented` is the token the session's last rotation replaced, and that was under the grace ago:
+    two tabs (or a retry) refreshing at once, not a stolen copy."""
+    used = session.used_refresh_hashes or []
+    return (
+        session.revoked_at is None
+        and bool(used)
+        and hmac.compare_digest(used[-1], presented)
+        and session.rotated_at is not None
+        and clock.epoch() - int(session.rotated_at) < reuse_grace_seconds()
+    )
+
+
+def _concurrent_refresh() -> Conflict:
+    return Conflict(
+        "This refresh token was just rotated by a concurrent refresh; use the new token",
+        code="TOKEN_ALREADY_ROTATED",
+    )
+
+
 def refresh(refresh_token: str, client: Client) -> dict[str, Any]:
     session_id, _, secret = refresh_token.partition(".")
     if not _SESSION_ID.match(session_id) or not secret:
@@ -238,6 +260,8 @@ def refresh(refresh_token: str, client: Client) -> dict[str, Any]:
 
     presented = _hash(refresh_token)
     if presented in (session.used_refresh_hashes or []):
+        if _just_rotated(session, presented):  # an honest concurrent refresh lost the race: not theft
+            raise _concurrent_refresh()
         # A rotated-out token came back: someone holds a copy. End the session for everyone.
         _revoke(session.id)
         _audit("auth.token_reuse", client, session.user_id, target_type="session", target_id=session.id)
@@ -258,6 +282,7 @@ def refresh(refresh_token: str, client: Client) -> dict[str, Any]:
         Session.refresh_hash.set(new_hash),
         Session.used_refresh_hashes.set(remembered),
         Session.last_used_at.set(clock.iso_precise()),
+        Session.rotated_at.set(now),
         Session.ttl.set(now + session_ttl()),
     ]
     if client.ip_address:
@@ -273,6 +298,8 @@ def refresh(refresh_token: str, client: Client) -> dict[str, Any]:
         )
     except UpdateError as error:
         if _condition_failed(error):  # a concurrent refresh (or revocation) got there first
+            if _just_rotated(Session.get(session.id, consistent_read=True), presented):
+                raise _concurrent_refresh() from None
             raise Unauthorized("Refresh token is no longer valid") from None
         raise
     _audit("auth.refresh", client, session.user_id, target_type="session", target_id=session.id)

@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from pitchey.core import clock
+from pitchey.core import clock, jsonbody
 from pitchey.core.caller import Caller, Client
 from pitchey.core.config import table_name
 from pitchey.core.db import Page, PageRequest
@@ -113,8 +113,10 @@ class Request:
         if not raw.strip():
             return {}
         try:
-            return json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
+            return jsonbody.loads(raw)
+        except jsonbody.TooDeep:
+            raise BadRequest(f"Body nests deeper than {jsonbody.MAX_DEPTH} levels") from None
+        except ValueError:  # UnicodeDecodeError included
             raise BadRequest("Body is not valid JSON") from None
 
     def parse(self, model: type[M]) -> M:
@@ -246,8 +248,10 @@ def api(
 
 
 def _run_idempotent(endpoint: Handler, request: Request, key: str, context: Any) -> dict[str, Any]:
-    """Replays the first successful response for (user, route, key); a different body with the same key is
-    a 422, a retry while the first is still running a 409. Errors are not stored, so a fixed retry can pass.
+    """Replays the first successful response for (user, method and concrete path, key): the same key on
+    another resource (POST /api/pitches/A/media, then …/B/media) is a new request, never A's replay. A
+    different body with the same key is a 422, a retry while the first is still running a 409. Errors are
+    not stored, so a fixed retry can pass.
     Powertools' idempotency utility is imported here, only when a client sends a key (it is heavy)."""
     from aws_lambda_powertools.utilities.idempotency import (
         DynamoDBPersistenceLayer,
@@ -275,7 +279,7 @@ def _run_idempotent(endpoint: Handler, request: Request, key: str, context: Any)
 
     call = {
         "user": request.user.id if request.user else request.source_ip,
-        "route": request.route_key or f"{request.method} {request.path}",
+        "route": f"{request.method} {request.path}",  # the concrete path: path parameters included
         "key": key,
         "bodyHash": hashlib.sha256(request.body_bytes()).hexdigest(),
     }

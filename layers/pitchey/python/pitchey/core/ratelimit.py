@@ -20,13 +20,9 @@ class RateLimitCounter(Model):
     ttl = NumberAttribute(null=True)
 
 
-def hit(
-    scope: str, identity: str, limit: int, window_seconds: int = 60, *, code: str = "RATE_LIMITED"
-) -> int:
-    """Count one request for `identity` in the current window; raise 429 once `limit` is passed.
-
-    Returns the count so far. The counter item lives a little past its window and is then removed by TTL.
-    """
+def _count(scope: str, identity: str, window_seconds: int) -> tuple[int, int]:
+    """One atomic ADD on the current window's counter: (count so far, seconds until the window ends). The
+    item lives a little past its window and is then removed by TTL."""
     now = clock.epoch()
     window_start = now - now % window_seconds
     counter = RateLimitCounter(f"{scope}#{identity}#{window_start}")
@@ -36,8 +32,27 @@ def hit(
             RateLimitCounter.ttl.set(window_start + window_seconds + 60),
         ]
     )
-    if counter.count > limit:
-        raise RateLimited(
-            "Too many requests, slow down", retry_after=window_start + window_seconds - now, code=code
-        )
-    return int(counter.count)
+    return int(counter.count), window_start + window_seconds - now
+
+
+def hit(
+    scope: str, identity: str, limit: int, window_seconds: int = 60, *, code: str = "RATE_LIMITED"
+) -> int:
+    """Count one request for `identity` in the current window; raise 429 once `limit` is passed.
+
+    Returns the count so far."""
+    count, retry_after = _count(scope, identity, window_seconds)
+    if count > limit:
+        raise RateLimited("Too many requests, slow down", retry_after=retry_after, code=code)
+    return count
+
+
+def count_in_window(scope: str, identity: str, window_seconds: int) -> int:
+    """Count one for (scope, identity) in the current fixed window; returns the count so far. However many
+    race, the atomic ADD hands out each number once (1 to the first)."""
+    return _count(scope, identity, window_seconds)[0]
+
+
+def first_in_window(scope: str, identity: str, window_seconds: int) -> bool:
+    """True for the first call per (scope, identity) in a fixed window (e.g. one notification a day)."""
+    return count_in_window(scope, identity, window_seconds) == 1

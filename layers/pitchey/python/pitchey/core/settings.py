@@ -35,6 +35,7 @@ class Settings:
     refresh_session_ttl_seconds: int = _env("REFRESH_SESSION_TTL_SECONDS", 604800)
     auth_rate_limit_per_minute: int = _env("AUTH_RATE_LIMIT_PER_MINUTE", 20)
     login_lockout_seconds: int = _env("LOGIN_LOCKOUT_SECONDS", 900)
+    refresh_reuse_grace_seconds: int = _env("REFRESH_REUSE_GRACE_SECONDS", 10)
     api_rate_limit_per_minute: int = _env("API_RATE_LIMIT_PER_MINUTE", 600)
     # account security (pitchey.auth.verification, recovery, mfa)
     email_verification_ttl_seconds: int = _env("EMAIL_VERIFICATION_TTL_SECONDS", 86400)
@@ -52,6 +53,9 @@ class Settings:
     email_from_address: str = _env("EMAIL_FROM_ADDRESS", "notifications@pitchey.dev")
     email_link_base_url: str = _env("EMAIL_LINK_BASE_URL", "http://localhost:3000")
     email_max_attempts: int = _env("EMAIL_MAX_ATTEMPTS", 5)
+    unsubscribe_token_ttl_seconds: int = _env("UNSUBSCRIBE_TOKEN_TTL_SECONDS", 30 * 24 * 3600)
+    # messages
+    message_edit_window_seconds: int = _env("MESSAGE_EDIT_WINDOW_SECONDS", 900)
     # realtime
     websocket_management_endpoint: str | None = _env("WEBSOCKET_MANAGEMENT_ENDPOINT")
     websocket_connection_ttl_seconds: int = _env("WEBSOCKET_CONNECTION_TTL_SECONDS", 7500)

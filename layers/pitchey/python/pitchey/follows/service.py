@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
-from pitchey.core import clock
+from pitchey.core import clock, ratelimit
 from pitchey.core.db import Page, PageRequest, Transaction, TransactionCancelled, query_page, transact
 from pitchey.core.errors import NotFound, ValidationFailed
 from pitchey.core.log import logger
@@ -15,6 +15,8 @@ from pitchey.follows.schemas import FollowRequest
 from pitchey.pitches.models import Pitch
 from pitchey.pitches.service import MAX_ID_LENGTH, follower_count_actions, load_visible, seconds
 from pitchey.users.models import User
+
+NEW_FOLLOWER_WINDOW = 24 * 3600  # one new_follower notification per follower per target per day
 
 
 def follow_to_api(follow: Follow) -> dict[str, Any]:
@@ -71,9 +73,12 @@ def follow(user_id: str, body: FollowRequest) -> tuple[dict[str, Any], bool]:
 
 
 def _notify_new_follower(follower_id: str, followed_id: str) -> None:
+    """At most once per follower and followed user per (UTC) day, so unfollow/follow loops cannot flood."""
     from pitchey.notifications.service import notify
 
     try:
+        if not ratelimit.first_in_window("new-follower", f"{follower_id}#{followed_id}", NEW_FOLLOWER_WINDOW):
+            return
         follower = User.get(follower_id)
         name = follower.username
         notify(

@@ -15,7 +15,7 @@ import hmac
 import html
 import json
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -77,14 +77,27 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
+def unsubscribe_token_seconds() -> int:
+    return settings().unsubscribe_token_ttl_seconds
+
+
 def unsubscribe_token(user_id: str, category: str) -> str:
-    payload = json.dumps({"u": user_id, "c": category}, separators=(",", ":")).encode()
+    """Signed (user, category, expiry): works for unsubscribe_token_seconds() (30 days), one category."""
+    claims = {"u": user_id, "c": category, "e": clock.epoch() + unsubscribe_token_seconds()}
+    payload = json.dumps(claims, separators=(",", ":")).encode()
     mac = hmac.new(_unsubscribe_key(), payload, hashlib.sha256).digest()[:18]
     return f"{_b64(payload)}.{_b64(mac)}"
 
 
-def read_unsubscribe_token(token: str) -> tuple[str, str]:
-    """(user_id, category) of a token this service signed; 400 for anything else."""
+@dataclass(frozen=True)
+class UnsubscribeToken:
+    user_id: str
+    category: str
+    expires_at: int
+
+
+def read_unsubscribe_token(token: str) -> UnsubscribeToken:
+    """The claims of a token this service signed and that has not expired; 400 for anything else."""
     try:
         payload_part, mac_part = token.split(".", 1)
         payload = _unb64(payload_part)
@@ -92,12 +105,35 @@ def read_unsubscribe_token(token: str) -> tuple[str, str]:
         if not hmac.compare_digest(_unb64(mac_part), expected):
             raise ValueError("bad signature")
         claims = json.loads(payload)
-        user_id, category = claims["u"], claims["c"]
-        if not isinstance(user_id, str) or category not in CATEGORY_LABELS:
+        user_id, category, expires_at = claims["u"], claims["c"], claims["e"]
+        if not isinstance(user_id, str) or category not in CATEGORY_LABELS or not isinstance(expires_at, int):
             raise ValueError("bad claims")
-        return user_id, category
     except (ValueError, KeyError, TypeError):
         raise BadRequest("Invalid unsubscribe token") from None
+    if expires_at <= clock.epoch():
+        raise BadRequest("This unsubscribe link has expired", code="UNSUBSCRIBE_LINK_EXPIRED")
+    return UnsubscribeToken(user_id, category, expires_at)
+
+
+def describe_unsubscribe(token: str) -> dict[str, Any]:
+    """GET of the link (a mail client or scanner may prefetch it): says what a POST would do, changes
+    nothing."""
+    claims = read_unsubscribe_token(token)
+    return {
+        "category": claims.category,
+        "label": CATEGORY_LABELS[claims.category],
+        "unsubscribed": False,
+        "expiresAt": clock.iso(datetime.fromtimestamp(claims.expires_at, UTC)),
+        "confirm": {"method": "POST", "path": "/api/notifications/unsubscribe", "token": token},
+    }
+
+
+def unsubscribe(token: str) -> dict[str, Any]:
+    """POST of the link: the token's category is set to `never` (again is the same answer)."""
+    from pitchey.notifications.preferences import update_preferences
+
+    claims = read_unsubscribe_token(token)
+    return {"unsubscribed": claims.category, **update_preferences(claims.user_id, {claims.category: "never"})}
 
 
 def unsubscribe_url(user_id: str, category: str) -> str:

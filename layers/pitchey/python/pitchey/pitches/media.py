@@ -6,28 +6,22 @@ Each media record lives in its pitch item (`media` list); pitchey.pitches.storag
 
 from __future__ import annotations
 
-import re
-from datetime import timedelta
 from typing import Any
 
 from pynamodb.exceptions import UpdateError
 from pynamodb.expressions.condition import size
 
-from pitchey.core import clock
+from pitchey.core import clock, storage
 from pitchey.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from pitchey.core.ids import new_id
-from pitchey.pitches import rules, storage
+from pitchey.pitches import rules
+from pitchey.pitches import storage as media_store
 from pitchey.pitches.models import MediaFile, Pitch
 from pitchey.pitches.schemas import CreateMedia
 from pitchey.pitches.service import can_view_protected, load_owned, load_visible
 
 UPLOAD_SECONDS = 15 * 60
 DOWNLOAD_SECONDS = 15 * 60
-
-
-def _safe_name(file_name: str) -> str:
-    name = re.sub(r"[^A-Za-z0-9._-]+", "_", file_name).strip("._") or "file"
-    return name[-100:]
 
 
 def start_upload(user_id: str, pitch_id: str, body: CreateMedia) -> dict[str, Any]:
@@ -37,7 +31,7 @@ def start_upload(user_id: str, pitch_id: str, body: CreateMedia) -> dict[str, An
     if problems:
         raise ValidationFailed("Media rejected", details=problems)
     media_id = new_id()
-    key = f"pitches/{pitch.id}/{media_id}/{_safe_name(body.file_name)}"
+    key = f"pitches/{pitch.id}/{media_id}/{storage.safe_name(body.file_name)}"
     expires = clock.epoch() + UPLOAD_SECONDS
     record = MediaFile(
         id=media_id,
@@ -57,37 +51,20 @@ def start_upload(user_id: str, pitch_id: str, body: CreateMedia) -> dict[str, An
             condition=Pitch.media.does_not_exist() | (size(Pitch.media) < rules.MAX_MEDIA_PER_PITCH),
         )
     except UpdateError as error:
-        if storage.conditional_failure(error):
+        if media_store.conditional_failure(error):
             message = f"A pitch can have at most {rules.MAX_MEDIA_PER_PITCH} media files"
             raise Conflict(message, code="MEDIA_LIMIT_REACHED") from None
         raise
-    fields = {"Content-Type": content_type, "x-amz-server-side-encryption": "AES256"}
-    post = storage.s3().generate_presigned_post(
-        Bucket=storage.bucket(),
-        Key=key,
-        Fields=fields,
-        Conditions=[
-            {"Content-Type": content_type},
-            {"x-amz-server-side-encryption": "AES256"},
-            ["content-length-range", 1, body.size_bytes],
-        ],
-        ExpiresIn=UPLOAD_SECONDS,
-    )
-    return {
-        "mediaId": media_id,
-        "uploadUrl": post["url"],
-        "uploadFields": post["fields"],
-        "expiresAt": clock.iso(clock.now() + timedelta(seconds=UPLOAD_SECONDS)),
-    }
+    return {"mediaId": media_id, **storage.upload_grant(key, content_type, body.size_bytes, UPLOAD_SECONDS)}
 
 
 def download(user_id: str | None, pitch_id: str, media_id: str) -> dict[str, Any]:
     pitch = load_visible(pitch_id, user_id)
     owner = user_id == pitch.creator_id
-    _, media = storage.locate(pitch, media_id)
+    _, media = media_store.locate(pitch, media_id)
     if media is not None and media.status == "pending":
-        storage.refresh_pending(pitch, [media])
-        _, media = storage.locate(pitch, media_id)
+        media_store.refresh_pending(pitch, [media])
+        _, media = media_store.locate(pitch, media_id)
     if media is None or (media.status != "ready" and not owner):
         raise NotFound("Media not found")
     if media.protected and not can_view_protected(pitch, user_id):
@@ -95,16 +72,4 @@ def download(user_id: str | None, pitch_id: str, media_id: str) -> dict[str, Any
     if media.status != "ready":
         raise Conflict("The file has not been uploaded yet", code="MEDIA_NOT_READY")
     disposition = "inline" if media.kind in ("image", "video") else "attachment"
-    url = storage.s3().generate_presigned_url(
-        "get_object",
-        Params={
-            "Bucket": storage.bucket(),
-            "Key": media.s3_key,
-            "ResponseContentDisposition": f'{disposition}; filename="{_safe_name(media.file_name)}"',
-        },
-        ExpiresIn=DOWNLOAD_SECONDS,
-    )
-    return {
-        "downloadUrl": url,
-        "expiresAt": clock.iso(clock.now() + timedelta(seconds=DOWNLOAD_SECONDS)),
-    }
+    return storage.download_grant(media.s3_key, media.file_name, disposition, DOWNLOAD_SECONDS)

@@ -8,13 +8,14 @@ left out of the answer unless the caller may view them (owner, no NDA required, 
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from pynamodb.exceptions import PutError
 
-from pitchey.core import clock
+from pitchey.core import clock, ratelimit
 from pitchey.core.cursor import encode_cursor
 from pitchey.core.db import (
     Page,
@@ -34,6 +35,8 @@ from pitchey.pitches.models import PUBLISHED_PARTITION, MediaFile, Pitch, PitchH
 from pitchey.pitches.schemas import CreatePitch, UpdatePitch
 
 VIEW_DEDUPE_SECONDS = 30 * 60
+ANON_VIEWS_PER_IP = 3  # anonymous viewers (session ids) counted per IP per pitch per VIEW_DEDUPE_SECONDS
+_SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 _UPDATE_ATTEMPTS = 4
 
 # API field → Pitch attribute, for every field a creator may write (PUT body keys).
@@ -207,15 +210,26 @@ def follower_count_actions(delta: int) -> list[Any]:
 
 
 # --- view ---------------------------------------------------------------------------------------------------
-def viewer_key(user_id: str | None, source_ip: str, user_agent: str) -> str:
-    """Who counts as one viewer: the account, or for anonymous callers a hash of IP + user agent."""
+@dataclass(frozen=True)
+class Viewer:
+    """Who counts as one viewer. `ip` is set for anonymous viewers only: their views are capped per IP."""
+
+    key: str
+    ip: str | None = None
+
+
+def viewer_key(user_id: str | None, source_ip: str, session_id: str | None = None) -> Viewer:
+    """The account; for anonymous callers the source IP, with the client's session id where it sends a
+    well-formed one (X-Session-Id), so several people behind one address can each count. The User-Agent
+    plays no part: changing it must not make a new viewer."""
     if user_id:
-        return f"user:{user_id}"
-    digest = hashlib.sha256(f"{source_ip}|{user_agent}".encode()).hexdigest()[:32]
-    return f"anon:{digest}"
+        return Viewer(f"user:{user_id}")
+    session = session_id if session_id and _SESSION_ID.match(session_id) else "-"
+    digest = hashlib.sha256(f"{source_ip}|{session}".encode()).hexdigest()[:32]
+    return Viewer(f"anon:{digest}", ip=source_ip)
 
 
-def view_pitch(pitch_id: str, user_id: str | None, viewer: str) -> dict[str, Any]:
+def view_pitch(pitch_id: str, user_id: str | None, viewer: Viewer) -> dict[str, Any]:
     pitch = load_visible(pitch_id, user_id)
     protected = can_view_protected(pitch, user_id)
     owner = user_id == pitch.creator_id
@@ -225,10 +239,12 @@ def view_pitch(pitch_id: str, user_id: str | None, viewer: str) -> dict[str, Any
     return to_api(pitch, viewer_id=user_id, protected=protected)
 
 
-def count_view(pitch: Pitch, viewer: str) -> bool:
-    """At most one counted view per viewer per 30 minutes: a conditional put of a TTL'd marker, then ADD."""
+def count_view(pitch: Pitch, viewer: Viewer) -> bool:
+    """At most one counted view per viewer per 30 minutes (a conditional put of a TTL'd marker, then ADD),
+    and at most ANON_VIEWS_PER_IP anonymous ones per IP per pitch in that time, so one client cannot make a
+    pitch trend by inventing viewers."""
     now = clock.epoch()
-    marker = PitchView(f"{pitch.id}#{viewer}", ttl=now + VIEW_DEDUPE_SECONDS)
+    marker = PitchView(f"{pitch.id}#{viewer.key}", ttl=now + VIEW_DEDUPE_SECONDS)
     try:
         # TTL deletion is lazy, so an expired marker still present counts as absent.
         marker.save(condition=PitchView.key.does_not_exist() | (PitchView.ttl < now))
@@ -236,6 +252,10 @@ def count_view(pitch: Pitch, viewer: str) -> bool:
         if error.cause_response_code == "ConditionalCheckFailedException":
             return False
         raise
+    if viewer.ip is not None:
+        seen = ratelimit.count_in_window("anon-views", f"{pitch.id}#{viewer.ip}", VIEW_DEDUPE_SECONDS)
+        if seen > ANON_VIEWS_PER_IP:
+            return False
     pitch.update(
         actions=[Pitch.view_count.add(1), Pitch.popularity.add(rules.VIEW_WEIGHT)],
         condition=Pitch.id.exists(),

@@ -2,7 +2,8 @@
 
 An atomic counter per user (`presence#<userId>` in RealtimeState) decides the edges: the ADD that brings it
 to 1 is the first connection (→ online), the one that brings it to 0 the last (→ offline), so two
-connections opening at once never both announce. Followers of that user who are connected get the frame.
+connections opening at once never both announce. The frame goes only to the user's `audience` (people they
+deal with through an NDA), not to followers: following someone gives no consent to be watched.
 """
 
 from __future__ import annotations
@@ -28,25 +29,39 @@ def _client() -> Any:
     return _dynamodb
 
 
-def followers_of(user_id: str) -> list[str]:
-    """Ids of the users who follow `user_id`.
+# NDA statuses in which both sides have agreed to deal with each other (the creator approved the request).
+SHARING_NDA_STATUSES = ("approved", "signed")
 
-    One paginated Query on the pitches context's Follows table, index `byTarget` (targetKey
-    `user#<id>`), reading only followerId. The one place realtime knows that table's design."""
-    followers: list[str] = []
-    kwargs: dict[str, Any] = {
-        "TableName": table_name("FOLLOWS_TABLE", "FollowsTable"),
-        "IndexName": "byTarget",
-        "KeyConditionExpression": "targetKey = :target",
-        "ExpressionAttributeValues": {":target": {"S": f"user#{user_id}"}},
-        "ProjectionExpression": "followerId",
-    }
-    while True:
-        page = _client().query(**kwargs)
-        followers.extend(item["followerId"]["S"] for item in page.get("Items", []) if "followerId" in item)
-        if "LastEvaluatedKey" not in page:
-            return followers
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+def audience(user_id: str) -> set[str]:
+    """Who may see `user_id` come online and go offline: only people they have agreed to deal with, never
+    mere followers (docs/decisions.md). Today the other party of an approved or signed NDA, either side;
+    the messaging and investment work add conversation and investment counterparts here.
+
+    Paginated Queries on the NDA context's indexes `byCreatorStatus` / `byRequesterStatus` (hash
+    `<userId>#<status>`), reading one attribute. The one place realtime knows that table's design."""
+    people: set[str] = set()
+    for index, key, other in (
+        ("byCreatorStatus", "creatorStatus", "requesterId"),
+        ("byRequesterStatus", "requesterStatus", "creatorId"),
+    ):
+        for status in SHARING_NDA_STATUSES:
+            kwargs: dict[str, Any] = {
+                "TableName": table_name("NDAS_TABLE", "NdasTable"),
+                "IndexName": index,
+                "KeyConditionExpression": "#key = :key",
+                "ExpressionAttributeNames": {"#key": key},
+                "ExpressionAttributeValues": {":key": {"S": f"{user_id}#{status}"}},
+                "ProjectionExpression": other,
+            }
+            while True:
+                page = _client().query(**kwargs)
+                people.update(item[other]["S"] for item in page.get("Items", []) if other in item)
+                if "LastEvaluatedKey" not in page:
+                    break
+                kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    people.discard(user_id)
+    return people
 
 
 def _key(user_id: str) -> str:

@@ -109,18 +109,19 @@ def drop_connection(connection_id: str, *, close_socket: bool = False) -> None:
 
 
 def announce(user_id: str, *, online: bool) -> None:
-    """Best effort: a presence frame to every connected follower; failures are logged, never raised."""
+    """Best effort: a presence frame to each connected member of the user's presence audience; failures
+    are logged, never raised."""
     payload = frame("presence", presence.presence_data(user_id, online))
     try:
-        followers = presence.followers_of(user_id)
+        audience = presence.audience(user_id)
     except Exception:
-        logger.exception("presence: followers lookup failed", extra={"user_id": user_id})
+        logger.exception("presence: audience lookup failed", extra={"user_id": user_id})
         return
-    for follower_id in followers:
+    for member_id in audience:
         try:
-            send_to_user(follower_id, payload)
+            send_to_user(member_id, payload)
         except Exception:
-            logger.exception("presence: push failed", extra={"follower_id": follower_id})
+            logger.exception("presence: push failed", extra={"member_id": member_id})
 
 
 def _pool() -> ThreadPoolExecutor:
@@ -159,18 +160,45 @@ def live_connections_of(user_id: str) -> list[Connection]:
     return live
 
 
-def send_to_user(user_id: str, payload: bytes) -> int:
-    """Posts to every live connection of the user; returns how many received it."""
+def send_to_user(user_id: str, payload: bytes, *, unless_subscribed_to: str | None = None) -> int:
+    """Posts to every live connection of the user (except those subscribed to `unless_subscribed_to`, which
+    hear the change on that channel instead); returns how many received it."""
     targets = live_connections_of(user_id)
+    if unless_subscribed_to is not None:
+        targets = [item for item in targets if unless_subscribed_to not in (item.subscriptions or set())]
     sent, gone = post_many([item.connection_id for item in targets], payload)
     for connection_id in gone:
         drop_connection(connection_id)
     return sent
 
 
+def live_only(items: Iterable[Any]) -> list[Any]:
+    """The given connections (anything with .connection_id, e.g. channel subscriptions) whose session is
+    still live; the others are closed and dropped, so a logged-out socket stops hearing channels at once.
+    Two batch reads: the connections (for their session ids), then those sessions."""
+    items = list(items)
+    if not items:
+        return []
+    records = {c.connection_id: c for c in Connection.batch_get({item.connection_id for item in items})}
+    owners = {record.session_id: record.user_id for record in records.values()}
+    live = {
+        session.id
+        for session in Session.batch_get(set(owners), consistent_read=True)
+        if session.is_live() and session.user_id == owners[session.id]
+    }
+    kept = []
+    for item in items:
+        record = records.get(item.connection_id)
+        if record is not None and record.session_id in live:
+            kept.append(item)
+        else:
+            drop_connection(item.connection_id, close_socket=True)
+    return kept
+
+
 def send_to_connections(items: Iterable[Any], payload: bytes) -> int:
-    """Posts to the given connections (anything with .connection_id); Gone ones are dropped."""
-    sent, gone = post_many([item.connection_id for item in items], payload)
+    """Posts to those of the given connections whose session is live; Gone ones are dropped."""
+    sent, gone = post_many([item.connection_id for item in live_only(items)], payload)
     for connection_id in gone:
         drop_connection(connection_id)
     return sent
@@ -179,12 +207,28 @@ def send_to_connections(items: Iterable[Any], payload: bytes) -> int:
 # --- notifications --------------------------------------------------------------------------------------
 def deliver_notification(notification: Notification) -> int:
     """The live half of `notify`: the frame to each connection of the recipient, and a pitch update to the
-    pitch's channel. Returns the number of frames sent to the recipient."""
-    sent = send_to_user(notification.user_id, frame(notification.type, notification_view(notification)))
+    pitch's channel. A connection subscribed to that channel gets the channel's frame only, so each
+    connection hears of a change once. Returns the number of notification frames sent to the recipient."""
     pitch_id = (notification.data or {}).get("pitchId")
+    channel = None
     if notification.type == "pitch_update" and isinstance(pitch_id, str) and pitch_id:
+        channel = f"pitch:{pitch_id}"
+    payload = frame(notification.type, notification_view(notification))
+    sent = send_to_user(notification.user_id, payload, unless_subscribed_to=channel)
+    if channel is not None:
         broadcast_pitch_update(pitch_id, notification)
     return sent
+
+
+def channel_event(pitch_id: str, notification: Notification) -> dict[str, Any]:
+    """What a `pitch:<id>` frame carries: the change, never a recipient's notification (its id, read flag)."""
+    return {
+        "pitchId": pitch_id,
+        "title": notification.title,
+        "body": notification.body,
+        "data": notification.data,
+        "at": clock.iso(clock.from_iso(notification.created_at)),
+    }
 
 
 def broadcast_pitch_update(pitch_id: str, notification: Notification) -> int:
@@ -194,8 +238,8 @@ def broadcast_pitch_update(pitch_id: str, notification: Notification) -> int:
     The record that claims the broadcast marker for that content sends it: the claim succeeds only if no
     broadcast of the same content was made within BROADCAST_DEDUPE_WINDOW of this notification's
     createdAt, so a later identical change is still broadcast while a fan-out (or a retried batch) is not
-    sent twice. Only subscribers still allowed to see the pitch get it; the notification's own recipient
-    already has it on their connections."""
+    sent twice. Only subscribers still allowed to see the pitch (and whose session is live) get it,
+    recipients of the notifications included: their subscribed connections were not sent the notification."""
     channel = f"pitch:{pitch_id}"
     content = json.dumps(
         [notification.type, notification.title, notification.body, notification.data],
@@ -223,11 +267,10 @@ def broadcast_pitch_update(pitch_id: str, notification: Notification) -> int:
         audience = [
             item
             for item in connections.subscribers(channel)
-            if item.user_id != notification.user_id and (status == "published" or item.user_id == creator_id)
+            if status == "published" or item.user_id == creator_id
         ]
-        return send_to_connections(
-            audience, frame("pitch_update", notification_view(notification), channel=channel)
-        )
+        payload = frame("pitch_update", channel_event(pitch_id, notification), channel=channel)
+        return send_to_connections(audience, payload)
     except Exception:
         # Let the retried record broadcast it (unless a newer change has claimed the marker since).
         with contextlib.suppress(DeleteError):

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from pitchey.auth.context import AuthUser
 from pitchey.auth.models import Session
-from pitchey.core.errors import Unauthorized, ValidationFailed
+from pitchey.core import ratelimit
+from pitchey.core.errors import NotFound, Unauthorized, ValidationFailed
 from pitchey.core.log import logger
-from pitchey.realtime import connections, presence, push
+from pitchey.realtime import connections, conversations, presence, push
 from pitchey.realtime.channels import parse_channel
 from pitchey.realtime.models import Connection
 from pitchey.realtime.ws import reply
@@ -61,17 +63,43 @@ def unsubscribe(connection_id: str, body: dict[str, Any]) -> None:
     connections.unsubscribe(_caller(connection_id), _channel(body))
 
 
+TYPING_LIMIT = 10  # typing frames per user and conversation
+TYPING_WINDOW_SECONDS = 10
+
+
 def typing(connection_id: str, body: dict[str, Any]) -> int:
-    """`{"action": "typing", "channel": "pitch:<id>", "isTyping": true}` from a connection subscribed to the
-    channel → `{"type": "typing", "data": {"channel", "userId", "isTyping"}}` to the channel's other users.
-    Returns how many connections got it."""
+    """`{"action": "typing", "conversationId": "...", "isTyping": true}` from a participant → a typing frame
+    `{conversationId, userId, isTyping}` to every connection of the other participants (never stored).
+    `{"action": "typing", "channel": "pitch:<id>", ...}` from a connection subscribed to the channel → the
+    channel's other users get `{channel, userId, isTyping}`. Returns how many connections got it."""
     connection = _caller(connection_id)
-    channel = _channel(body)
     is_typing = body.get("isTyping", True)
     if not isinstance(is_typing, bool):
         raise ValidationFailed.field("isTyping", "isTyping must be true or false")
+    if "conversationId" in body:
+        return _conversation_typing(connection, body["conversationId"], is_typing)
+    channel = _channel(body)
     if channel not in (connection.subscriptions or set()):
         raise ValidationFailed.field("channel", "Subscribe to the channel before typing in it")
     payload = push.frame("typing", {"channel": channel, "userId": connection.user_id, "isTyping": is_typing})
     audience = [item for item in connections.subscribers(channel) if item.user_id != connection.user_id]
     return push.send_to_connections(audience, payload)
+
+
+def _conversation_typing(connection: Connection, conversation_id: Any, is_typing: bool) -> int:
+    if not isinstance(conversation_id, str) or not 0 < len(conversation_id) <= 128:
+        raise ValidationFailed.field("conversationId", "conversationId must be a conversation id")
+    participants = conversations.participants_of(conversation_id)
+    if participants is None or connection.user_id not in participants:
+        raise NotFound("Conversation not found")
+    identity = f"{connection.user_id}#{conversation_id}"
+    ratelimit.hit("typing", identity, TYPING_LIMIT, window_seconds=TYPING_WINDOW_SECONDS)
+    data = {"conversationId": conversation_id, "userId": connection.user_id, "isTyping": is_typing}
+    return push_to_users([uid for uid in participants if uid != connection.user_id], "typing", data)
+
+
+def push_to_users(user_ids: Iterable[str], frame_type: str, data: dict[str, Any]) -> int:
+    """One frame to every live connection of each user (other contexts push through this). Returns how many
+    connections got it; raises push.PushError if some could not be reached (worth a retry)."""
+    payload = push.frame(frame_type, data)
+    return sum(push.send_to_user(user_id, payload) for user_id in dict.fromkeys(user_ids))

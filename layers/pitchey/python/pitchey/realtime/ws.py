@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pitchey.auth.context import AuthUser, ensure_live, user_from_token
-from pitchey.core import clock
+from pitchey.core import clock, jsonbody
 from pitchey.core.errors import AppError, BadRequest, Unauthorized
 from pitchey.core.log import logger
 
@@ -44,7 +44,9 @@ class Message:
         if not raw.strip():
             return
         try:
-            body = json.loads(raw)
+            body = jsonbody.loads(raw)
+        except jsonbody.TooDeep:
+            raise BadRequest(f"Message nests deeper than {jsonbody.MAX_DEPTH} levels") from None
         except ValueError:
             raise BadRequest("Message is not valid JSON") from None
         if not isinstance(body, dict):

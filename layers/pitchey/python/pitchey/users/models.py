@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.models import Model
 
@@ -17,7 +19,7 @@ class User(Model):
         table_name = table_name("USERS_TABLE", "UsersTable")
 
     id = UnicodeAttribute(hash_key=True)
-    email = UnicodeAttribute()  # as registered; uniqueness is on the lowercased form
+    email = UnicodeAttribute()  # as registered (NFKC); uniqueness is on normalize_email's form
     username = UnicodeAttribute()
     user_type = UnicodeAttribute(attr_name="userType")
     password_hash = UnicodeAttribute(attr_name="passwordHash")
@@ -38,16 +40,20 @@ class User(Model):
 
 
 def email_key(email: str) -> str:
-    """Emails are unique case-insensitively: the claim is on the trimmed, lowercased form."""
+    """Emails are unique case-insensitively: the claim is on the normalised form."""
     return f"email#{normalize_email(email)}"
 
 
 def normalize_email(email: str) -> str:
-    return email.strip().lower()
+    """The form uniqueness and login compare: NFKC, then full Unicode case folding (then NFKC again, as
+    folding can undo it), so look-alikes such as the Kelvin sign `K` are the letter `k` they render as,
+    and cannot claim a second account for the same address."""
+    folded = unicodedata.normalize("NFKC", email.strip()).casefold()
+    return unicodedata.normalize("NFKC", folded)
 
 
 class EmailClaim(Model):
-    """`email#<lowercased email>` in UniqueKeysTable, written in the same transaction as the User.
+    """`email#<normalised email>` in UniqueKeysTable, written in the same transaction as the User.
 
     Its condition (attribute_not_exists) is what makes two registrations of one email impossible, and it
     maps an email to its user with one strongly consistent GetItem at login."""

@@ -1,0 +1,1 @@
+"""Messaging: conversations, messages, read receipts, typing, blocks and attachments."""
