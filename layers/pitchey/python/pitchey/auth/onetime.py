@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import re
 import secrets
+from typing import Any
 
 from pitchey.auth.models import AccountToken
 from pitchey.core import clock
@@ -65,13 +66,17 @@ def read(purpose: str, token: str) -> AccountToken:
     return item
 
 
-def consume(transaction: Transaction, item: AccountToken) -> None:
-    """Marks `item` used inside `transaction` (named "token"): fails if it was used meanwhile or expired."""
+def consume(transaction: Transaction, item: AccountToken, extra: Any = None) -> None:
+    """Marks `item` used inside `transaction` (named "token"): fails if it was used meanwhile or expired
+    (or `extra`, a further condition, no longer holds)."""
+    condition = (
+        AccountToken.used_at.does_not_exist()
+        & (AccountToken.secret_hash == item.secret_hash)
+        & (AccountToken.expires_at > clock.epoch())
+    )
     transaction.update(
         "token",
         AccountToken(item.id),
         actions=[AccountToken.used_at.set(clock.iso_precise())],
-        condition=AccountToken.used_at.does_not_exist()
-        & (AccountToken.secret_hash == item.secret_hash)
-        & (AccountToken.expires_at > clock.epoch()),
+        condition=condition if extra is None else condition & extra,
     )

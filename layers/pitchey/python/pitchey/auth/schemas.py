@@ -93,3 +93,22 @@ class ChangePasswordBody(InputModel):
     new_password: Password = Field(min_length=PASSWORD_MIN, max_length=PASSWORD_MAX)
 
     _strong_enough = field_validator("new_password")(_strong_enough)
+
+
+MfaCode = Annotated[str, StringConstraints(strip_whitespace=True, min_length=6, max_length=20)]
+
+
+class MfaCodeBody(InputModel):
+    """mfa/enable, mfa/backup-codes: a current TOTP code."""
+
+    code: MfaCode
+
+
+class MfaDisableBody(InputModel):
+    password: Password = Field(min_length=1, max_length=1024)
+    code: MfaCode
+
+
+class MfaVerifyBody(InputModel):
+    challenge_token: str = Field(min_length=1, max_length=256)
+    code: MfaCode

@@ -201,17 +201,27 @@ def login(portal: str, body: LoginBody, client: Client) -> dict[str, Any]:
         raise Forbidden(
             f"This account belongs to the {user.user_type} portal; sign in there", code="PORTAL_MISMATCH"
         )
+    if user.mfa_enabled:  # the password alone gets no tokens: a challenge for the second factor
+        from pitchey.auth import mfa
+
+        return mfa.challenge(user, portal, client)
+    return _start_session(user, client, {"portal": portal})
+
+
+def verify_mfa(challenge_token: str, code: str, client: Client) -> dict[str, Any]:
+    """POST /api/auth/mfa/verify: the second factor answers the login's challenge → the usual grant."""
+    from pitchey.auth import mfa
+
+    user = mfa.pass_challenge(challenge_token, code, client)
+    return _start_session(user, client, {"mfa": True})
+
+
+def _start_session(user: User, client: Client, details: dict[str, Any]) -> dict[str, Any]:
+    """A new session after a successful login (password, and the second factor when MFA is on)."""
     session, refresh_token = _new_session(user, client)
     session.save(condition=Session.id.does_not_exist())
     User(user.id).update(actions=[User.last_login_at.set(clock.iso())], condition=User.id.exists())
-    _audit(
-        "auth.login",
-        client,
-        user.id,
-        target_type="session",
-        target_id=session.id,
-        details={"portal": portal},
-    )
+    _audit("auth.login", client, user.id, target_type="session", target_id=session.id, details=details)
     return _grant(user, session, refresh_token)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute, UnicodeSetAttribute
 from pynamodb.models import Model
 
 from pitchey.core.config import table_name
@@ -37,6 +37,10 @@ class User(Model):
     verification_sent_at = NumberAttribute(null=True, attr_name="verificationSentAt")  # epoch: resend limit
     password_changed_at = UnicodeAttribute(null=True, attr_name="passwordChangedAt")  # precise ISO
     mfa_enabled = BooleanAttribute(null=True, attr_name="mfaEnabled")
+    mfa_secret = UnicodeAttribute(null=True, attr_name="mfaSecret")  # base32 TOTP key, once enabled
+    mfa_pending_secret = UnicodeAttribute(null=True, attr_name="mfaPendingSecret")  # setup, before enable
+    mfa_last_step = NumberAttribute(null=True, attr_name="mfaLastStep")  # a TOTP code works once
+    mfa_backup_hashes = UnicodeSetAttribute(null=True, attr_name="mfaBackupHashes")  # SHA-256, single use
 
 
 def email_key(email: str) -> str:
