@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 
 from local.testing import RuntimeProcess
+from pitchey.auth import totp
 from tests.integration.accounts import PASSWORD, mailed_token, register, verify_email
 
 NEW_PASSWORD = "Integration-new-2"
@@ -118,3 +119,45 @@ def test_change_password_ends_the_other_sessions(runtime: RuntimeProcess) -> Non
         == 401
     )
     assert login(runtime, dave.email, NEW_PASSWORD).status_code == 200
+
+
+def test_mfa_login_needs_the_second_factor(runtime: RuntimeProcess) -> None:
+    erin = register(runtime, "creator")
+    setup = runtime.client.post("/api/auth/mfa/setup", headers=erin.headers).json()["data"]
+    assert setup["otpauthUri"].startswith("otpauth://totp/Pitchey:")
+    now_step = totp.step(time.time())
+    enabled = runtime.client.post(
+        "/api/auth/mfa/enable", json={"code": totp.hotp(setup["secret"], now_step)}, headers=erin.headers
+    )
+    assert enabled.status_code == 200, enabled.text
+    backup = enabled.json()["data"]["backupCodes"]
+
+    answer = login(runtime, erin.email).json()["data"]
+    assert answer == {"mfaRequired": True, "challengeToken": answer["challengeToken"]}
+    for _ in range(5):
+        wrong = runtime.client.post(
+            "/api/auth/mfa/verify", json={"challengeToken": answer["challengeToken"], "code": "99999999"}
+        )
+        assert wrong.status_code == 401
+    dead = runtime.client.post(
+        "/api/auth/mfa/verify", json={"challengeToken": answer["challengeToken"], "code": backup[0]}
+    )
+    assert dead.status_code == 400 and error_code(dead) == "INVALID_TOKEN"
+
+    challenge = login(runtime, erin.email).json()["data"]["challengeToken"]
+    code = totp.hotp(setup["secret"], now_step + 1)
+    granted = runtime.client.post("/api/auth/mfa/verify", json={"challengeToken": challenge, "code": code})
+    assert granted.status_code == 200 and set(granted.json()["data"]) == {
+        "user",
+        "accessToken",
+        "refreshToken",
+        "expiresIn",
+    }
+    second = login(runtime, erin.email).json()["data"]["challengeToken"]
+    via_backup = runtime.client.post(
+        "/api/auth/mfa/verify", json={"challengeToken": second, "code": backup[0]}
+    )
+    assert via_backup.status_code == 200
+    third = login(runtime, erin.email).json()["data"]["challengeToken"]
+    reused = runtime.client.post("/api/auth/mfa/verify", json={"challengeToken": third, "code": backup[0]})
+    assert reused.status_code == 401 and error_code(reused) == "INVALID_MFA_CODE"
