@@ -12,12 +12,14 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from pitchey.auth import service as auth_service
+from pitchey.auth.http import api
 from pitchey.core import clock, jsonbody
-from pitchey.core.http import Response, api
+from pitchey.core.http import Response
 from pitchey.notifications.models import Notification
 from tests.auth_support import PASSWORD, handler, login, me, refresh, register
 from tests.events import call, http_event, load_handler
-from tests.unit.notifications_support import create_pitches_tables, install_fakes, ws_call, ws_event
+from tests.unit.accounts import make_user
+from tests.unit.notifications_support import install_fakes, ws_call, ws_event
 
 
 # --- 1. lockout under parallel guesses ----------------------------------------------------------------------
@@ -66,7 +68,6 @@ def test_nesting_up_to_64_levels_and_brackets_inside_strings_are_fine(aws):
 
 
 def test_a_deeply_nested_websocket_frame_is_an_error_frame(aws, monkeypatch):
-    create_pitches_tables()
     install_fakes(monkeypatch)
     answer = ws_call(load_handler("realtime/default"), ws_event("$default", "c1", body="[" * 990))
     assert answer["frame"]["type"] == "error" and answer["frame"]["data"]["code"] == "BAD_REQUEST"
@@ -168,7 +169,7 @@ def test_a_rotated_token_within_the_grace_is_409_and_after_it_reuse(aws, monkeyp
 
 # --- 6. re-following floods new_follower --------------------------------------------------------------------
 def test_follow_unfollow_loops_notify_once_a_day(aws):
-    from tests.unit.pitches_support import hit, make_user
+    from tests.unit.pitches_support import hit
 
     creator, fan = make_user(), make_user("investor", username="looper")
     for _ in range(4):
@@ -192,7 +193,7 @@ def test_follow_unfollow_loops_notify_once_a_day(aws):
 
 # --- 4. anonymous view inflation ----------------------------------------------------------------------------
 def test_anonymous_views_cannot_be_inflated_from_one_address(aws):
-    from tests.unit.pitches_support import hit, make_user, published_pitch
+    from tests.unit.pitches_support import hit, published_pitch
 
     pid = published_pitch(make_user())["id"]
 
@@ -221,7 +222,6 @@ def test_anonymous_views_cannot_be_inflated_from_one_address(aws):
 def test_the_unsubscribe_link_changes_nothing_on_get_and_expires(aws, monkeypatch):
     from pitchey.notifications import preferences
     from pitchey.notifications.emails import unsubscribe_token
-    from tests.unit.pitches_support import make_user
 
     alice = make_user()
     token = unsubscribe_token(alice.id, "nda")
@@ -246,7 +246,6 @@ def test_the_unsubscribe_link_changes_nothing_on_get_and_expires(aws, monkeypatc
 # --- 3. realtime: a revoked session's sockets -----------------------------------------
 @pytest.fixture
 def ws_api(aws, monkeypatch):
-    create_pitches_tables()
     return install_fakes(monkeypatch)
 
 
@@ -269,9 +268,9 @@ def _run_push(*notes):
 
 def test_a_logged_out_socket_hears_no_typing_or_channel_broadcast(ws_api):
     from pitchey.notifications.service import notify
-    from tests.unit.notifications_support import make_user, put_pitch, revoke
+    from tests.unit.notifications_support import put_pitch, revoke
 
-    alice, bob, fan = make_user(name="Alice"), make_user(name="Bob"), make_user(name="Fan")
+    alice, bob, fan = make_user(first="Alice"), make_user(first="Bob"), make_user(first="Fan")
     put_pitch("p1", "creator-x")
     _open_and_subscribe(alice, "a1")
     _open_and_subscribe(bob, "b1")
@@ -288,9 +287,9 @@ def test_a_logged_out_socket_hears_no_typing_or_channel_broadcast(ws_api):
 # --- 7. channel frames carry a channel event, once per connection -------------------------------------------
 def test_channel_frames_carry_the_change_and_reach_each_connection_once(ws_api):
     from pitchey.notifications.service import notify
-    from tests.unit.notifications_support import make_user, put_pitch
+    from tests.unit.notifications_support import put_pitch
 
-    fan1, fan2, watcher = make_user(name="Fan"), make_user(name="Fanny"), make_user(name="Watcher")
+    fan1, fan2, watcher = make_user(first="Fan"), make_user(first="Fanny"), make_user(first="Watcher")
     put_pitch("p1", "creator-x")
     for user, cid in ((fan1, "f1"), (fan2, "f2"), (watcher, "w1")):
         _open_and_subscribe(user, cid)
@@ -316,9 +315,9 @@ def test_channel_frames_carry_the_change_and_reach_each_connection_once(ws_api):
     [("follower", False), ("pending", False), ("rejected", False), ("approved", True), ("signed", True)],
 )
 def test_presence_goes_only_to_nda_counterparts(ws_api, relation, sees_presence):
-    from tests.unit.notifications_support import follow, make_user, nda_between
+    from tests.unit.notifications_support import follow, nda_between
 
-    star, other = make_user("creator", name="Star"), make_user(name="Other")
+    star, other = make_user("creator", first="Star"), make_user(first="Other")
     if relation == "follower":
         follow(other.id, star.id)
     else:
