@@ -86,3 +86,10 @@ def verify_email(runtime: Any, email: str) -> None:
     token = mailed_token(runtime, email, "/api/auth/verify-email")
     answer = runtime.client.post("/api/auth/verify-email", json={"token": token})
     assert answer.status_code == 200 and answer.json()["data"]["emailVerified"] is True, answer.text
+
+
+def inbox(runtime: Any, email: str) -> list[dict[str, Any]]:
+    """The captured mails to `email` but the verification mail registering sent."""
+    return [
+        m for m in runtime.emails(to=email) if "/api/auth/verify-email?token=" not in (m.get("text") or "")
+    ]
