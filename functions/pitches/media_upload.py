@@ -9,4 +9,4 @@ from pitchey.pitches.schemas import CreateMedia
 @api(idempotent=True)
 def handler(request: Request) -> Response:
     body = request.parse(CreateMedia)
-    return created(media.start_upload(request.user.id, request.path_param("id"), body))
+    return created(media.start_upload(request.user.id, request.user.role, request.path_param("id"), body))

@@ -27,11 +27,13 @@ import pytest
 from local.template import TEMPLATE_PATH
 from local.testing import RuntimeProcess
 
-# Rate limits high enough that test traffic from one IP never trips them.
+# Rate limits high enough that test traffic from one IP never trips them, and credits enough that paid
+# actions (NDA requests, media uploads) are never what a test outside payments runs into.
 DEFAULT_OVERRIDES = {
     "AuthRateLimitPerMinute": "100000",
     "ApiRateLimitPerMinute": "100000",
     "TrackRateLimitPerMinute": "100000",
+    "StarterCredits": "100000",
 }
 
 

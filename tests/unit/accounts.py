@@ -9,6 +9,7 @@ from pitchey.core import clock
 from pitchey.core.ids import new_id
 from pitchey.users.models import User
 from tests.events import live_session
+from tests.payments_support import give_credits
 
 
 @dataclass(frozen=True)
@@ -31,9 +32,11 @@ def make_user(
     company: str | None = None,
     ttl: int | None = None,
     verified: bool = True,
+    credits: int = 10_000,
 ) -> Actor:
     """`ttl` is the session's absolute expiry (epoch seconds); default one hour from now. `verified`: the
-    email is verified (as after following the registration mail)."""
+    email is verified (as after following the registration mail). `credits`: the paid actions (media
+    uploads, NDA requests, messages) are not what most tests are about."""
     user_id = new_id()
     username = username or f"{(first or role).lower()}_{user_id[-6:]}"
     email = f"{role}-{user_id}@example.com"
@@ -51,6 +54,8 @@ def make_user(
         updated_at=now,
         email_verified_at=now if verified else None,
     ).save()
+    if credits:
+        give_credits(user_id, credits)
     token, session_id = live_session(user_id, role, ttl)
     name = " ".join(part for part in (first, last) if part) or username
     return Actor(user_id, role, token, session_id, username, email, name)

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import boto3
 
 from local.template import load_template
 from pitchey.ndas import documents, workflow
+from tests.unit.statemachine_support import assert_code_events_and_pipeline, functions_under, loads_fpdf
 from tests.unit.test_ndas_support import ASL_PATH, ROOT, substituted_definition
 
 pytest_plugins = ("tests.unit.test_ndas_support",)
@@ -175,48 +174,18 @@ def test_documents_bucket_is_encrypted_private_and_tls_only():
     }
 
 
-def nda_functions():
-    return {
-        name: res["Properties"]
-        for name, res in RESOURCES.items()
-        if res["Type"] == "AWS::Serverless::Function"
-        and res["Properties"]["CodeUri"].startswith("functions/ndas")
-    }
-
-
 def test_every_nda_function_has_code_a_sample_event_and_the_pipeline_policy():
-    functions = nda_functions()
+    functions = functions_under(RESOURCES, "functions/ndas")
     assert len(functions) == 13
-    for name, props in functions.items():
-        module = props["Handler"].split(".")[0]
-        assert (ROOT / props["CodeUri"] / f"{module}.py").is_file(), name
-        assert (ROOT / "events" / "ndas" / f"{module}.json").is_file(), name
-        if "Events" in props:
-            assert {"Ref": "RequestPipelinePolicy"} in props["Policies"], name
+    assert_code_events_and_pipeline(functions, "ndas")
 
 
 def test_only_the_document_function_ships_and_imports_fpdf2():
     assert "fpdf2" in (ROOT / "functions/ndas/documents/requirements.txt").read_text()
     assert not (ROOT / "functions/ndas/requirements.txt").exists()
-    for name, props in nda_functions().items():
-        module = props["Handler"].split(".")[0]
-        path = str(ROOT / props["CodeUri"] / f"{module}.py")
-        code = (
-            "import sys, importlib.util;"
-            f"spec = importlib.util.spec_from_file_location('h', {path!r});"
-            "m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m);"
-            "print('fpdf' in sys.modules)"
-        )
-        result = subprocess.run(
-            [sys.executable, "-c", code],
-            capture_output=True,
-            text=True,
-            check=True,
-            cwd=ROOT,
-            env={"PYTHONPATH": str(ROOT / "layers/pitchey/python"), "PATH": "/usr/bin:/bin"},
-        )
-        # The renderer imports fpdf2 lazily, on its first document; nothing imports it at load time.
-        assert result.stdout.strip() == "False", name
+    # The renderer imports fpdf2 lazily, on its first document; nothing imports it at load time.
+    for name, props in functions_under(RESOURCES, "functions/ndas").items():
+        assert not loads_fpdf(props), name
 
 
 def test_sample_events_are_http_api_payloads_or_step_payloads():
@@ -225,11 +194,15 @@ def test_sample_events_are_http_api_payloads_or_step_payloads():
         assert event.get("version") == "2.0" or "step" in event, path.name
 
 
-def test_fpdf2_is_imported_only_by_the_pdf_renderer():
+def test_fpdf2_is_imported_only_by_the_pdf_renderers():
     importers = [
         path.relative_to(ROOT).as_posix()
         for base in ("layers/pitchey/python", "functions")
         for path in (ROOT / base).rglob("*.py")
         if re.search(r"^\s*(from|import) fpdf", path.read_text(), re.MULTILINE)
     ]
-    assert importers == ["layers/pitchey/python/pitchey/ndas/pdf.py"]
+    # The house style (core/pdf.py) and the renderers built on it.
+    assert sorted(importers) == [
+        "layers/pitchey/python/pitchey/core/pdf.py",
+        "layers/pitchey/python/pitchey/ndas/pdf.py",
+    ]

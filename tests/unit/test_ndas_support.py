@@ -4,18 +4,17 @@ machine in moto, and calling the NDA handlers."""
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 
 from pitchey.core import clock, workflow
 from pitchey.core.ids import new_id
 from tests.events import Answer, call, http_event, load_handler
 from tests.unit.accounts import Actor, make_user
+from tests.unit.statemachine_support import create_machine, substitute
 
 ROOT = Path(__file__).resolve().parents[2]
 ASL_PATH = ROOT / "statemachines" / "nda.asl.json"
@@ -47,20 +46,13 @@ def substituted_definition(**overrides: str) -> str:
         "NdaSignatureTtlSeconds": "1209600",
         **overrides,
     }
-    return re.sub(r"\$\{(\w+)\}", lambda match: values[match.group(1)], ASL_PATH.read_text())
+    return substitute(ASL_PATH, values)
 
 
 @pytest.fixture
 def state_machine(aws, setenv) -> str:
-    """The NDA state machine in moto (which records executions and accepts SendTaskSuccess)."""
-    arn = boto3.client("stepfunctions").create_state_machine(
-        name="pitchey-test-nda",
-        definition=substituted_definition(),
-        roleArn="arn:aws:iam::123456789012:role/nda-state-machine",
-        type="STANDARD",
-    )["stateMachineArn"]
-    setenv("NDA_STATE_MACHINE_ARN", arn)
-    return arn
+    """The NDA state machine in moto."""
+    return create_machine("pitchey-test-nda", substituted_definition(), "NDA_STATE_MACHINE_ARN", setenv)
 
 
 @pytest.fixture

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from pitchey.analytics.aggregator import run as aggregate
+from pitchey.analytics.service import trending_pitches
 from pitchey.pitches.models import Pitch
-from pitchey.pitches.trending import trending_pitches
 from tests.unit.accounts import make_user
 from tests.unit.pitches_support import create_pitch, get_pitch, hit, published_pitch, update_pitch
 
@@ -183,27 +184,31 @@ def test_browse_never_scans(aws, monkeypatch):
 
 
 # --- trending ---------------------------------------------------------------------------------------------
-def test_trending_ranks_recent_published_pitches_by_views_and_likes(aws):
+def test_trending_ranks_by_the_aggregated_views_and_likes(aws):
     owner = make_user()
     calm = published_pitch(owner, title="Calm")
     hot = published_pitch(owner, title="Hot")
     warm = published_pitch(owner, title="Warm")
     create_pitch(owner, title="Draft")
-    for _ in range(2):
-        get_pitch(make_user("investor"), warm["id"])
-    hit("pitches/like", "POST", "/", make_user("investor"), path_params={"id": hot["id"]})
+    track = {"eventType": "pitch_view", "pitchId": warm["id"]}
+    assert hit("analytics/track", "POST", "/api/analytics/track", None, body=track).status == 202
+    for _ in range(2):  # a like weighs 3 views: hot (2 likes = 6) > warm (1 view)
+        hit("pitches/like", "POST", "/", make_user("investor"), path_params={"id": hot["id"]})
+    aggregate()
     answer = hit("pitches/trending", "GET", "/api/pitches/trending", None, query={"limit": "2"})
     assert answer.status == 200
     assert [p["title"] for p in answer.data] == ["Hot", "Warm"]
     assert [p.id for p in trending_pitches(10)] == [hot["id"], warm["id"], calm["id"]]
 
 
-def test_trending_fills_up_from_all_time_popularity_when_few_are_recent(aws):
+def test_trending_fills_up_from_all_time_popularity_when_few_have_a_score(aws):
     owner = make_user()
-    old = published_pitch(owner, title="Old")
-    Pitch.get(old["id"]).update(actions=[Pitch.published_at.set("2020-01-01T00:00:00.000000Z")])
-    recent = published_pitch(owner, title="Recent")
-    assert [p.id for p in trending_pitches(5)] == [recent["id"], old["id"]]
+    quiet = published_pitch(owner, title="Quiet")
+    seen = published_pitch(owner, title="Seen")
+    get_pitch(make_user("investor"), quiet["id"])  # all-time popularity only
+    hit("analytics/track", "POST", "/", None, body={"eventType": "pitch_view", "pitchId": seen["id"]})
+    aggregate()
+    assert [p.id for p in trending_pitches(5)] == [seen["id"], quiet["id"]]
 
 
 # --- following feed -----------------------------------------------------------------------------------

@@ -456,6 +456,8 @@ def add_investment(pitch_id, status, investment_id=None):
     Investment(
         investment_id or f"inv-{status}-{pitch_id}",
         pitch_id=pitch_id,
+        pitch_title="A pitch",
+        transaction_id=f"txn-{status}",
         investor_id="investor-1",
         creator_id="creator-1",
         amount_cents=100_000,

@@ -32,6 +32,7 @@ from pitchey.core.db import Page, PageRequest, Transaction, TransactionCancelled
 from pitchey.core.errors import Conflict, Forbidden, NotFound, RateLimited, Unauthorized
 from pitchey.core.ids import new_id
 from pitchey.core.settings import settings
+from pitchey.payments import service as payments
 from pitchey.users.models import PORTALS, EmailClaim, User, email_key, normalize_email
 from pitchey.users.schemas import user_view
 from pitchey.users.service import find_by_email
@@ -170,6 +171,7 @@ def _write_registration(user: User, claim: EmailClaim, session: Session) -> None
         transaction.put("email", claim, condition=EmailClaim.key.does_not_exist())
         transaction.put("user", user, condition=User.id.does_not_exist())
         transaction.put("session", session, condition=Session.id.does_not_exist())
+        payments.open_account(transaction, user.id)  # StarterCredits, in the same commit
 
     try:
         transact(write)

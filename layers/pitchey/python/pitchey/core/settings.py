@@ -49,11 +49,25 @@ class Settings:
     nda_signature_ttl_seconds: int = _env("NDA_SIGNATURE_TTL_SECONDS", 1209600)
     nda_documents_bucket: str = _env("NDA_DOCUMENTS_BUCKET", "ndadocumentsbucket")
     nda_state_machine_arn: str | None = _env("NDA_STATE_MACHINE_ARN")
+    # payments
+    starter_credits: int = _env("STARTER_CREDITS", 10)
+    investment_payment_required: str = _env("INVESTMENT_PAYMENT_REQUIRED", "true")
+    stripe_api_base: str = _env("STRIPE_API_BASE", "https://api.stripe.com")
+    stripe_api_key: str | None = _env("STRIPE_API_KEY")  # locally; on AWS the secret below
+    stripe_secret_arn: str | None = _env("STRIPE_SECRET_ARN")
+    stripe_webhook_secret: str = _env("STRIPE_WEBHOOK_SECRET", "")
+    # investments
+    investment_stage_ttl_seconds: int = _env("INVESTMENT_STAGE_TTL_SECONDS", 2592000)
+    investment_documents_bucket: str = _env("INVESTMENT_DOCUMENTS_BUCKET", "investmentdocumentsbucket")
+    investment_state_machine_arn: str | None = _env("INVESTMENT_STATE_MACHINE_ARN")
     # notifications
     email_from_address: str = _env("EMAIL_FROM_ADDRESS", "notifications@pitchey.dev")
     email_link_base_url: str = _env("EMAIL_LINK_BASE_URL", "http://localhost:3000")
     email_max_attempts: int = _env("EMAIL_MAX_ATTEMPTS", 5)
     unsubscribe_token_ttl_seconds: int = _env("UNSUBSCRIBE_TOKEN_TTL_SECONDS", 30 * 24 * 3600)
+    # analytics
+    analytics_late_event_seconds: int = _env("ANALYTICS_LATE_EVENT_SECONDS", 600)
+    track_rate_limit_per_minute: int = _env("TRACK_RATE_LIMIT_PER_MINUTE", 300)
     # messages
     message_edit_window_seconds: int = _env("MESSAGE_EDIT_WINDOW_SECONDS", 900)
     # realtime

@@ -38,6 +38,7 @@ from pitchey.messages.models import (
     reader_key,
 )
 from pitchey.messages.schemas import EditMessage, MarkRead, SendMessage
+from pitchey.payments import service as payments
 
 MAX_ID_LENGTH = 128
 # Each lost race means another message took the next seq, so every send gets through eventually; the budget
@@ -244,9 +245,8 @@ def _target(sender_id: str, body: SendMessage) -> Conversation:
 def charge_for_message(transaction: Transaction, sender: AuthUser, message_id: str) -> None:
     """THE place a send pays (API.md: 2 credits, investors free): the payments context's spend hook adds
     its conditional debit to this transaction, so a message is stored only if it is paid for and a send
-    that fails costs nothing. `pitchey.payments.service` is not on main yet (wt-payments); connecting it is
-    `payments.charge(transaction, payments.Payer(sender.id, sender.role), "message", message_id)` here and
-    `payments.run_charged` in place of `transact` in `send` (docs/decisions.md). Until then it is free."""
+    that fails costs nothing (402 INSUFFICIENT_CREDITS when the balance is short)."""
+    payments.charge(transaction, payments.Payer(sender.id, sender.role), "message", message_id)
 
 
 def _write_send(
@@ -334,7 +334,7 @@ def send(sender: AuthUser, body: SendMessage) -> dict[str, Any]:
             created_at=clock.iso_precise(),
         )
         try:
-            transact(lambda t, m=message, c=conversation: _write_send(t, sender, c, m, claimed))
+            payments.run_charged(lambda t, m=message, c=conversation: _write_send(t, sender, c, m, claimed))
             break
         except TransactionCancelled as cancelled:
             if "block" in cancelled.failed:

@@ -11,3 +11,14 @@ def has_signed_nda(user_id: str, pitch_id: str) -> bool:
     One Query on the sparse `signedAccess` index: only a signed NDA carries its accessKey, and revoking
     removes it in the same conditional write that sets `revoked`."""
     return any(Nda.signed_access.query(access_key(user_id, pitch_id), limit=1))
+
+
+def signed_pitch_ids(user_id: str, limit: int = 200) -> list[str]:
+    """Pitches the user holds a signed NDA for (their latest `limit` signed NDAs): one Query on
+    `byRequesterStatus`."""
+    from pitchey.ndas.models import SIGNED
+
+    found = Nda.by_requester_status.query(
+        f"{user_id}#{SIGNED}", scan_index_forward=False, limit=limit, attributes_to_get=["pitchId"]
+    )
+    return list(dict.fromkeys(nda.pitch_id for nda in found))

@@ -6,34 +6,21 @@ The PDF library is imported only inside `generate`, which runs in the document f
 
 from __future__ import annotations
 
-import functools
-import secrets
 from datetime import timedelta
 from typing import Any
 
 from pynamodb.exceptions import UpdateError
 
 from pitchey.core import clock
-from pitchey.core.config import region
+from pitchey.core import documents as store
 from pitchey.core.settings import settings
 from pitchey.ndas.agreement import Agreement, Approval, Signature, compose
 from pitchey.ndas.models import APPROVED, CONDITIONAL_FAILED, REVOKED, SIGNED, Nda
 from pitchey.ndas.sources import load_party, load_pitch_for_nda
 
-DOWNLOAD_URL_SECONDS = 900  # API.md: a download URL is valid at most 15 minutes
-SSE = "AES256"
-
 
 class DocumentStateError(Exception):
     """The NDA is not in a state that has this document: a permanent workflow error (not retried)."""
-
-
-@functools.cache
-def _s3() -> Any:
-    import boto3
-    from botocore.config import Config
-
-    return boto3.client("s3", region_name=region(), config=Config(signature_version="s3v4"))
 
 
 def bucket() -> str:
@@ -42,31 +29,19 @@ def bucket() -> str:
 
 
 def new_prefix() -> str:
-    """Random, so a key says nothing about the NDA, pitch or parties and cannot be guessed."""
-    return f"nda/{secrets.token_urlsafe(24)}"
+    return store.new_prefix("nda")
 
 
 def _put(key: str, body: bytes, content_type: str) -> None:
-    _s3().put_object(Bucket=bucket(), Key=key, Body=body, ContentType=content_type, ServerSideEncryption=SSE)
+    store.put(bucket(), key, body, content_type)
 
 
 def _get_text(key: str) -> str:
-    return _s3().get_object(Bucket=bucket(), Key=key)["Body"].read().decode("utf-8")
+    return store.get_text(bucket(), key)
 
 
 def download_url(key: str, file_name: str) -> tuple[str, str]:
-    """A presigned GET valid for 15 minutes, and when it expires (ISO-8601)."""
-    url = _s3().generate_presigned_url(
-        "get_object",
-        Params={
-            "Bucket": bucket(),
-            "Key": key,
-            "ResponseContentType": "application/pdf",
-            "ResponseContentDisposition": f'attachment; filename="{file_name}"',
-        },
-        ExpiresIn=DOWNLOAD_URL_SECONDS,
-    )
-    return url, clock.iso(clock.now() + timedelta(seconds=DOWNLOAD_URL_SECONDS))
+    return store.download_url(bucket(), key, file_name)
 
 
 def _approval(nda: Nda, approved_by: str) -> Approval:

@@ -17,12 +17,14 @@ import time
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from pitchey.analytics import models as analytics
 from pitchey.core import audit, clock
 from pitchey.core.caller import Caller
-from pitchey.core.db import Page, PageRequest, TransactionCancelled, query_page
+from pitchey.core.db import Page, PageRequest, Transaction, TransactionCancelled, query_page
 from pitchey.core.errors import Conflict, NotFound, ValidationFailed
 from pitchey.core.ids import new_id
 from pitchey.core.settings import settings
+from pitchey.core.workflow import WorkflowUnavailable
 from pitchey.ndas.lifecycle import (
     FLOW,
     OPEN_CLAIM,
@@ -43,6 +45,7 @@ from pitchey.ndas.models import (
 )
 from pitchey.ndas.sources import load_pitch_for_nda
 from pitchey.ndas.views import nda_json
+from pitchey.payments import service as payments
 
 if TYPE_CHECKING:  # request bodies are parsed by the handlers; only their types are needed here
     from pitchey.ndas.schemas import RejectNda, RequestNda, SignNda
@@ -121,16 +124,26 @@ def request_nda(caller: Caller, body: RequestNda) -> dict[str, Any]:
         creator_status=f"{pitch.creator_id}#{PENDING}",
         requester_status=f"{caller.id}#{PENDING}",
     )
+    claim = take_open_claim(nda, created_at=now)
+
+    def with_claim_and_credits(txn: Transaction) -> None:  # the request costs credits (payments' spend hook)
+        claim(txn)
+        payments.charge(txn, payments.Payer(caller.id, caller.role), "nda_request", nda.id)
+
     try:
         # Without its workflow the request could never be decided: FLOW.start undoes it (503, retry).
-        FLOW.start(nda, extra=take_open_claim(nda, created_at=now), undo=release_open_claim(nda))
+        payments.charged(lambda: FLOW.start(nda, extra=with_claim_and_credits, undo=release_open_claim(nda)))
     except TransactionCancelled as cancelled:
         if OPEN_CLAIM not in cancelled.failed:
             raise
         raise Conflict(
             "You already have a pending, approved or signed NDA for this pitch", code="NDA_EXISTS"
         ) from None
+    except WorkflowUnavailable:
+        payments.refund_charge(caller.id, "nda_request", nda.id, caller.role)
+        raise
     _audit("nda.request", caller, nda)
+    analytics.record(analytics.NDA_REQUESTED, nda.pitch_id, actor_id=caller.id)
     return nda_json(nda)
 
 
@@ -168,6 +181,7 @@ def sign(caller: Caller, nda_id: str, body: SignNda) -> dict[str, Any]:
     ]
     FLOW.apply(nda, actor, "sign", actions=actions)
     _audit("nda.sign", caller, nda, signerName=body.signer_name)
+    analytics.record(analytics.NDA_SIGNED, nda.pitch_id, actor_id=caller.id)
     return nda_json(nda)
 
 

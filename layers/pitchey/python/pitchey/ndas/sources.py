@@ -8,8 +8,6 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from pitchey.ndas.agreement import Party
 
-ROLE_LABELS = {"creator": "Creator", "investor": "Investor", "production": "Production company"}
-
 
 @dataclass(frozen=True)
 class PitchForNda:
@@ -42,17 +40,9 @@ def load_pitch_for_nda(pitch_id: str) -> PitchForNda | None:
 
 
 def load_party(user_id: str) -> Party:
-    """A party as the document names it: full name (or username), company, and portal."""
+    """A party as the document names it (users.service.party, in the NDA text's own type)."""
     from pitchey.ndas.agreement import Party  # the document's text module: only the workflow needs it
-    from pitchey.users.models import User
+    from pitchey.users.service import party
 
-    try:
-        user = User.get(user_id)
-    except User.DoesNotExist:
-        return Party(name="(account closed)", company=None, role="User")
-    full_name = " ".join(part for part in (user.first_name, user.last_name) if part)
-    return Party(
-        name=full_name or user.username,
-        company=user.company_name or None,
-        role=ROLE_LABELS.get(user.user_type, user.user_type.title()),
-    )
+    found = party(user_id)
+    return Party(name=found.name, company=found.company, role=found.role)

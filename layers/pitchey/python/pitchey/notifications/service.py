@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from pitchey.core import clock
+from pitchey.core.db import Transaction
 from pitchey.core.ids import new_id
 from pitchey.notifications.models import NOTIFICATION_TYPES, Notification
 
@@ -41,6 +42,15 @@ def notify(
 ) -> Notification:
     notification = _new_notification(user_id, type, title, body, data)
     notification.save()
+    return notification
+
+
+def notify_in(
+    tx: Transaction, user_id: str, type: str, title: str, body: str, data: dict[str, Any] | None = None
+) -> Notification:
+    """`notify` as part of the caller's transaction: the notification exists only if the rest commits."""
+    notification = _new_notification(user_id, type, title, body, data)
+    tx.put("notification", notification)
     return notification
 
 

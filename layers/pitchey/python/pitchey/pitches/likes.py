@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from pitchey.analytics import models as analytics
 from pitchey.core import clock
 from pitchey.core.db import Transaction, TransactionCancelled, transact
 from pitchey.core.errors import NotFound
@@ -19,8 +20,9 @@ def _result(pitch_id: str, liked: bool) -> dict[str, Any]:
     return {"pitchId": pitch_id, "liked": liked, "likeCount": pitch.like_count if pitch else 0}
 
 
-def _counted(pitch_id: str, like_write: Callable[[Transaction], None], delta: int) -> None:
-    """Run the like write and the counter ADD together; a failed like condition means nothing to do."""
+def _counted(pitch_id: str, like_write: Callable[[Transaction], None], delta: int) -> bool:
+    """Run the like write and the counter ADD together; a failed like condition means nothing to do.
+    True when the like (or unlike) was applied."""
 
     def write(transaction: Transaction) -> None:
         like_write(transaction)
@@ -37,12 +39,15 @@ def _counted(pitch_id: str, like_write: Callable[[Transaction], None], delta: in
         if "pitch" in cancelled.failed:
             raise NotFound("Pitch not found") from None
         # Only the like's condition failed: already liked / not liked, which is the idempotent answer.
+        return False
+    return True
 
 
 def like(user_id: str, pitch_id: str) -> dict[str, Any]:
     load_visible(pitch_id, user_id)
     item = PitchLike(pitch_id, user_id, liked_at=clock.iso_precise())
-    _counted(pitch_id, lambda t: t.put("like", item, condition=PitchLike.user_id.does_not_exist()), 1)
+    if _counted(pitch_id, lambda t: t.put("like", item, condition=PitchLike.user_id.does_not_exist()), 1):
+        analytics.record(analytics.LIKE_GIVEN, pitch_id, actor_id=user_id)
     return _result(pitch_id, True)
 
 

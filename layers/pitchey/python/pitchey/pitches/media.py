@@ -1,6 +1,7 @@
 """Pitch media in S3: uploads go straight from the browser with a presigned POST bound to the exact key,
 Content-Type, size range and SSE-AES256; downloads are presigned GETs valid 15 minutes.
 
+Issuing an upload URL costs credits (payments' spend hook, in the same transaction as the record).
 Each media record lives in its pitch item (`media` list); pitchey.pitches.storage settles pending ones.
 """
 
@@ -8,12 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from pynamodb.exceptions import UpdateError
 from pynamodb.expressions.condition import size
 
 from pitchey.core import clock, storage
+from pitchey.core.db import Transaction, TransactionCancelled
 from pitchey.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from pitchey.core.ids import new_id
+from pitchey.payments import service as payments
 from pitchey.pitches import rules
 from pitchey.pitches import storage as media_store
 from pitchey.pitches.models import MediaFile, Pitch
@@ -24,7 +26,7 @@ UPLOAD_SECONDS = 15 * 60
 DOWNLOAD_SECONDS = 15 * 60
 
 
-def start_upload(user_id: str, pitch_id: str, body: CreateMedia) -> dict[str, Any]:
+def start_upload(user_id: str, role: str, pitch_id: str, body: CreateMedia) -> dict[str, Any]:
     pitch = load_owned(user_id, pitch_id)
     content_type = body.content_type.lower()
     problems = rules.media_problems(body.kind, content_type, body.size_bytes)
@@ -45,16 +47,21 @@ def start_upload(user_id: str, pitch_id: str, body: CreateMedia) -> dict[str, An
         created_at=clock.iso_precise(),
         upload_expires_at=expires,
     )
-    try:
-        pitch.update(
-            actions=[Pitch.media.set((Pitch.media | []).append([record]))],
-            condition=Pitch.media.does_not_exist() | (size(Pitch.media) < rules.MAX_MEDIA_PER_PITCH),
+
+    def build(tx: Transaction) -> None:  # the record and its credits (costs.mediaUpload) commit together
+        tx.update(
+            "pitch",
+            pitch,
+            [Pitch.media.set((Pitch.media | []).append([record]))],
+            Pitch.media.does_not_exist() | (size(Pitch.media) < rules.MAX_MEDIA_PER_PITCH),
         )
-    except UpdateError as error:
-        if media_store.conditional_failure(error):
-            message = f"A pitch can have at most {rules.MAX_MEDIA_PER_PITCH} media files"
-            raise Conflict(message, code="MEDIA_LIMIT_REACHED") from None
-        raise
+        payments.charge(tx, payments.Payer(user_id, role), "media_upload", media_id)
+
+    try:
+        payments.run_charged(build)
+    except TransactionCancelled:  # the pitch's condition: its media slots are full
+        message = f"A pitch can have at most {rules.MAX_MEDIA_PER_PITCH} media files"
+        raise Conflict(message, code="MEDIA_LIMIT_REACHED") from None
     return {"mediaId": media_id, **storage.upload_grant(key, content_type, body.size_bytes, UPLOAD_SECONDS)}
 
 

@@ -113,6 +113,11 @@ class Pitch(Model):
     seeking_investment = BooleanAttribute(default=False, attr_name="seekingInvestment")
     funding_goal_cents = NumberAttribute(null=True, attr_name="fundingGoalCents")
     funding_raised_cents = NumberAttribute(default=0, attr_name="fundingRaisedCents")
+    # Written only by the investments context, in the transaction that moves an investment (API.md:
+    # raised = committed + active + completed, pledged = pending … negotiation).
+    funding_pledged_cents = NumberAttribute(null=True, attr_name="fundingPledgedCents")
+    # Set while seekingInvestment is off because raised reached the goal (a default then reopens it).
+    funding_closed_at = UnicodeAttribute(null=True, attr_name="fundingClosedAt")
     min_investment_cents = NumberAttribute(default=100_000, attr_name="minInvestmentCents")
     requires_nda = BooleanAttribute(default=False, attr_name="requiresNDA")
     nda_type = UnicodeAttribute(null=True, attr_name="ndaType")

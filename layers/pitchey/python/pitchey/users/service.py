@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from pynamodb.exceptions import UpdateError
 
 from pitchey.core import audit, clock
+from pitchey.core.db import Transaction
 from pitchey.core.errors import NotFound
 from pitchey.users.models import EmailClaim, User, email_key
 from pitchey.users.schemas import UpdateProfile, user_view
@@ -33,6 +35,31 @@ def find_by_email(email: str) -> User | None:
         return User.get(claim.user_id, consistent_read=True)
     except User.DoesNotExist:
         return None
+
+
+ROLE_LABELS = {"creator": "Creator", "investor": "Investor", "production": "Production company"}
+
+
+@dataclass(frozen=True)
+class Party:
+    """A user as documents name them: full name (or username), company, and portal."""
+
+    name: str
+    company: str | None
+    role: str  # "Creator", "Investor", "Production company"
+
+
+def party(user_id: str) -> Party:
+    try:
+        user = User.get(user_id)
+    except User.DoesNotExist:
+        return Party(name="(account closed)", company=None, role="User")
+    full_name = " ".join(part for part in (user.first_name, user.last_name) if part)
+    return Party(
+        name=full_name or user.username,
+        company=user.company_name or None,
+        role=ROLE_LABELS.get(user.user_type, user.user_type.title()),
+    )
 
 
 def own_profile(user_id: str) -> dict[str, Any]:
@@ -82,3 +109,13 @@ def update_profile(
         details={"fields": [_PROFILE_ATTRIBUTES[name].attr_name for name in sent]},
     )
     return user_view(user)
+
+
+def set_subscription_tier(tx: Transaction, user_id: str, tier: str) -> None:
+    """Add the user's `subscriptionTier` change to a payments transaction (only Stripe's webhook calls it)."""
+    tx.update(
+        "user-tier",
+        User(user_id),
+        [User.subscription_tier.set(tier), User.updated_at.set(clock.iso())],
+        User.id.exists(),
+    )

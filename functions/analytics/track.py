@@ -1,0 +1,11 @@
+"""POST /api/analytics/track (optional auth): one event or {"events": [...]} (≤ 25) → 202."""
+
+from pitchey.analytics import tracking
+from pitchey.auth.http import api
+from pitchey.core.http import Request, Response, accepted
+
+
+@api(auth="optional")
+def handler(request: Request) -> Response:
+    user_id = request.user.id if request.user else None
+    return accepted(tracking.track(request.json(), user_id, request.source_ip))

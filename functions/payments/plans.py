@@ -1,0 +1,10 @@
+"""GET /api/payments/plans (public): tiers, credit packs and what actions cost, in EUR cents."""
+
+from pitchey.auth.http import api
+from pitchey.core.http import Request, Response, ok
+from pitchey.payments.plans import catalogue
+
+
+@api(auth="none")
+def handler(request: Request) -> Response:
+    return ok(catalogue())

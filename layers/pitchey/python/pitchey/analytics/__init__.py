@@ -1,0 +1,1 @@
+"""Analytics: tracked events, the scheduled aggregation, dashboards and trending."""

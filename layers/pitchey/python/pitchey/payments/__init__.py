@@ -1,0 +1,1 @@
+"""Payments and credits: Stripe subscriptions and credit packs, the credit ledger and the spend hook."""

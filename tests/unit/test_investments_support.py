@@ -1,0 +1,218 @@
+"""Shared set-up for the investment unit tests (no tests here): users with live sessions, pitches seeking
+investment, the investment state machine in moto, calling the investment handlers, and playing the
+workflow's part (storing a stage's task token) by hand."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pitchey.core import clock
+from pitchey.core.ids import new_id
+from pitchey.pitches.models import Pitch
+from tests.events import Answer, call, http_event, load_handler
+from tests.unit.accounts import Actor, make_user
+from tests.unit.statemachine_support import create_machine, substitute
+
+ROOT = Path(__file__).resolve().parents[2]
+ASL_PATH = ROOT / "statemachines" / "investment.asl.json"
+GOAL = 100_000_000  # $1,000,000.00
+MINIMUM = 100_000
+
+
+@dataclass
+class Cast:
+    creator: Actor
+    investor: Actor
+    other_investor: Actor
+    production: Actor
+    stranger_creator: Actor
+
+
+@pytest.fixture
+def crew(aws, setenv) -> Cast:
+    # The investor's own committed -> active move (InvestmentPaymentRequired=false); the paid path is
+    # tests/unit/test_payments_investments.py.
+    setenv("INVESTMENT_PAYMENT_REQUIRED", "false")
+    return Cast(
+        creator=make_user("creator", first="Zoë", last="Łukasiewicz", company="Northlight Pictures"),
+        investor=make_user("investor", first="Marcus", last="Whitfield", company="Harbour Capital"),
+        other_investor=make_user("investor", first="Ines", last="Okafor"),
+        production=make_user("production", first="Priya", last="Natarajan", company="Monsoon Studios"),
+        stranger_creator=make_user("creator", first="Sam", last="Stranger"),
+    )
+
+
+def substituted_definition(**overrides: str) -> str:
+    values = {
+        "InvestmentWorkflowFunctionArn": "arn:aws:lambda:us-east-1:123456789012:function:InvestmentWorkflow",
+        "InvestmentDocumentFunctionArn": "arn:aws:lambda:us-east-1:123456789012:function:InvestmentDocument",
+        "InvestmentStageTtlSeconds": "2592000",
+        **overrides,
+    }
+    return substitute(ASL_PATH, values)
+
+
+@pytest.fixture
+def investment_machine(aws, setenv) -> str:
+    """The investment state machine in moto."""
+    definition = substituted_definition()
+    return create_machine("pitchey-test-investment", definition, "INVESTMENT_STATE_MACHINE_ARN", setenv)
+
+
+@pytest.fixture
+def pitch_factory(aws):
+    """pitch_factory(creator, goal=GOAL, requires_nda=False, seeking=True, status="published", ...) → id."""
+
+    def factory(
+        creator: Actor,
+        *,
+        goal: int | None = GOAL,
+        requires_nda: bool = False,
+        seeking: bool = True,
+        status: str = "published",
+        minimum: int = MINIMUM,
+        genre: str = "drama",
+        format: str = "feature",
+        title: str = "The Last Lighthouse Keeper",
+    ) -> str:
+        now = clock.iso_precise()
+        pitch = Pitch(
+            new_id(),
+            creator_id=creator.id,
+            title=title,
+            logline="A keeper guards a light no ship has needed for forty years.",
+            genre=genre,
+            format=format,
+            status=status,
+            short_synopsis="A lighthouse, a keeper, a secret.",
+            seeking_investment=seeking,
+            funding_goal_cents=goal,
+            funding_raised_cents=0,
+            min_investment_cents=minimum,
+            requires_nda=requires_nda,
+            nda_type="basic" if requires_nda else None,
+            created_at=now,
+            updated_at=now,
+            published_at=now if status == "published" else None,
+            pub_key="published" if status == "published" else None,
+            pub_genre=genre if status == "published" else None,
+            pub_format=format if status == "published" else None,
+            pub_creator=creator.id if status == "published" else None,
+        )
+        pitch.save()
+        return pitch.id
+
+    return factory
+
+
+_HANDLERS: dict[str, Any] = {}
+
+
+def handler(name: str) -> Any:
+    if name not in _HANDLERS:
+        _HANDLERS[name] = load_handler(f"investments/{name}")
+    return _HANDLERS[name]
+
+
+ROUTES = {
+    "create": ("POST", "/api/investments"),
+    "transition": ("POST", "/api/investments/{id}/transition"),
+    "get": ("GET", "/api/investments/{id}"),
+    "timeline": ("GET", "/api/investments/{id}/timeline"),
+    "agreement": ("GET", "/api/investments/{id}/agreement"),
+    "portfolio": ("GET", "/api/investments/portfolio"),
+    "history": ("GET", "/api/investments/history"),
+    "pitch_investments": ("GET", "/api/pitches/{id}/investments"),
+    "recommendations": ("GET", "/api/investment/recommendations"),
+}
+
+
+def api(
+    name: str,
+    actor: Actor | None,
+    *,
+    body: Any = None,
+    raw_body: str | None = None,
+    query: dict[str, str] | None = None,
+    headers: dict[str, str] | None = None,
+    **path: str,
+) -> Answer:
+    method, template = ROUTES[name]
+    event = http_event(
+        method,
+        template.format(**path),
+        body=body,
+        raw_body=raw_body,
+        query=query,
+        headers=headers,
+        path_params=path or None,
+        token=actor.token if actor else None,
+        route_key=f"{method} {template}",
+    )
+    return call(handler(name), event)
+
+
+def ok(answer: Answer, status: int = 200) -> Any:
+    assert answer.status == status, json.dumps(answer.body)
+    return answer.data
+
+
+def invest(actor: Actor, pitch_id: str, amount: int = 25_000_000, **extra: Any) -> Answer:
+    return api("create", actor, body={"pitchId": pitch_id, "amountCents": amount, **extra})
+
+
+def move(actor: Actor, investment_id: str, to: str, note: str | None = None) -> Answer:
+    body = {"to": to} if note is None else {"to": to, "note": note}
+    return api("transition", actor, id=investment_id, body=body)
+
+
+def progress(pitch_id: str) -> tuple[int, int]:
+    pitch = Pitch.get(pitch_id, consistent_read=True)
+    return int(pitch.funding_raised_cents or 0), int(pitch.funding_pledged_cents or 0)
+
+
+# The path to each status, as (actor attribute of Cast, target) steps from pending.
+PATHS = {
+    "pending": [],
+    "due_diligence": [("creator", "due_diligence")],
+    "negotiation": [("creator", "due_diligence"), ("creator", "negotiation")],
+    "committed": [("creator", "due_diligence"), ("creator", "negotiation"), ("creator", "committed")],
+    "active": [
+        ("creator", "due_diligence"),
+        ("creator", "negotiation"),
+        ("creator", "committed"),
+        ("investor", "active"),
+    ],
+}
+
+
+def bring_to(crew: Cast, investment_id: str, status: str) -> None:
+    for who, to in PATHS[status]:
+        ok(move(getattr(crew, who), investment_id, to))
+
+
+def sign_nda(investor: Actor, creator: Actor, pitch_id: str) -> None:
+    """A signed NDA item for (investor, pitch), as the NDA workflow leaves it (has_signed_nda is true)."""
+    from pitchey.ndas.models import Nda, access_key
+
+    at = "2026-01-01T00:00:00Z"
+    Nda(
+        new_id(),
+        pitch_id=pitch_id,
+        pitch_title="t",
+        requester_id=investor.id,
+        requester_type="investor",
+        creator_id=creator.id,
+        status="signed",
+        nda_type="basic",
+        requested_at=at,
+        updated_at=at,
+        creator_status=f"{creator.id}#signed",
+        requester_status=f"{investor.id}#signed",
+        access_key=access_key(investor.id, pitch_id),
+    ).save()
