@@ -6,6 +6,6 @@ from pitchey.messages import service
 from pitchey.messages.schemas import SendMessage
 
 
-@api(idempotent=True)
+@api(idempotent=True, verified=True)
 def handler(request: Request) -> Response:
     return created(service.send(request.user, request.parse(SendMessage)))

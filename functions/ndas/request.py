@@ -6,6 +6,6 @@ from pitchey.ndas import service
 from pitchey.ndas.schemas import RequestNda
 
 
-@api(roles={"investor", "production"}, idempotent=True)
+@api(roles={"investor", "production"}, idempotent=True, verified=True)
 def handler(request: Request) -> Response:
     return created(service.request_nda(request.caller(), request.parse(RequestNda)))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from dataclasses import dataclass
@@ -35,9 +36,12 @@ def register(
     first: str | None = None,
     last: str | None = None,
     company: str | None = None,
+    *,
+    verify: bool = True,
 ) -> Account:
     """A fresh account via POST /api/auth/{portal}/register, waiting out the per-IP auth limit if a module's
-    runtime keeps it low. `name` is "first last" when given, else the generated username."""
+    runtime keeps it low; `verify`: then its email verified through the mailed link. `name` is "first last"
+    when given, else the generated username."""
     username = f"{portal[:4]}_{uuid.uuid4().hex[:12]}"
     email = f"{username}@example.test"
     profile = {"firstName": first, "lastName": last, "companyName": company}
@@ -54,6 +58,38 @@ def register(
             continue
         assert answer.status_code == 201, answer.text
         data = answer.json()["data"]
+        if verify:
+            verify_email(runtime, email)
         name = " ".join(part for part in (first, last) if part) or username
         return Account(data["user"]["id"], data["accessToken"], email, name)
     raise AssertionError("could not register: rate limited throughout")
+
+
+def mailed_token(runtime: Any, email: str, path: str, timeout: float = 20.0) -> str:
+    """The token of the newest captured mail to `email` whose link goes to `path` (e.g.
+    /api/auth/verify-email), as the user would find it in their inbox (GET /_local/emails)."""
+    pattern = re.compile(re.escape(path) + r"\?token=([A-Za-z0-9_.%-]+)")
+    deadline = time.monotonic() + timeout
+    while True:
+        found = [
+            m.group(1) for mail in runtime.emails(to=email) if (m := pattern.search(mail.get("text") or ""))
+        ]
+        if found:
+            return found[-1]
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no mail to {email} with a {path} link")
+        time.sleep(0.05)
+
+
+def verify_email(runtime: Any, email: str) -> None:
+    """Follow the verification mail: its token, POSTed to /api/auth/verify-email."""
+    token = mailed_token(runtime, email, "/api/auth/verify-email")
+    answer = runtime.client.post("/api/auth/verify-email", json={"token": token})
+    assert answer.status_code == 200 and answer.json()["data"]["emailVerified"] is True, answer.text
+
+
+def inbox(runtime: Any, email: str) -> list[dict[str, Any]]:
+    """The captured mails to `email` but the verification mail registering sent."""
+    return [
+        m for m in runtime.emails(to=email) if "/api/auth/verify-email?token=" not in (m.get("text") or "")
+    ]

@@ -6,7 +6,7 @@ import time
 from datetime import UTC, datetime
 
 from local.testing import RuntimeProcess
-from tests.integration.accounts import register
+from tests.integration.accounts import inbox, register
 from tests.integration.notifications_support import eventually, notify_on
 
 
@@ -117,7 +117,7 @@ def test_preferences_defaults_merge_and_422(runtime: RuntimeProcess) -> None:
 def test_an_instant_notification_is_emailed(runtime: RuntimeProcess) -> None:
     alice = register(runtime, "investor")
     notify_on(runtime, alice.id, "nda_request", "New NDA request", "An investor asked for Night Train")
-    [mail] = eventually(lambda: runtime.emails(to=alice.email))
+    [mail] = eventually(lambda: inbox(runtime, alice.email))
     assert mail["subject"] == "[Pitchey] New NDA request"
     assert "An investor asked for Night Train" in mail["text"]
     assert "unsubscribe?token=" in mail["text"] and "Unsubscribe" in mail["html"]
@@ -130,9 +130,9 @@ def test_never_means_no_email(runtime: RuntimeProcess) -> None:
     )
     notify_on(runtime, alice.id, "message", "New message", "quiet please")
     notify_on(runtime, alice.id, "system", "Marker", "sent after the message")
-    eventually(lambda: runtime.emails(to=alice.email))  # the system one arrives…
+    eventually(lambda: inbox(runtime, alice.email))  # the system one arrives…
     time.sleep(0.5)
-    assert [mail["subject"] for mail in runtime.emails(to=alice.email)] == ["[Pitchey] Marker"]  # …alone
+    assert [mail["subject"] for mail in inbox(runtime, alice.email)] == ["[Pitchey] Marker"]  # …alone
 
 
 def test_the_daily_digest_run_twice_sends_once(runtime: RuntimeProcess) -> None:

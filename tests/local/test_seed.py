@@ -21,11 +21,20 @@ def fake_api() -> Iterator[tuple[str, list[tuple[str, dict]]]]:
         def do_POST(self) -> None:
             body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
             received.append((self.path, body))
-            status = answers[self.path.split("/")[3]]
+            status = 200 if self.path == "/api/auth/verify-email" else answers[self.path.split("/")[3]]
             self.send_response(status)
             self.send_header("Content-Length", "2")
             self.end_headers()
             self.wfile.write(b"{}")
+
+        def do_GET(self) -> None:  # /_local/emails?to=...: the creator's verification mail
+            received.append((self.path, {}))
+            mail = {"to": ["creator@demo.pitchey.dev"], "text": "Open /api/auth/verify-email?token=abc.def"}
+            payload = json.dumps([mail] if "creator" in self.path else []).encode()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
 
         def log_message(self, *args: object) -> None:
             pass
@@ -42,13 +51,17 @@ def test_seed_registers_each_portal_and_reports(fake_api: tuple[str, list[tuple[
     report = seed(base, out=lines.append)
     assert [path for path, _ in received] == [
         "/api/auth/creator/register",
+        "/_local/emails?to=creator%40demo.pitchey.dev",  # the demo user verifies its email from the mail
+        "/api/auth/verify-email",
         "/api/auth/investor/register",
         "/api/auth/production/register",
     ]
+    registrations = [body for path, body in received if path.endswith("/register")]
     assert all(
-        body["password"] == DEMO_PASSWORD and "@demo.pitchey.dev" in body["email"] for _, body in received
+        body["password"] == DEMO_PASSWORD and "@demo.pitchey.dev" in body["email"] for body in registrations
     )
-    assert [row["outcome"] for row in report][:2] == ["created", "already there"]
+    assert received[2][1] == {"token": "abc.def"}
+    assert [row["outcome"] for row in report][:2] == ["created, email verified", "already there"]
     assert report[2]["outcome"].startswith("FAILED (500")
     assert any("creator@demo.pitchey.dev" in line and DEMO_PASSWORD in line for line in lines)
 

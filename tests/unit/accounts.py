@@ -31,10 +31,12 @@ def make_user(
     last: str | None = None,
     company: str | None = None,
     ttl: int | None = None,
+    verified: bool = True,
     credits: int = 10_000,
 ) -> Actor:
-    """`ttl` is the session's absolute expiry (epoch seconds); default one hour from now. `credits`: the
-    paid actions (media uploads, NDA requests, messages) are not what most tests are about."""
+    """`ttl` is the session's absolute expiry (epoch seconds); default one hour from now. `verified`: the
+    email is verified (as after following the registration mail). `credits`: the paid actions (media
+    uploads, NDA requests, messages) are not what most tests are about."""
     user_id = new_id()
     username = username or f"{(first or role).lower()}_{user_id[-6:]}"
     email = f"{role}-{user_id}@example.com"
@@ -50,6 +52,7 @@ def make_user(
         company_name=company,
         created_at=now,
         updated_at=now,
+        email_verified_at=now if verified else None,
     ).save()
     if credits:
         give_credits(user_id, credits)

@@ -23,6 +23,8 @@ USER_FIELDS = {
     "bio",
     "avatarUrl",
     "subscriptionTier",
+    "emailVerified",
+    "mfaEnabled",
     "createdAt",
 }
 

@@ -234,7 +234,8 @@ def test_the_sample_events_drive_their_handlers(api):
         ("01960000000000000000creator00", "creator"),
     ):
         fields = {"email": f"{role}@example.test", "username": role, "user_type": role, "password_hash": "x"}
-        User(user_id, **fields, created_at=now, updated_at=now).save()
+        # verified, as sending a message requires
+        User(user_id, **fields, created_at=now, updated_at=now, email_verified_at=now).save()
     token, _ = live_session("01960000000000000000investor", "investor")
     context = authorize(token)["context"]
     statuses = {}

@@ -115,6 +115,18 @@ def test_production_companies_may_request(world):
     assert pending(world, cast.production)["requesterType"] == "production"
 
 
+def test_unverified_requesters_get_403_until_they_verify(world):
+    from pitchey.users.models import User
+
+    _, pitch_id = world
+    newcomer = make_user("investor", verified=False)
+    answer = request(newcomer, pitch_id)
+    assert answer.status == 403 and answer.code == "EMAIL_NOT_VERIFIED"
+    assert not list(Nda.scan())
+    User(newcomer.id).update(actions=[User.email_verified_at.set(clock.iso())])
+    assert request(newcomer, pitch_id).status == 201  # the same access token, at once
+
+
 def test_creators_cannot_request(world):
     cast, pitch_id = world
     answer = request(cast.creator, pitch_id)

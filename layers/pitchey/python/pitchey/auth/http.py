@@ -8,13 +8,15 @@ auth="required" (the default): protected routes, which carry the Lambda authoriz
 auth="optional": public routes, where a bearer token, if sent, makes the caller known. auth="none": nobody.
 The caller becomes `request.user` (an AuthUser) only after the checks a cached authorizer answer cannot
 make (expiry since caching, session still live) and counts against the per-user API rate limit; `roles`
-are the userTypes allowed (403 otherwise).
+are the userTypes allowed (403 otherwise); verified=True also requires a verified email (403
+EMAIL_NOT_VERIFIED, read from the Users table so that verifying applies at once).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from typing import Any
+from urllib.parse import urlsplit
 
 from pitchey.core import http
 from pitchey.core.errors import Forbidden, Unauthorized
@@ -49,9 +51,11 @@ def api(
     auth: str = "required",
     roles: Iterable[str] | None = None,
     idempotent: bool = False,
+    verified: bool = False,
 ) -> Callable[[http.Handler], Callable[[dict[str, Any], Any], dict[str, Any]]]:
     """auth: "required" | "optional" | "none". roles: allowed userTypes (403 otherwise).
-    idempotent: honour an Idempotency-Key header (see pitchey.core.http.api)."""
+    idempotent: honour an Idempotency-Key header (see pitchey.core.http.api).
+    verified: only users whose email is verified (NDA requests, investments, payments, messages)."""
     if auth not in AUTH_MODES:
         raise ValueError(f"unknown auth mode {auth}")
     allowed_roles = frozenset(roles) if roles else None
@@ -61,5 +65,31 @@ def api(
             authenticate(request, required=auth == "required")
         if allowed_roles is not None and (request.user is None or request.user.role not in allowed_roles):
             raise Forbidden("This action is not available to your account type")
+        if verified and request.user is not None:
+            require_verified_email(request.user.id)
 
     return http.api(guard=guard, idempotent=idempotent)
+
+
+def require_verified_email(user_id: str) -> None:
+    """403 EMAIL_NOT_VERIFIED unless the user has verified their email (see pitchey.auth.verification)."""
+    from pitchey.auth import verification
+
+    verification.require_verified_email(user_id)
+
+
+_LOOPBACK = ("localhost", "127.0.0.1", "::1")
+
+
+def link_base(request: http.Request) -> str:
+    """Where links in account mails point: the API this request came to. Deployed that is the configured
+    EMAIL_LINK_BASE_URL (the stage's URL); a request to a loopback host (the local runtime) gets links to
+    that host. The Host header never steers a link anywhere else, so a forged one cannot phish."""
+    domain = str((request.event.get("requestContext") or {}).get("domainName") or "")
+    try:
+        host = urlsplit(f"//{domain}").hostname
+    except ValueError:
+        host = None
+    if host in _LOOPBACK:
+        return f"http://{domain}"
+    return settings().email_link_base_url.rstrip("/")

@@ -63,3 +63,22 @@ class LoginFailures(Model):
     count = NumberAttribute(default=0)
     window_end = NumberAttribute(null=True, attr_name="windowEnd")
     ttl = NumberAttribute(null=True)
+
+
+class AccountToken(Model):
+    """A single-use token sent by mail (email verification, password reset) or handed out at login (the
+    MFA challenge). The token is `<id>.<secret>`; only the secret's SHA-256 is stored, compared in constant
+    time. `usedAt` is set by the conditional update that consumes it, so it works once."""
+
+    class Meta(TableMeta):
+        table_name = table_name("ACCOUNT_TOKENS_TABLE", "AccountTokensTable")
+
+    id = UnicodeAttribute(hash_key=True)
+    purpose = UnicodeAttribute()  # verify-email | reset-password | mfa-challenge
+    user_id = UnicodeAttribute(attr_name="userId")
+    secret_hash = UnicodeAttribute(attr_name="secretHash")
+    created_at = UnicodeAttribute(attr_name="createdAt")
+    expires_at = NumberAttribute(attr_name="expiresAt")  # epoch seconds
+    used_at = UnicodeAttribute(null=True, attr_name="usedAt")
+    failures = NumberAttribute(null=True)  # wrong codes against an MFA challenge
+    ttl = NumberAttribute()  # DynamoDB TTL removes it a day after it expires

@@ -21,6 +21,13 @@ _USERNAME = re.compile(r"^[A-Za-z0-9_]{3,30}$")
 Password = Annotated[str, StringConstraints(strip_whitespace=False)]
 
 
+def _strong_enough(value: str) -> str:
+    """Every new password (register, reset, change): at least one letter and one digit."""
+    if not any(ch.isalpha() for ch in value) or not any(ch.isdigit() for ch in value):
+        raise PydanticCustomError("password", "Password must contain at least one letter and one digit")
+    return value
+
+
 class RegisterBody(InputModel):
     email: str = Field(max_length=EMAIL_MAX)
     password: Password = Field(min_length=PASSWORD_MIN, max_length=PASSWORD_MAX)
@@ -39,12 +46,7 @@ class RegisterBody(InputModel):
             raise PydanticCustomError("email", "Must be a valid email address")
         return unicodedata.normalize("NFKC", value)
 
-    @field_validator("password")
-    @classmethod
-    def _strong_enough(cls, value: str) -> str:
-        if not any(ch.isalpha() for ch in value) or not any(ch.isdigit() for ch in value):
-            raise PydanticCustomError("password", "Password must contain at least one letter and one digit")
-        return value
+    _strong_enough = field_validator("password")(_strong_enough)
 
     @field_validator("username")
     @classmethod
@@ -67,3 +69,46 @@ class RefreshBody(InputModel):
 
 class EmptyBody(InputModel):
     """Parameterless actions (logout, logout-all): an empty body or {}; any field is a 422."""
+
+
+class TokenBody(InputModel):
+    """verify-email: the token from the mailed link."""
+
+    token: str = Field(min_length=1, max_length=256)
+
+
+class ForgotPasswordBody(InputModel):
+    email: str = Field(min_length=1, max_length=EMAIL_MAX)
+
+
+class ResetPasswordBody(InputModel):
+    token: str = Field(min_length=1, max_length=256)
+    password: Password = Field(min_length=PASSWORD_MIN, max_length=PASSWORD_MAX)
+
+    _strong_enough = field_validator("password")(_strong_enough)
+
+
+class ChangePasswordBody(InputModel):
+    current_password: Password = Field(min_length=1, max_length=1024)
+    new_password: Password = Field(min_length=PASSWORD_MIN, max_length=PASSWORD_MAX)
+
+    _strong_enough = field_validator("new_password")(_strong_enough)
+
+
+MfaCode = Annotated[str, StringConstraints(strip_whitespace=True, min_length=6, max_length=20)]
+
+
+class MfaCodeBody(InputModel):
+    """mfa/enable, mfa/backup-codes: a current TOTP code."""
+
+    code: MfaCode
+
+
+class MfaDisableBody(InputModel):
+    password: Password = Field(min_length=1, max_length=1024)
+    code: MfaCode
+
+
+class MfaVerifyBody(InputModel):
+    challenge_token: str = Field(min_length=1, max_length=256)
+    code: MfaCode

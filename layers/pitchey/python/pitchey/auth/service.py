@@ -19,12 +19,13 @@ from typing import Any
 
 from pynamodb.exceptions import UpdateError
 
-from pitchey.auth import lockout
+from pitchey.auth import lockout, verification
 from pitchey.auth.context import AuthUser
 from pitchey.auth.models import Session
 from pitchey.auth.passwords import burn_verify_time, hash_password, verify_password
 from pitchey.auth.schemas import LoginBody, RegisterBody
 from pitchey.auth.tokens import issue_access_token
+from pitchey.auth.verification import require_verified_email  # noqa: F401 (the public guard, for services)
 from pitchey.core import audit, clock, ratelimit
 from pitchey.core.caller import Client
 from pitchey.core.db import Page, PageRequest, Transaction, TransactionCancelled, query_page, transact
@@ -128,8 +129,9 @@ def _iso_seconds(text: str | None) -> str | None:
 
 
 # --- register ----------------------------------------------------------------------------------------
-def register(portal: str, body: RegisterBody, client: Client) -> dict[str, Any]:
-    """Creates the user, its email claim and a first session in one transaction: all or nothing."""
+def register(portal: str, body: RegisterBody, client: Client, link_base: str) -> dict[str, Any]:
+    """Creates the user, its email claim and a first session in one transaction: all or nothing; then
+    mails the email verification link (pointing at `link_base`, the API)."""
     now = clock.iso()
     user = User(
         new_id(),
@@ -144,6 +146,7 @@ def register(portal: str, body: RegisterBody, client: Client) -> dict[str, Any]:
         subscription_tier="free",
         created_at=now,
         updated_at=now,
+        verification_sent_at=clock.epoch(),  # the first verification mail: resending waits
     )
     claim = EmailClaim(email_key(body.email), user_id=user.id, created_at=now)
     session, refresh_token = _new_session(user, client)
@@ -156,6 +159,7 @@ def register(portal: str, body: RegisterBody, client: Client) -> dict[str, Any]:
         target_id=user.id,
         details={"portal": portal, "sessionId": session.id},
     )
+    verification.send_verification(user, link_base)
     return _grant(user, session, refresh_token)
 
 
@@ -199,17 +203,27 @@ def login(portal: str, body: LoginBody, client: Client) -> dict[str, Any]:
         raise Forbidden(
             f"This account belongs to the {user.user_type} portal; sign in there", code="PORTAL_MISMATCH"
         )
+    if user.mfa_enabled:  # the password alone gets no tokens: a challenge for the second factor
+        from pitchey.auth import mfa
+
+        return mfa.challenge(user, portal, client)
+    return _start_session(user, client, {"portal": portal})
+
+
+def verify_mfa(challenge_token: str, code: str, client: Client) -> dict[str, Any]:
+    """POST /api/auth/mfa/verify: the second factor answers the login's challenge → the usual grant."""
+    from pitchey.auth import mfa
+
+    user = mfa.pass_challenge(challenge_token, code, client)
+    return _start_session(user, client, {"mfa": True})
+
+
+def _start_session(user: User, client: Client, details: dict[str, Any]) -> dict[str, Any]:
+    """A new session after a successful login (password, and the second factor when MFA is on)."""
     session, refresh_token = _new_session(user, client)
     session.save(condition=Session.id.does_not_exist())
     User(user.id).update(actions=[User.last_login_at.set(clock.iso())], condition=User.id.exists())
-    _audit(
-        "auth.login",
-        client,
-        user.id,
-        target_type="session",
-        target_id=session.id,
-        details={"portal": portal},
-    )
+    _audit("auth.login", client, user.id, target_type="session", target_id=session.id, details=details)
     return _grant(user, session, refresh_token)
 
 
@@ -312,10 +326,7 @@ def logout(user: AuthUser, client: Client) -> dict[str, Any]:
 
 
 def logout_all(user: AuthUser, client: Client) -> dict[str, Any]:
-    live = Session.by_user.query(
-        user.id, filter_condition=Session.revoked_at.does_not_exist() & (Session.ttl > clock.epoch())
-    )
-    revoked = sum(1 for session in live if _revoke(session.id, owner_id=user.id))
+    revoked = revoke_user_sessions(user.id)
     _audit(
         "auth.logout_all",
         client,
@@ -325,6 +336,15 @@ def logout_all(user: AuthUser, client: Client) -> dict[str, Any]:
         details={"revokedSessions": revoked},
     )
     return {"revokedSessions": revoked}
+
+
+def revoke_user_sessions(user_id: str, keep: str | None = None) -> int:
+    """Ends every live session of the user (but `keep`, the caller's own, if given); their refresh tokens
+    die with them. Returns how many were ended."""
+    live = Session.by_user.query(
+        user_id, filter_condition=Session.revoked_at.does_not_exist() & (Session.ttl > clock.epoch())
+    )
+    return sum(1 for session in live if session.id != keep and _revoke(session.id, owner_id=user_id))
 
 
 def list_sessions(user: AuthUser, page: PageRequest) -> Page[dict[str, Any]]:

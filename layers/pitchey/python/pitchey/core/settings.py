@@ -37,6 +37,11 @@ class Settings:
     login_lockout_seconds: int = _env("LOGIN_LOCKOUT_SECONDS", 900)
     refresh_reuse_grace_seconds: int = _env("REFRESH_REUSE_GRACE_SECONDS", 10)
     api_rate_limit_per_minute: int = _env("API_RATE_LIMIT_PER_MINUTE", 600)
+    # account security (pitchey.auth.verification, recovery, mfa)
+    email_verification_ttl_seconds: int = _env("EMAIL_VERIFICATION_TTL_SECONDS", 86400)
+    verification_resend_seconds: int = _env("VERIFICATION_RESEND_SECONDS", 60)
+    password_reset_ttl_seconds: int = _env("PASSWORD_RESET_TTL_SECONDS", 3600)
+    mfa_challenge_ttl_seconds: int = _env("MFA_CHALLENGE_TTL_SECONDS", 300)
     # pitches
     media_bucket: str = _env("MEDIA_BUCKET", "mediabucket")
     # ndas

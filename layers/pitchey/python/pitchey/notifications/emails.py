@@ -255,6 +255,25 @@ def enqueue_instant(notification: Notification, category: str | None) -> bool:
     return True
 
 
+def render_account(user: User, subject: str, intro: str, link: str | None) -> Rendered:
+    """A transactional account mail (verify your email, reset your password): no unsubscribe link."""
+    footer_text, footer_html = _footer(user, None)
+    action_text = f"\n\n{link}" if link else ""
+    action_html = f"<p><a href='{html.escape(link)}'>{html.escape(link)}</a></p>" if link else ""
+    text = f"{_greeting(user)}\n\n{intro}{action_text}\n\n-- \n{footer_text}\n"
+    markup = (
+        f"<html><body><p>{html.escape(_greeting(user))}</p><p>{html.escape(intro)}</p>"
+        f"{action_html}{footer_html}</body></html>"
+    )
+    return Rendered(subject=f"[Pitchey] {subject}", text=text, html=markup)
+
+
+def enqueue_account(email_id: str, user: User, subject: str, intro: str, link: str | None) -> None:
+    """Queue an account mail under a fresh id (each one is a new token): sent like every other mail."""
+    email = new_outbox_email(email_id, "account", user, render_account(user, subject, intro, link), [])
+    email.save(condition=OutboxEmail.id.does_not_exist())
+
+
 # --- delivery ---------------------------------------------------------------------------------------------
 def _claim(email_id: str, now: int) -> OutboxEmail | None:
     """Take a lease on a pending email whose previous attempt (if any) is not still running."""

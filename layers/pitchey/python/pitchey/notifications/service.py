@@ -65,3 +65,11 @@ def notify_many(
         for item in items:
             batch.save(item)
     return len(recipients)
+
+
+def send_account_email(email_id: str, user: Any, subject: str, intro: str, link: str | None = None) -> None:
+    """A transactional mail about the account itself (verification, password reset), through the outbox.
+    `user` is a pitchey.users.models.User; `email_id` must be unique (e.g. the token's id)."""
+    from pitchey.notifications import emails  # only the functions that send account mail load templates
+
+    emails.enqueue_account(email_id, user, subject, intro, link)

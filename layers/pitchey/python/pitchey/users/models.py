@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from pynamodb.attributes import UnicodeAttribute
+from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute, UnicodeSetAttribute
 from pynamodb.models import Model
 
 from pitchey.core.config import table_name
@@ -32,6 +32,15 @@ class User(Model):
     created_at = UnicodeAttribute(attr_name="createdAt")
     updated_at = UnicodeAttribute(attr_name="updatedAt")
     last_login_at = UnicodeAttribute(null=True, attr_name="lastLoginAt")
+    # Account security (pitchey.auth.verification / recovery): absent on accounts from before it existed.
+    email_verified_at = UnicodeAttribute(null=True, attr_name="emailVerifiedAt")
+    verification_sent_at = NumberAttribute(null=True, attr_name="verificationSentAt")  # epoch: resend limit
+    password_changed_at = UnicodeAttribute(null=True, attr_name="passwordChangedAt")  # precise ISO
+    mfa_enabled = BooleanAttribute(null=True, attr_name="mfaEnabled")
+    mfa_secret = UnicodeAttribute(null=True, attr_name="mfaSecret")  # base32 TOTP key, once enabled
+    mfa_pending_secret = UnicodeAttribute(null=True, attr_name="mfaPendingSecret")  # setup, before enable
+    mfa_last_step = NumberAttribute(null=True, attr_name="mfaLastStep")  # a TOTP code works once
+    mfa_backup_hashes = UnicodeSetAttribute(null=True, attr_name="mfaBackupHashes")  # SHA-256, single use
 
 
 def email_key(email: str) -> str:

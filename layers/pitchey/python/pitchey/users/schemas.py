@@ -65,7 +65,10 @@ def user_view(user: User, *, include_email: bool = True) -> dict[str, Any]:
         "avatarUrl": user.avatar_url,
         "subscriptionTier": user.subscription_tier,
         "createdAt": user.created_at,
+        "emailVerified": user.email_verified_at is not None,
+        "mfaEnabled": bool(user.mfa_enabled),
     }
-    if not include_email:
-        del view["email"]
+    if not include_email:  # the public profile: no email, nor how the account is secured
+        for private in ("email", "emailVerified", "mfaEnabled"):
+            del view[private]
     return view
