@@ -7,6 +7,6 @@ from pitchey.investments import service
 from pitchey.investments.schemas import CreateInvestment
 
 
-@api(roles={"investor"}, idempotent=True)
+@api(roles={"investor"}, idempotent=True, verified=True)
 def handler(request: Request) -> Response:
     return created(service.create(request.caller(), request.parse(CreateInvestment)))

@@ -7,6 +7,6 @@ from pitchey.payments import billing
 from pitchey.payments.schemas import Purchase
 
 
-@api(idempotent=True)
+@api(idempotent=True, verified=True)
 def handler(request: Request) -> Response:
     return created(billing.purchase(request.require_user().id, request.parse(Purchase)))

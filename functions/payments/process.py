@@ -8,7 +8,7 @@ from pitchey.payments import billing
 from pitchey.payments.schemas import ProcessInvestment
 
 
-@api(idempotent=True)
+@api(idempotent=True, verified=True)
 def handler(request: Request) -> Response:
     body = request.parse(ProcessInvestment)
     return created(billing.process(request.require_user().id, body, investments.payable))

@@ -7,7 +7,7 @@ from pitchey.payments import billing
 from pitchey.payments.schemas import Subscribe
 
 
-@api(idempotent=True)
+@api(idempotent=True, verified=True)
 def handler(request: Request) -> Response:
     user = request.require_user()
     return ok(billing.subscribe(user.id, user.role, request.parse(Subscribe)))
