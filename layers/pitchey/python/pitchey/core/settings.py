@@ -51,6 +51,8 @@ class Settings:
     unsubscribe_token_ttl_seconds: int = _env("UNSUBSCRIBE_TOKEN_TTL_SECONDS", 30 * 24 * 3600)
     # messages
     message_edit_window_seconds: int = _env("MESSAGE_EDIT_WINDOW_SECONDS", 900)
+    # admin
+    admin_bootstrap_email: str = _env("ADMIN_BOOTSTRAP_EMAIL", "")
     # realtime
     websocket_management_endpoint: str | None = _env("WEBSOCKET_MANAGEMENT_ENDPOINT")
     websocket_connection_ttl_seconds: int = _env("WEBSOCKET_CONNECTION_TTL_SECONDS", 7500)

@@ -35,6 +35,15 @@ def find_by_email(email: str) -> User | None:
         return None
 
 
+def is_admin(user_id: str) -> bool:
+    """An active user holding the admin flag (a suspended admin is no admin)."""
+    try:
+        user = User.get(user_id, consistent_read=True)
+    except User.DoesNotExist:
+        return False
+    return bool(user.is_admin) and user.account_status == "active"
+
+
 def own_profile(user_id: str) -> dict[str, Any]:
     return user_view(get_user(user_id))
 

@@ -1,0 +1,93 @@
+"""Admin and moderation through the local runtime: the bootstrap admin, 403 for everyone else, suspension
+ending sessions, login and open WebSockets at once."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from websockets.exceptions import ConnectionClosed
+
+from local.testing import RuntimeProcess
+from tests.integration.accounts import PASSWORD, Account, register
+from tests.integration.notifications_support import request_reply, ws_connect
+
+ADMIN_EMAIL = "it-admin@example.test"
+RUNTIME_OVERRIDES = {"AdminBootstrapEmail": ADMIN_EMAIL}
+
+ADMIN_ROUTES = [
+    ("GET", "/api/admin/users"),
+    ("POST", "/api/admin/users/{id}/suspend"),
+    ("POST", "/api/admin/users/{id}/ban"),
+    ("POST", "/api/admin/users/{id}/restore"),
+    ("POST", "/api/admin/users/{id}/grant-admin"),
+]
+
+
+@pytest.fixture(scope="module")
+def admin(runtime: RuntimeProcess) -> Account:
+    body = {"email": ADMIN_EMAIL, "password": PASSWORD, "username": "it_admin"}
+    answer = runtime.client.post("/api/auth/creator/register", json=body)
+    if answer.status_code == 409:  # a runtime shared with an earlier module: sign in instead
+        answer = runtime.client.post("/api/auth/creator/login", json=body)
+    assert answer.status_code in (200, 201), answer.text
+    data = answer.json()["data"]
+    return Account(data["user"]["id"], data["accessToken"], ADMIN_EMAIL, "it_admin")
+
+
+def call(runtime: RuntimeProcess, method: str, route: str, who: Account, target: str, json=None):
+    return runtime.client.request(method, route.format(id=target), headers=who.headers, json=json)
+
+
+def login(runtime: RuntimeProcess, account: Account, portal: str = "investor"):
+    return runtime.client.post(
+        f"/api/auth/{portal}/login", json={"email": account.email, "password": PASSWORD}
+    )
+
+
+@pytest.mark.parametrize(("method", "route"), ADMIN_ROUTES)
+def test_admin_routes_refuse_everyone_else(runtime: RuntimeProcess, admin: Account, method, route) -> None:
+    target = register(runtime, "investor")
+    for portal in ("creator", "investor", "production"):
+        someone = register(runtime, portal)
+        assert call(runtime, method, route, someone, target.id).status_code == 403
+    assert runtime.client.request(method, route.format(id=target.id)).status_code == 401
+
+
+def test_the_bootstrap_admin_lists_and_grants(runtime: RuntimeProcess, admin: Account) -> None:
+    fresh = register(runtime, "production")
+    listed = call(runtime, "GET", "/api/admin/users?limit=5", admin, "")
+    assert listed.status_code == 200, listed.text
+    assert listed.json()["data"][0]["id"] == fresh.id  # newest first
+    found = call(runtime, "GET", f"/api/admin/users?q={fresh.email.split('@')[0].upper()}", admin, "")
+    assert [row["id"] for row in found.json()["data"]] == [fresh.id]
+
+    granted = call(runtime, "POST", "/api/admin/users/{id}/grant-admin", admin, fresh.id)
+    assert granted.status_code == 200 and granted.json()["data"]["isAdmin"] is True
+    assert call(runtime, "GET", "/api/admin/users", fresh, "").status_code == 200
+
+
+def test_suspend_kills_sessions_websockets_and_login_at_once(runtime: RuntimeProcess, admin: Account) -> None:
+    alice = register(runtime, "investor")
+    second = login(runtime, alice).json()["data"]["accessToken"]
+    with ws_connect(runtime, alice.token) as ws:
+        assert request_reply(ws, {"action": "ping"})["type"] == "pong"
+        answer = call(runtime, "POST", "/api/admin/users/{id}/suspend", admin, alice.id, {"reason": "spam"})
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["data"]["status"] == "suspended"
+        # The socket is closed by the server (not merely ignored): recv ends with ConnectionClosed.
+        with pytest.raises(ConnectionClosed):
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline:
+                ws.recv(timeout=deadline - time.monotonic())
+    for token in (alice.token, second):
+        assert (
+            runtime.client.get("/api/auth/me", headers={"Authorization": f"Bearer {token}"}).status_code
+            == 401
+        )
+    refused = login(runtime, alice)
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "ACCOUNT_SUSPENDED"
+
+    restored = call(runtime, "POST", "/api/admin/users/{id}/restore", admin, alice.id)
+    assert restored.json()["data"]["status"] == "active"
+    assert login(runtime, alice).status_code == 200

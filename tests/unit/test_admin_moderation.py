@@ -1,0 +1,108 @@
+"""Admin is data (bootstrap email, grants), admin routes refuse everyone else, suspend/ban end sessions."""
+
+from __future__ import annotations
+
+import pytest
+
+from pitchey.core.audit import AuditEntry
+from pitchey.users.models import User
+from tests.auth_support import authed, login, me, register
+
+ADMIN_EMAIL = "boss@example.com"
+
+
+@pytest.fixture
+def admin(aws, setenv):
+    setenv("ADMIN_BOOTSTRAP_EMAIL", ADMIN_EMAIL)
+    return register("creator", email="Boss@Example.com", username="boss").data
+
+
+@pytest.fixture
+def alice(aws):
+    return register("investor", email="alice@example.com", username="alice").data
+
+
+def users(token: str, **query: str):
+    return authed("admin/users", "GET", "/api/admin/users", token, query=query or None)
+
+
+def moderate(token: str, user_id: str, action: str, body: dict | None = None):
+    return authed(
+        "admin/moderate",
+        "POST",
+        f"/api/admin/users/{user_id}/{action}",
+        token,
+        path_params={"id": user_id, "action": action},
+        body=body or {},
+    )
+
+
+def test_the_bootstrap_email_registers_as_admin_and_nobody_else(admin, alice):
+    assert User.get(admin["user"]["id"]).is_admin is True
+    assert not User.get(alice["user"]["id"]).is_admin
+
+
+def test_a_request_body_cannot_make_anyone_admin(aws):
+    answer = register("creator", email="sneaky@example.com", username="sneaky", isAdmin=True)
+    assert answer.status == 422
+    assert register("creator", email="sneaky@example.com", username="sneaky").status == 201
+    assert not User.get(register_id("sneaky@example.com")).is_admin
+
+
+def register_id(email: str) -> str:
+    from pitchey.users.service import find_by_email
+
+    return find_by_email(email).id
+
+
+@pytest.mark.parametrize("action", ["suspend", "ban", "restore", "grant-admin"])
+def test_admin_routes_refuse_non_admins(admin, alice, action):
+    assert users(alice["accessToken"]).status == 403
+    assert moderate(alice["accessToken"], admin["user"]["id"], action).status == 403
+
+
+def test_the_user_list_is_newest_first_and_filters(admin, alice):
+    listed = users(admin["accessToken"])
+    assert listed.status == 200
+    assert [row["username"] for row in listed.data] == ["alice", "boss"]
+    assert listed.data[1]["isAdmin"] is True and listed.data[0]["status"] == "active"
+    assert [row["username"] for row in users(admin["accessToken"], q="ALI").data] == ["alice"]
+    assert users(admin["accessToken"], status="suspended").data == []
+    assert users(admin["accessToken"], status="nonsense").status == 422
+
+
+def test_suspend_ends_every_session_and_refuses_login(admin, alice):
+    second = login("investor", email="alice@example.com").data
+    answer = moderate(admin["accessToken"], alice["user"]["id"], "suspend", {"reason": "spam"})
+    assert answer.status == 200 and answer.data["status"] == "suspended"
+    for grant in (alice, second):
+        assert me(grant["accessToken"]).status == 401
+    refused = login("investor", email="alice@example.com")
+    assert (refused.status, refused.code) == (403, "ACCOUNT_SUSPENDED")
+    assert login("investor", email="alice@example.com", password="wrong-password").status == 401
+    entry = next(e for e in AuditEntry.query(admin["user"]["id"]) if e.action == "admin.user_suspend")
+    assert entry.target_id == alice["user"]["id"] and entry.ip_address
+    assert users(admin["accessToken"], status="suspended").data[0]["id"] == alice["user"]["id"]
+
+    assert moderate(admin["accessToken"], alice["user"]["id"], "restore").data["status"] == "active"
+    assert login("investor", email="alice@example.com").status == 200
+
+
+def test_ban_refuses_login_with_its_own_code(admin, alice):
+    moderate(admin["accessToken"], alice["user"]["id"], "ban")
+    refused = login("investor", email="alice@example.com")
+    assert (refused.status, refused.code) == (403, "ACCOUNT_BANNED")
+
+
+def test_grant_admin_applies_at_once_and_a_suspended_admin_is_none(admin, alice):
+    assert moderate(admin["accessToken"], alice["user"]["id"], "grant-admin").data["isAdmin"] is True
+    assert users(alice["accessToken"]).status == 200
+    assert moderate(alice["accessToken"], admin["user"]["id"], "suspend").status == 200
+    assert me(admin["accessToken"]).status == 401
+
+
+def test_unknown_targets_actions_and_oneself(admin):
+    assert moderate(admin["accessToken"], "nobody", "suspend").status == 404
+    assert moderate(admin["accessToken"], admin["user"]["id"], "delete").status == 404
+    own = moderate(admin["accessToken"], admin["user"]["id"], "suspend")
+    assert (own.status, own.code) == (409, "CANNOT_MODERATE_SELF")
