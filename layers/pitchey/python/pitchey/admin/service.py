@@ -12,12 +12,23 @@ from typing import Any
 
 from pynamodb.exceptions import UpdateError
 
-from pitchey.admin.schemas import ModerationBody, admin_user_view
+from pitchey.admin.models import REPORT_STATUSES, Report
+from pitchey.admin.schemas import (
+    ModerationBody,
+    ReportBody,
+    ResolveBody,
+    admin_user_view,
+    report_view,
+    seconds,
+)
 from pitchey.auth import service as auth
 from pitchey.core import audit, clock
 from pitchey.core.caller import Caller
 from pitchey.core.db import Page, PageRequest, query_page
 from pitchey.core.errors import Conflict, NotFound, ValidationFailed
+from pitchey.core.ids import new_id
+from pitchey.messages import service as messages
+from pitchey.pitches import service as pitches
 from pitchey.realtime import service as realtime
 from pitchey.users import service as users
 from pitchey.users.models import DIRECTORY, STATUSES, User
@@ -58,14 +69,29 @@ def list_users(q: str | None, status: str | None, page: PageRequest) -> Page[dic
     return result.map(admin_user_view)
 
 
+def _audit(caller: Caller, action: str, target_type: str, target_id: str, details: dict[str, Any]) -> None:
+    audit.record(
+        action,
+        actor_id=caller.id,
+        target_type=target_type,
+        target_id=target_id,
+        ip_address=caller.ip,
+        user_agent=caller.user_agent,
+        details=details,
+    )
+
+
 def moderate(caller: Caller, user_id: str, action: str, body: ModerationBody) -> dict[str, Any]:
     if action not in MODERATION:
         raise NotFound(f"No such action: {action[:40]}")
-    target = users.get_user(user_id)
+    return admin_user_view(_moderate(caller, users.get_user(user_id), action, body.reason))
+
+
+def _moderate(caller: Caller, target: User, action: str, reason: str | None) -> User:
     if target.id == caller.id:
         raise Conflict("Administrators cannot moderate their own account", code="CANNOT_MODERATE_SELF")
     status = MODERATION[action]
-    details: dict[str, Any] = {"reason": body.reason} if body.reason else {}
+    details: dict[str, Any] = {"reason": reason} if reason else {}
     if status is None:
         _update(target, User.is_admin.set(True))
     else:
@@ -74,16 +100,8 @@ def moderate(caller: Caller, user_id: str, action: str, body: ModerationBody) ->
         if status != "active":
             details["revokedSessions"] = auth.revoke_all_sessions(target.id)
             details["closedConnections"] = realtime.close_user_connections(target.id)
-    audit.record(
-        f"admin.user_{action.replace('-', '_')}",
-        actor_id=caller.id,
-        target_type="user",
-        target_id=target.id,
-        ip_address=caller.ip,
-        user_agent=caller.user_agent,
-        details=details,
-    )
-    return admin_user_view(users.get_user(target.id))
+    _audit(caller, f"admin.user_{action.replace('-', '_')}", "user", target.id, details)
+    return users.get_user(target.id)
 
 
 def _update(user: User, action: Any) -> None:
@@ -93,3 +111,108 @@ def _update(user: User, action: Any) -> None:
         if getattr(error, "cause_response_code", None) == "ConditionalCheckFailedException":
             raise NotFound("User not found") from None
         raise
+
+
+# --- reports -------------------------------------------------------------------------------------------
+def _owner_of(reporter_id: str, target_type: str, target_id: str) -> str:
+    """Whose content the target is; a target the reporter cannot see is a 404 (as everywhere)."""
+    if target_type == "pitch":
+        return pitches.load_visible(target_id, reporter_id).creator_id
+    if target_type == "message":
+        _conversation, message = messages.load_message(reporter_id, target_id)
+        return message.sender_id
+    return users.get_user(target_id).id
+
+
+def create_report(caller: Caller, body: ReportBody) -> dict[str, Any]:
+    owner_id = _owner_of(caller.id, body.target_type, body.target_id)
+    report = Report(
+        new_id(),
+        reporter_id=caller.id,
+        target_type=body.target_type,
+        target_id=body.target_id,
+        target_owner_id=owner_id,
+        reason=body.reason,
+        status="open",
+        created_at=clock.iso_precise(),
+    )
+    report.save(condition=Report.id.does_not_exist())
+    _audit(caller, "report.create", body.target_type, body.target_id, {"reportId": report.id})
+    return report_view(report)
+
+
+def list_reports(status: str | None, page: PageRequest) -> Page[dict[str, Any]]:
+    """Oldest open first (the moderation queue); resolved ones newest first."""
+    status = status or "open"
+    if status not in REPORT_STATUSES:
+        raise ValidationFailed.field("status", "status must be open or resolved")
+    result = query_page(
+        Report,
+        lambda **paging: Report.by_status.query(status, scan_index_forward=status == "open", **paging),
+        ("id", "status", "createdAt"),
+        page=page,
+        scope=f"admin-reports:{status}",
+    )
+    return result.map(report_view)
+
+
+def resolve_report(caller: Caller, report_id: str, body: ResolveBody) -> dict[str, Any]:
+    """Claims the open report (one conditional write: of two racing resolutions one gets 409), then applies
+    the action; if the action fails the claim is undone, so the report stays open."""
+    report = _load_report(report_id)
+    if body.action == "hide" and report.target_type != "pitch":
+        raise ValidationFailed.field("action", "Only a reported pitch can be hidden")
+    if body.action == "ban" and report.target_owner_id == caller.id:
+        raise Conflict("Administrators cannot moderate their own account", code="CANNOT_MODERATE_SELF")
+    now = clock.iso_precise()
+    claim = [
+        Report.status.set("resolved"),
+        Report.resolved_at.set(now),
+        Report.resolved_by.set(caller.id),
+        Report.action.set(body.action),
+    ]
+    if body.note:
+        claim.append(Report.note.set(body.note))
+    try:
+        report.update(actions=claim, condition=Report.status == "open")
+    except UpdateError as error:
+        if getattr(error, "cause_response_code", None) == "ConditionalCheckFailedException":
+            raise Conflict("This report is already resolved", code="REPORT_RESOLVED") from None
+        raise
+    try:
+        if body.action == "hide":
+            pitches.hide_by_moderation(report.target_id)
+        elif body.action == "ban":
+            _moderate(caller, users.get_user(report.target_owner_id), "ban", body.note or report.reason)
+    except Exception:
+        report.update(
+            actions=[
+                Report.status.set("open"),
+                Report.resolved_at.remove(),
+                Report.resolved_by.remove(),
+                Report.action.remove(),
+                Report.note.remove(),
+            ],
+            condition=Report.resolved_at == now,
+        )
+        raise
+    details = {"reportId": report.id, "action": body.action, "note": body.note}
+    _audit(caller, "admin.report_resolve", report.target_type, report.target_id, details)
+    return report_view(report)
+
+
+def _load_report(report_id: str) -> Report:
+    if not 0 < len(report_id) <= 128:
+        raise NotFound("Report not found")
+    try:
+        return Report.get(report_id, consistent_read=True)
+    except Report.DoesNotExist:
+        raise NotFound("Report not found") from None
+
+
+# --- featured pitches ----------------------------------------------------------------------------------
+def feature_pitch(caller: Caller, pitch_id: str, featured: bool) -> dict[str, Any]:
+    pitch = pitches.set_featured(pitch_id, featured)
+    _audit(caller, "admin.pitch_feature" if featured else "admin.pitch_unfeature", "pitch", pitch.id, {})
+    featured_at = seconds(pitch.featured_at)
+    return {"pitchId": pitch.id, "featured": featured_at is not None, "featuredAt": featured_at}
