@@ -11,6 +11,7 @@ from websockets.exceptions import ConnectionClosed
 from local.testing import RuntimeProcess
 from tests.integration.accounts import PASSWORD, Account, register
 from tests.integration.notifications_support import request_reply, ws_connect
+from tests.integration.test_realtime_pitches import create_pitch
 
 ADMIN_EMAIL = "it-admin@example.test"
 RUNTIME_OVERRIDES = {"AdminBootstrapEmail": ADMIN_EMAIL}
@@ -21,6 +22,10 @@ ADMIN_ROUTES = [
     ("POST", "/api/admin/users/{id}/ban"),
     ("POST", "/api/admin/users/{id}/restore"),
     ("POST", "/api/admin/users/{id}/grant-admin"),
+    ("GET", "/api/admin/reports"),
+    ("POST", "/api/admin/reports/{id}/resolve"),
+    ("POST", "/api/admin/pitches/{id}/feature"),
+    ("DELETE", "/api/admin/pitches/{id}/feature"),
 ]
 
 
@@ -91,3 +96,40 @@ def test_suspend_kills_sessions_websockets_and_login_at_once(runtime: RuntimePro
     restored = call(runtime, "POST", "/api/admin/users/{id}/restore", admin, alice.id)
     assert restored.json()["data"]["status"] == "active"
     assert login(runtime, alice).status_code == 200
+
+
+def test_a_hidden_pitch_disappears_for_others(runtime: RuntimeProcess, admin: Account) -> None:
+    owner, reader = register(runtime, "creator"), register(runtime, "investor")
+    pitch_id = create_pitch(runtime, owner)
+    body = {"targetType": "pitch", "targetId": pitch_id, "reason": "Stolen script"}
+    made = runtime.client.post("/api/reports", json=body, headers=reader.headers)
+    assert made.status_code == 201, made.text
+    report_id = made.json()["data"]["id"]
+    queue = call(runtime, "GET", "/api/admin/reports?limit=100", admin, "").json()["data"]
+    assert report_id in [row["id"] for row in queue]
+
+    resolved = call(runtime, "POST", "/api/admin/reports/{id}/resolve", admin, report_id, {"action": "hide"})
+    assert resolved.status_code == 200, resolved.text
+    assert runtime.client.get(f"/api/pitches/{pitch_id}", headers=reader.headers).status_code == 404
+    assert runtime.client.get(f"/api/pitches/{pitch_id}").status_code == 404
+    mine = runtime.client.get(f"/api/pitches/{pitch_id}", headers=owner.headers)
+    assert mine.json()["data"]["status"] == "hidden"
+    browsed = runtime.client.get("/api/pitches/browse?limit=100").json()["data"]
+    assert pitch_id not in [pitch["id"] for pitch in browsed]
+
+
+def test_featured_pitches_lead_browse(runtime: RuntimeProcess, admin: Account) -> None:
+    owner = register(runtime, "creator")
+    older, newer = create_pitch(runtime, owner), create_pitch(runtime, owner)
+    assert call(runtime, "POST", "/api/admin/pitches/{id}/feature", admin, older).status_code == 200
+    first = runtime.client.get("/api/pitches/browse?sort=featured&limit=1").json()["data"]
+    assert [pitch["id"] for pitch in first] == [older]
+    listed = [
+        p["id"] for p in runtime.client.get("/api/pitches/browse?sort=featured&limit=100").json()["data"]
+    ]
+    assert listed.index(older) < listed.index(newer)
+    assert call(runtime, "DELETE", "/api/admin/pitches/{id}/feature", admin, older).status_code == 200
+    listed = [
+        p["id"] for p in runtime.client.get("/api/pitches/browse?sort=featured&limit=100").json()["data"]
+    ]
+    assert listed.index(newer) < listed.index(older)
