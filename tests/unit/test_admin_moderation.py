@@ -106,3 +106,31 @@ def test_unknown_targets_actions_and_oneself(admin):
     assert moderate(admin["accessToken"], admin["user"]["id"], "delete").status == 404
     own = moderate(admin["accessToken"], admin["user"]["id"], "suspend")
     assert (own.status, own.code) == (409, "CANNOT_MODERATE_SELF")
+
+
+def audit(token: str, **query: str):
+    return authed("admin/audit", "GET", "/api/admin/audit", token, query=query or None)
+
+
+def test_the_audit_log_answers_by_actor_action_target_and_time(admin, alice):
+    token, alice_id = admin["accessToken"], alice["user"]["id"]
+    moderate(token, alice_id, "suspend", {"reason": "spam"})
+    moderate(token, alice_id, "restore")
+    everything = audit(token)
+    assert everything.status == 200
+    assert [row["action"] for row in everything.data][:2] == ["admin.user_restore", "admin.user_suspend"]
+    suspended = audit(token, action="admin.user_suspend").data
+    assert len(suspended) == 1 and suspended[0]["targetId"] == alice_id
+    assert suspended[0]["details"]["reason"] == "spam" and suspended[0]["ipAddress"]
+    about_alice = {row["action"] for row in audit(token, target=f"user:{alice_id}").data}
+    assert {"auth.register", "admin.user_suspend", "admin.user_restore"} <= about_alice
+    by_admin = audit(token, actor=admin["user"]["id"], action="admin.user_restore").data
+    assert [row["action"] for row in by_admin] == ["admin.user_restore"]
+    assert audit(token, **{"to": "2000-01-01"}).data == []
+    today = everything.data[0]["at"][:10]
+    assert len(audit(token, **{"from": today, "to": today}).data) == len(everything.data)
+    paged = audit(token, limit="1")
+    assert paged.body["metadata"]["nextCursor"]
+    assert audit(token, target="nonsense").status == 422
+    assert audit(token, **{"from": "yesterday"}).status == 422
+    assert audit(alice["accessToken"]).status in (401, 403)

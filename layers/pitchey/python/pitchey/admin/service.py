@@ -8,6 +8,9 @@ so a login racing a suspension cannot keep a session. Every action is in the aud
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from pynamodb.exceptions import UpdateError
@@ -23,6 +26,7 @@ from pitchey.admin.schemas import (
 )
 from pitchey.auth import service as auth
 from pitchey.core import audit, clock
+from pitchey.core.audit import LOG, AuditEntry
 from pitchey.core.caller import Caller
 from pitchey.core.db import Page, PageRequest, query_page
 from pitchey.core.errors import Conflict, NotFound, ValidationFailed
@@ -216,3 +220,85 @@ def feature_pitch(caller: Caller, pitch_id: str, featured: bool) -> dict[str, An
     _audit(caller, "admin.pitch_feature" if featured else "admin.pitch_unfeature", "pitch", pitch.id, {})
     featured_at = seconds(pitch.featured_at)
     return {"pitchId": pitch.id, "featured": featured_at is not None, "featuredAt": featured_at}
+
+
+# --- audit log -----------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class AuditFilters:
+    actor: str | None = None
+    action: str | None = None
+    target: str | None = None  # "<type>:<id>"
+    start: str | None = None  # `from`: ISO date or date-time
+    end: str | None = None  # `to`: inclusive; a date means the whole day
+
+
+def _moment(name: str, text: str, *, end: bool) -> str:
+    """An sk bound: sort keys start with the precise ISO time, so time ranges are key conditions."""
+    try:
+        moment = clock.from_iso(text if "T" in text else f"{text}T00:00:00Z")
+    except ValueError:
+        raise ValidationFailed.field(name, f"{name} must be an ISO date or date-time") from None
+    if moment.tzinfo is None:
+        raise ValidationFailed.field(name, f"{name} needs a time zone (e.g. Z)")
+    if end and "T" not in text:
+        moment += timedelta(days=1) - timedelta(microseconds=1)
+    return clock.iso_precise(moment) + ("\uffff" if end else "")
+
+
+def _target_key(target: str) -> str:
+    kind, separator, target_id = target.replace("#", ":", 1).partition(":")
+    if not separator or not kind or not target_id:
+        raise ValidationFailed.field("target", "target must be <type>:<id>, e.g. user:<id>")
+    return f"{kind}#{target_id}"
+
+
+def query_audit(filters: AuditFilters, page: PageRequest) -> Page[dict[str, Any]]:
+    """Newest first. The most selective filter picks the Query (actor: the table; target: byTarget;
+    action: byAction; none: byTime), from/to are its sort-key range, the other filters a FilterExpression."""
+    low = _moment("from", filters.start, end=False) if filters.start else "0"
+    high = _moment("to", filters.end, end=True) if filters.end else "\uffff"
+    if low > high:
+        raise ValidationFailed.field("from", "from must not be after to")
+    target_key = _target_key(filters.target) if filters.target else None
+    sk_range = AuditEntry.sk.between(low, high)
+    conditions = []
+    if filters.actor:
+        query, partition, keys = AuditEntry.query, filters.actor, ("actorId", "sk")
+    elif target_key:
+        query, partition, keys = AuditEntry.by_target.query, target_key, ("actorId", "sk", "targetKey")
+    elif filters.action:
+        query, partition, keys = AuditEntry.by_action.query, filters.action, ("actorId", "sk", "action")
+    else:
+        query, partition, keys = AuditEntry.by_time.query, LOG, ("actorId", "sk", "log")
+    if target_key and filters.actor:
+        conditions.append(AuditEntry.target_key == target_key)
+    if filters.action and (filters.actor or target_key):
+        conditions.append(AuditEntry.action == filters.action)
+    condition = None
+    for part in conditions:
+        condition = part if condition is None else condition & part
+    result = query_page(
+        AuditEntry,
+        lambda **paging: query(
+            partition, sk_range, filter_condition=condition, scan_index_forward=False, **paging
+        ),
+        keys,
+        page=page,
+        scope=f"admin-audit:{filters}",
+        filtered=condition is not None,
+    )
+    return result.map(audit_view)
+
+
+def audit_view(entry: AuditEntry) -> dict[str, Any]:
+    return {
+        "id": f"{entry.actor_id}|{entry.sk}",
+        "actorId": None if entry.actor_id == "anonymous" else entry.actor_id,
+        "action": entry.action,
+        "targetType": entry.target_type,
+        "targetId": entry.target_id,
+        "ipAddress": entry.ip_address,
+        "userAgent": entry.user_agent,
+        "at": entry.at,
+        "details": json.loads(entry.details) if entry.details else None,
+    }
