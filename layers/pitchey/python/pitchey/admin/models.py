@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pynamodb.attributes import UnicodeAttribute
+from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
@@ -42,3 +42,22 @@ class Report(Model):
     note = UnicodeAttribute(null=True)
 
     by_status = ReportsByStatus()
+
+
+class BroadcastPage(Model):
+    """One page of a broadcast's fan-out: (broadcast id, page number). Page 0 is written by the API; the
+    table's stream runs each new page (pitchey.admin.service.fan_out_page), which notifies one page of
+    users and writes the next page with the index cursor where it stopped, until no user is left."""
+
+    class Meta(TableMeta):
+        table_name = table_name("BROADCASTS_TABLE", "BroadcastsTable")
+
+    id = UnicodeAttribute(hash_key=True)
+    page = NumberAttribute(range_key=True)
+    title = UnicodeAttribute()
+    body = UnicodeAttribute()
+    created_at = UnicodeAttribute(attr_name="createdAt")  # precise: the notifications' createdAt
+    created_by = UnicodeAttribute(attr_name="createdBy")
+    cursor = JSONAttribute(null=True)  # the byCreated LastEvaluatedKey this page starts after
+    delivered = NumberAttribute(null=True)
+    ttl = NumberAttribute(null=True)

@@ -31,6 +31,11 @@ class ReportBody(InputModel):
     reason: str = Field(min_length=1, max_length=REASON_MAX)
 
 
+class BroadcastBody(InputModel):
+    title: str = Field(min_length=1, max_length=200)
+    body: str = Field(min_length=1, max_length=2000)
+
+
 class ResolveBody(InputModel):
     action: Literal["dismiss", "hide", "ban"]
     note: str | None = Field(default=None, max_length=REASON_MAX)

@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from pynamodb.exceptions import UpdateError
+from pynamodb.exceptions import PutError, UpdateError
 
-from pitchey.admin.models import REPORT_STATUSES, Report
+from pitchey.admin.models import REPORT_STATUSES, BroadcastPage, Report
 from pitchey.admin.schemas import (
+    BroadcastBody,
     ModerationBody,
     ReportBody,
     ResolveBody,
@@ -32,6 +33,7 @@ from pitchey.core.db import Page, PageRequest, query_page
 from pitchey.core.errors import Conflict, NotFound, ValidationFailed
 from pitchey.core.ids import new_id
 from pitchey.messages import service as messages
+from pitchey.notifications import service as notifications
 from pitchey.pitches import service as pitches
 from pitchey.realtime import service as realtime
 from pitchey.users import service as users
@@ -302,3 +304,60 @@ def audit_view(entry: AuditEntry) -> dict[str, Any]:
         "at": entry.at,
         "details": json.loads(entry.details) if entry.details else None,
     }
+
+
+# --- broadcast -----------------------------------------------------------------------------------------
+BROADCAST_PAGE_SIZE = 200  # users notified per fan-out invocation
+BROADCAST_TTL_SECONDS = 30 * 24 * 3600  # the page items are bookkeeping only
+
+
+def broadcast(caller: Caller, body: BroadcastBody) -> dict[str, Any]:
+    """Accepted at once (202); the fan-out runs off the BroadcastsTable stream, one page of users per run,
+    so no request reads the user list."""
+    first = BroadcastPage(
+        new_id(),
+        0,
+        title=body.title,
+        body=body.body,
+        created_at=clock.iso_precise(),
+        created_by=caller.id,
+        ttl=clock.epoch() + BROADCAST_TTL_SECONDS,
+    )
+    first.save(condition=BroadcastPage.id.does_not_exist())
+    _audit(caller, "admin.broadcast", "broadcast", first.id, {"title": body.title})
+    return {"broadcastId": first.id, "status": "accepted"}
+
+
+def fan_out_page(page: BroadcastPage) -> int:
+    """Notifies one page of users (a `system` notification with a key stable per broadcast and user, so a
+    retried page writes nothing twice) and writes the next page while users remain. Returns how many."""
+    results = User.by_created.query(
+        DIRECTORY, last_evaluated_key=page.cursor or None, limit=BROADCAST_PAGE_SIZE
+    )
+    recipients = [user.id for user in results]
+    delivered = notifications.notify_many(
+        recipients,
+        "system",
+        page.title,
+        page.body,
+        {"broadcastId": page.id},
+        stable=(page.id, page.created_at),
+    )
+    page.update(actions=[BroadcastPage.delivered.set(delivered)])
+    if results.last_evaluated_key:
+        following = BroadcastPage(
+            page.id,
+            page.page + 1,
+            title=page.title,
+            body=page.body,
+            created_at=page.created_at,
+            created_by=page.created_by,
+            cursor=results.last_evaluated_key,
+            ttl=page.ttl,
+        )
+        try:  # a retried page must not start a second chain
+            following.save(condition=BroadcastPage.id.does_not_exist())
+        except PutError as error:
+            if getattr(error, "cause_response_code", None) != "ConditionalCheckFailedException":
+                raise
+    return delivered
