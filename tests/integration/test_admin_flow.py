@@ -26,6 +26,8 @@ ADMIN_ROUTES = [
     ("POST", "/api/admin/reports/{id}/resolve"),
     ("POST", "/api/admin/pitches/{id}/feature"),
     ("DELETE", "/api/admin/pitches/{id}/feature"),
+    ("GET", "/api/admin/audit"),
+    ("POST", "/api/admin/broadcast"),
 ]
 
 
@@ -133,3 +135,20 @@ def test_featured_pitches_lead_browse(runtime: RuntimeProcess, admin: Account) -
         p["id"] for p in runtime.client.get("/api/pitches/browse?sort=featured&limit=100").json()["data"]
     ]
     assert listed.index(newer) < listed.index(older)
+
+
+def test_broadcast_reaches_users_asynchronously(runtime: RuntimeProcess, admin: Account) -> None:
+    people = [register(runtime, portal) for portal in ("creator", "investor")]
+    body = {"title": "Maintenance tonight", "body": "Read-only 02:00-03:00 UTC"}
+    answer = call(runtime, "POST", "/api/admin/broadcast", admin, "", body)
+    assert answer.status_code == 202, answer.text
+    for person in [admin, *people]:
+        deadline = time.monotonic() + 20
+        while True:
+            inbox = runtime.client.get("/api/notifications", headers=person.headers).json()["data"]
+            found = [n for n in inbox if n["type"] == "system" and n["title"] == body["title"]]
+            if found or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        assert len(found) == 1 and found[0]["body"] == body["body"]
+    assert call(runtime, "POST", "/api/admin/broadcast", people[0], "", body).status_code == 403
