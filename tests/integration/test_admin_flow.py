@@ -152,3 +152,16 @@ def test_broadcast_reaches_users_asynchronously(runtime: RuntimeProcess, admin: 
             time.sleep(0.2)
         assert len(found) == 1 and found[0]["body"] == body["body"]
     assert call(runtime, "POST", "/api/admin/broadcast", people[0], "", body).status_code == 403
+
+
+def test_the_audit_export_schedule_writes_yesterday_idempotently(
+    runtime: RuntimeProcess, admin: Account
+) -> None:
+    first = runtime.run_schedule("AuditExportSchedule")
+    assert first["error"] is None, first
+    key = first["payload"]["key"]
+    s3 = runtime.boto3("s3")
+    body = s3.get_object(Bucket="auditexportbucket", Key=key)["Body"].read()
+    again = runtime.run_schedule("AuditExportSchedule")
+    assert again["payload"] == first["payload"]
+    assert s3.get_object(Bucket="auditexportbucket", Key=key)["Body"].read() == body

@@ -134,3 +134,28 @@ def test_the_audit_log_answers_by_actor_action_target_and_time(admin, alice):
     assert audit(token, target="nonsense").status == 422
     assert audit(token, **{"from": "yesterday"}).status == 422
     assert audit(alice["accessToken"]).status in (401, 403)
+
+
+def test_the_daily_export_writes_one_day_as_json_lines_and_reruns_identically(admin, alice):
+    import json
+
+    import boto3
+
+    from pitchey.admin import service
+
+    moderate(admin["accessToken"], alice["user"]["id"], "suspend")
+    today = service.clock.iso()[:10]
+    first = service.export_audit_day(today)
+    s3 = boto3.client("s3")
+    body = s3.get_object(Bucket="auditexportbucket", Key=first["key"])["Body"].read()
+    assert first["key"] == f"audit/{today[:4]}/{today[5:7]}/{today[8:10]}.jsonl"
+    rows = [json.loads(line) for line in body.decode().splitlines()]
+    assert len(rows) == first["entries"] >= 3
+    assert [row["at"] for row in rows] == sorted(row["at"] for row in rows)  # oldest first
+    assert {"auth.register", "admin.user_suspend"} <= {row["action"] for row in rows}
+    assert service.export_audit_day(today) == first
+    assert s3.get_object(Bucket="auditexportbucket", Key=first["key"])["Body"].read() == body
+    assert service.export_audit_day("2000-01-01")["entries"] == 0
+    assert service.export_audit_day()["date"] < today  # default: yesterday
+    with pytest.raises(Exception, match="YYYY-MM-DD"):
+        service.export_audit_day("yesterday")

@@ -9,6 +9,7 @@ so a login racing a suspension cannot keep a session. Every action is in the aud
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -32,6 +33,7 @@ from pitchey.core.caller import Caller
 from pitchey.core.db import Page, PageRequest, query_page
 from pitchey.core.errors import Conflict, NotFound, ValidationFailed
 from pitchey.core.ids import new_id
+from pitchey.core.settings import settings
 from pitchey.messages import service as messages
 from pitchey.notifications import service as notifications
 from pitchey.pitches import service as pitches
@@ -361,3 +363,31 @@ def fan_out_page(page: BroadcastPage) -> int:
             if getattr(error, "cause_response_code", None) != "ConditionalCheckFailedException":
                 raise
     return delivered
+
+
+# --- daily audit export --------------------------------------------------------------------------------
+def export_audit_day(day: str | None = None) -> dict[str, Any]:
+    """Writes one UTC day of the audit log (default: yesterday) to S3 as JSON lines, oldest first, at
+    `audit/YYYY/MM/DD.jsonl`. Re-running it writes the same key with the same bytes (sorted keys, the
+    entries in sort-key order), so a retry or a manual re-run is harmless."""
+    import boto3  # only the export pays for the S3 client
+
+    if day is None:
+        day = (clock.now() - timedelta(days=1)).strftime("%Y-%m-%d")
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", day):
+        raise ValidationFailed.field("date", "date must be YYYY-MM-DD")
+    start, end = _moment("date", day, end=False), _moment("date", day, end=True)
+    lines = [
+        json.dumps(audit_view(entry), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        for entry in AuditEntry.by_time.query(LOG, AuditEntry.sk.between(start, end))
+    ]
+    body = "".join(f"{line}\n" for line in lines).encode("utf-8")
+    key = f"audit/{day[:4]}/{day[5:7]}/{day[8:10]}.jsonl"
+    boto3.client("s3").put_object(
+        Bucket=settings().audit_export_bucket,
+        Key=key,
+        Body=body,
+        ContentType="application/x-ndjson",
+        ServerSideEncryption="AES256",
+    )
+    return {"date": day, "key": key, "entries": len(lines)}

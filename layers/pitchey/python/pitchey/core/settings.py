@@ -53,6 +53,7 @@ class Settings:
     message_edit_window_seconds: int = _env("MESSAGE_EDIT_WINDOW_SECONDS", 900)
     # admin
     admin_bootstrap_email: str = _env("ADMIN_BOOTSTRAP_EMAIL", "")
+    audit_export_bucket: str = _env("AUDIT_EXPORT_BUCKET", "auditexportbucket")
     # realtime
     websocket_management_endpoint: str | None = _env("WEBSOCKET_MANAGEMENT_ENDPOINT")
     websocket_connection_ttl_seconds: int = _env("WEBSOCKET_CONNECTION_TTL_SECONDS", 7500)
