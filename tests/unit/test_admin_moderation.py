@@ -159,3 +159,25 @@ def test_the_daily_export_writes_one_day_as_json_lines_and_reruns_identically(ad
     assert service.export_audit_day()["date"] < today  # default: yesterday
     with pytest.raises(Exception, match="YYYY-MM-DD"):
         service.export_audit_day("yesterday")
+
+
+def test_logins_racing_a_suspension_leave_no_live_session(admin, alice):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from pitchey.auth.models import Session
+    from pitchey.core import clock
+
+    def attempt(n: int):  # four logins (under the lockout's five in-flight attempts) and the suspension
+        if n == 2:
+            return moderate(admin["accessToken"], alice["user"]["id"], "suspend")
+        return login("investor", email="alice@example.com")
+
+    with ThreadPoolExecutor(5) as pool:
+        answers = list(pool.map(attempt, range(5)))
+    assert answers[2].status == 200
+    assert all(answer.status in (200, 403) for answer in answers), [(a.status, a.body) for a in answers]
+    live = [s for s in Session.by_user.query(alice["user"]["id"]) if s.is_live() and s.ttl > clock.epoch()]
+    assert live == []
+    for answer in answers:
+        if answer.status == 200 and "accessToken" in (answer.data or {}):
+            assert me(answer.data["accessToken"]).status == 401
