@@ -14,9 +14,13 @@ BUCKETS = [local_bucket_name(logical_id) for logical_id in bucket_logical_ids(TE
 
 
 def key_of(table: str, value: str = "k") -> dict[str, dict[str, str]]:
-    """A key for the table, every key attribute set to `value` (our template's keys are all strings)."""
-    keys = boto3.client("dynamodb").describe_table(TableName=table)["Table"]["KeySchema"]
-    return {key["AttributeName"]: {"S": value} for key in keys}
+    """A key for the table: string key attributes set to `value`, number ones to its length."""
+    described = boto3.client("dynamodb").describe_table(TableName=table)["Table"]
+    types = {a["AttributeName"]: a["AttributeType"] for a in described["AttributeDefinitions"]}
+    return {
+        key["AttributeName"]: {"N": str(len(value))} if types[key["AttributeName"]] == "N" else {"S": value}
+        for key in described["KeySchema"]
+    }
 
 
 def put(table: str, value: str = "k") -> None:
