@@ -69,6 +69,15 @@ def _read_event(path: str | None) -> Any:
     return json.loads(text) if text.strip() else {}
 
 
+def _with_seed_admin(overrides: dict[str, str], seed: bool) -> dict[str, str]:
+    """--seed makes the demo admin the AdminBootstrapEmail (unless one is given), so it registers as admin."""
+    if seed:
+        from local.seed import ADMIN_EMAIL
+
+        return {"AdminBootstrapEmail": ADMIN_EMAIL, **overrides}
+    return overrides
+
+
 def _serve(args: argparse.Namespace) -> int:
     from local.runtime import Runtime, RuntimeConfig
 
@@ -79,7 +88,7 @@ def _serve(args: argparse.Namespace) -> int:
         ws_port=args.ws_port,
         aws_port=args.aws_port,
         stripe_port=args.stripe_port,
-        overrides=parse_overrides(args.parameter_overrides),
+        overrides=_with_seed_admin(parse_overrides(args.parameter_overrides), args.seed),
         max_workers_per_function=args.max_workers,
         echo_function_logs=not args.quiet,
         reload=not args.no_reload,

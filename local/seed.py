@@ -10,6 +10,7 @@ import urllib.parse
 import urllib.request
 
 DEMO_PASSWORD = "Demo-pass-123"  # noqa: S105 (development only; documented in docs/local-runtime.md)
+ADMIN_EMAIL = "admin@demo.pitchey.dev"  # the AdminBootstrapEmail under --seed: registers as admin
 DEMO_USERS = [
     {
         "portal": "creator",
@@ -32,6 +33,14 @@ DEMO_USERS = [
         "firstName": "Parker",
         "lastName": "Producer",
         "companyName": "Demo Productions",
+    },
+    {
+        # Admin is a flag, not a portal: the demo admin signs in through the creator portal.
+        "portal": "creator",
+        "email": ADMIN_EMAIL,
+        "username": "demo_admin",
+        "firstName": "Ada",
+        "lastName": "Admin",
     },
 ]
 

@@ -1,7 +1,7 @@
 """GET /api/pitches/browse and its alias GET /api/pitches/public (public): published pitches only.
 
 Filters: genre, format, seekingInvestment, q (case-insensitive substring of title or logline);
-sort=newest|popular. A filter value outside its vocabulary is a 400."""
+sort=newest|popular|featured. A filter value outside its vocabulary is a 400."""
 
 from pitchey.auth.http import api
 from pitchey.core.errors import BadRequest
@@ -20,7 +20,7 @@ def filters_of(request: Request) -> service.BrowseFilters:
         format=request.choice_param("format", rules.FORMATS),
         seeking_investment=request.bool_param("seekingInvestment"),
         q=q or None,
-        sort=request.choice_param("sort", ("newest", "popular"), default="newest"),
+        sort=request.choice_param("sort", ("newest", "popular", "featured"), default="newest"),
     )
 
 

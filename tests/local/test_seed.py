@@ -55,6 +55,7 @@ def test_seed_registers_each_portal_and_reports(fake_api: tuple[str, list[tuple[
         "/api/auth/verify-email",
         "/api/auth/investor/register",
         "/api/auth/production/register",
+        "/api/auth/creator/register",  # the admin: admin is a flag, not a portal
     ]
     registrations = [body for path, body in received if path.endswith("/register")]
     assert all(
@@ -69,3 +70,11 @@ def test_seed_registers_each_portal_and_reports(fake_api: tuple[str, list[tuple[
 def test_seed_survives_an_unreachable_api() -> None:
     report = seed("http://127.0.0.1:9", out=lambda _: None)
     assert all(row["outcome"].startswith("FAILED (0") for row in report)
+
+
+def test_seed_makes_the_demo_admin_the_bootstrap_email_unless_one_is_given() -> None:
+    from local.cli import _with_seed_admin
+
+    assert _with_seed_admin({}, seed=True) == {"AdminBootstrapEmail": "admin@demo.pitchey.dev"}
+    assert _with_seed_admin({"AdminBootstrapEmail": "x@y.z"}, seed=True) == {"AdminBootstrapEmail": "x@y.z"}
+    assert _with_seed_admin({}, seed=False) == {}

@@ -98,6 +98,7 @@ def test_pitch_tables_are_declared_with_their_indexes():
         "publishedByFormat",
         "publishedByCreator",
         "popular",
+        "featuredFirst",
     }
     assert RESOURCES["PitchViewsTable"]["Properties"]["TimeToLiveSpecification"] == {
         "AttributeName": "ttl",

@@ -46,18 +46,30 @@ def authenticate(request: http.Request, required: bool) -> None:
     logger.append_keys(user_id=user.id)
 
 
+def require_admin(request: http.Request) -> None:
+    """Admin is data on the user (pitchey.users), read consistently on each admin request: a grant
+    applies at once, and no token claim or request body can make anyone admin."""
+    from pitchey.users import service as users
+
+    if request.user is None or not users.is_admin(request.user.id):
+        raise Forbidden("This action is only available to administrators")
+
+
 def api(
     *,
     auth: str = "required",
     roles: Iterable[str] | None = None,
+    admin: bool = False,
     idempotent: bool = False,
     verified: bool = False,
 ) -> Callable[[http.Handler], Callable[[dict[str, Any], Any], dict[str, Any]]]:
-    """auth: "required" | "optional" | "none". roles: allowed userTypes (403 otherwise).
-    idempotent: honour an Idempotency-Key header (see pitchey.core.http.api).
+    """auth: "required" | "optional" | "none". roles: allowed userTypes (403 otherwise). admin: only
+    administrators (403 otherwise). idempotent: honour an Idempotency-Key header (see pitchey.core.http.api).
     verified: only users whose email is verified (NDA requests, investments, payments, messages)."""
     if auth not in AUTH_MODES:
         raise ValueError(f"unknown auth mode {auth}")
+    if admin and auth != "required":
+        raise ValueError("admin routes require authentication")
     allowed_roles = frozenset(roles) if roles else None
 
     def guard(request: http.Request) -> None:
@@ -67,6 +79,8 @@ def api(
             raise Forbidden("This action is not available to your account type")
         if verified and request.user is not None:
             require_verified_email(request.user.id)
+        if admin:
+            require_admin(request)
 
     return http.api(guard=guard, idempotent=idempotent)
 

@@ -33,7 +33,7 @@ from pitchey.core.errors import Conflict, Forbidden, NotFound, RateLimited, Unau
 from pitchey.core.ids import new_id
 from pitchey.core.settings import settings
 from pitchey.payments import service as payments
-from pitchey.users.models import PORTALS, EmailClaim, User, email_key, normalize_email
+from pitchey.users.models import DIRECTORY, PORTALS, EmailClaim, User, email_key, normalize_email
 from pitchey.users.schemas import user_view
 from pitchey.users.service import find_by_email
 
@@ -147,6 +147,10 @@ def register(portal: str, body: RegisterBody, client: Client, link_base: str) ->
         created_at=now,
         updated_at=now,
         verification_sent_at=clock.epoch(),  # the first verification mail: resending waits
+        status="active",
+        is_admin=_is_bootstrap_admin(body.email),
+        directory=DIRECTORY,
+        search_text=f"{normalize_email(body.email)} {body.username.casefold()}",
     )
     claim = EmailClaim(email_key(body.email), user_id=user.id, created_at=now)
     session, refresh_token = _new_session(user, client)
@@ -160,7 +164,15 @@ def register(portal: str, body: RegisterBody, client: Client, link_base: str) ->
         details={"portal": portal, "sessionId": session.id},
     )
     verification.send_verification(user, link_base)
+    if user.is_admin:
+        _audit("admin.bootstrap", client, user.id, target_type="user", target_id=user.id)
     return _grant(user, session, refresh_token)
+
+
+def _is_bootstrap_admin(email: str) -> bool:
+    """The deploy-time AdminBootstrapEmail becomes admin when it registers (the email is unique, so once)."""
+    bootstrap = settings().admin_bootstrap_email.strip()
+    return bool(bootstrap) and normalize_email(bootstrap) == normalize_email(email)
 
 
 def _write_registration(user: User, claim: EmailClaim, session: Session) -> None:
@@ -198,6 +210,7 @@ def login(portal: str, body: LoginBody, client: Client) -> dict[str, Any]:
         raise Unauthorized(BAD_CREDENTIALS)
     lockout.clear(email)
 
+    _refuse_closed_account(user, client)
     if user.user_type != portal:
         _audit("auth.login_portal_mismatch", client, user.id, details={"portal": portal})
         raise Forbidden(
@@ -223,8 +236,32 @@ def _start_session(user: User, client: Client, details: dict[str, Any]) -> dict[
     session, refresh_token = _new_session(user, client)
     session.save(condition=Session.id.does_not_exist())
     User(user.id).update(actions=[User.last_login_at.set(clock.iso())], condition=User.id.exists())
-    _audit("auth.login", client, user.id, target_type="session", target_id=session.id, details=details)
+    # A suspension between the check above and the session write would miss this session (it revokes
+    # the sessions it finds): read the status again now the session exists, and end it if so.
+    current = User.get(user.id, consistent_read=True)
+    if current.account_status != "active":
+        _revoke(session.id)
+        _refuse_closed_account(current, client)
+    _audit(
+        "auth.login",
+        client,
+        user.id,
+        target_type="session",
+        target_id=session.id,
+        details=details,
+    )
     return _grant(user, session, refresh_token)
+
+
+CLOSED_ACCOUNT_CODES = {"suspended": "ACCOUNT_SUSPENDED", "banned": "ACCOUNT_BANNED"}
+
+
+def _refuse_closed_account(user: User, client: Client) -> None:
+    """Suspended and banned accounts cannot sign in (403), told only after the right password."""
+    code = CLOSED_ACCOUNT_CODES.get(user.account_status)
+    if code is not None:
+        _audit("auth.login_refused_closed", client, user.id, details={"status": user.account_status})
+        raise Forbidden(f"This account is {user.account_status}", code=code)
 
 
 def _check_credentials(email: str, password: str) -> User | None:

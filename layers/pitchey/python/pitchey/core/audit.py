@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from pynamodb.attributes import UnicodeAttribute
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from pitchey.core import clock
@@ -13,6 +14,37 @@ from pitchey.core.config import table_name
 from pitchey.core.ids import new_id
 from pitchey.core.log import logger
 from pitchey.core.models import TableMeta
+
+LOG = "audit"  # the constant partition of the byTime index: the whole log in time order
+
+
+class AuditByTime(GlobalSecondaryIndex):
+    """The whole log by time: the unfiltered admin query and the daily export (a day is an sk range)."""
+
+    class Meta:
+        index_name = "byTime"
+        projection = AllProjection()
+
+    log = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+
+
+class AuditByAction(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "byAction"
+        projection = AllProjection()
+
+    action = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+
+
+class AuditByTarget(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "byTarget"
+        projection = AllProjection()
+
+    target_key = UnicodeAttribute(hash_key=True, attr_name="targetKey")
+    sk = UnicodeAttribute(range_key=True)
 
 
 class AuditEntry(Model):
@@ -29,6 +61,11 @@ class AuditEntry(Model):
     user_agent = UnicodeAttribute(null=True, attr_name="userAgent")
     at = UnicodeAttribute()
     details = UnicodeAttribute(null=True)
+    log = UnicodeAttribute(null=True)
+
+    by_time = AuditByTime()
+    by_action = AuditByAction()
+    by_target = AuditByTarget()
 
 
 def record(
@@ -54,6 +91,7 @@ def record(
         user_agent=user_agent,
         at=at,
         details=json.dumps(details, separators=(",", ":"), default=str) if details else None,
+        log=LOG,
     )
     entry.save()
     logger.info("audit", extra={"audit_action": action, "actor": entry.actor_id, "target": entry.target_key})

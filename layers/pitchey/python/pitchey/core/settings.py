@@ -70,6 +70,9 @@ class Settings:
     track_rate_limit_per_minute: int = _env("TRACK_RATE_LIMIT_PER_MINUTE", 300)
     # messages
     message_edit_window_seconds: int = _env("MESSAGE_EDIT_WINDOW_SECONDS", 900)
+    # admin
+    admin_bootstrap_email: str = _env("ADMIN_BOOTSTRAP_EMAIL", "")
+    audit_export_bucket: str = _env("AUDIT_EXPORT_BUCKET", "auditexportbucket")
     # realtime
     websocket_management_endpoint: str | None = _env("WEBSOCKET_MANAGEMENT_ENDPOINT")
     websocket_connection_ttl_seconds: int = _env("WEBSOCKET_CONNECTION_TTL_SECONDS", 7500)

@@ -7,6 +7,7 @@ offline.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from typing import Any
 
@@ -17,12 +18,23 @@ from pitchey.notifications.models import NOTIFICATION_TYPES, Notification
 
 
 def _new_notification(
-    user_id: str, type: str, title: str, body: str, data: dict[str, Any] | None
+    user_id: str,
+    type: str,
+    title: str,
+    body: str,
+    data: dict[str, Any] | None,
+    stable: tuple[str, str] | None = None,
 ) -> Notification:
+    """`stable` = (source id, its precise createdAt): the same key for the same user and source, so a
+    re-run of a fan-out overwrites its notification instead of adding a second one."""
     if type not in NOTIFICATION_TYPES:
         raise ValueError(f"unknown notification type {type}")
-    created_at = clock.iso_precise()
-    notification_id = new_id()
+    if stable is None:
+        created_at, notification_id = clock.iso_precise(), new_id()
+    else:
+        source_id, created_at = stable
+        digest = hashlib.sha256(f"{source_id}|{user_id}".encode()).hexdigest()[:20]
+        notification_id = f"{source_id[:12]}{digest}"  # keeps new_id's time-ordered prefix
     return Notification(
         user_id,
         f"{created_at}#{notification_id}",
@@ -55,12 +67,19 @@ def notify_in(
 
 
 def notify_many(
-    user_ids: Iterable[str], type: str, title: str, body: str, data: dict[str, Any] | None = None
+    user_ids: Iterable[str],
+    type: str,
+    title: str,
+    body: str,
+    data: dict[str, Any] | None = None,
+    *,
+    stable: tuple[str, str] | None = None,
 ) -> int:
     """`notify` for a crowd (e.g. a pitch's followers): one item per distinct user, written with
-    BatchWriteItem (25 per call, unprocessed items retried by PynamoDB). Returns how many were written."""
+    BatchWriteItem (25 per call, unprocessed items retried by PynamoDB). Returns how many were written.
+    `stable`: see _new_notification (a broadcast's fan-out may run a page twice)."""
     recipients = list(dict.fromkeys(user_ids))  # distinct, in order
-    items = [_new_notification(user_id, type, title, body, data) for user_id in recipients]
+    items = [_new_notification(user_id, type, title, body, data, stable) for user_id in recipients]
     with Notification.batch_write() as batch:
         for item in items:
             batch.save(item)

@@ -94,6 +94,22 @@ class Popular(GlobalSecondaryIndex):
     popularity = NumberAttribute(range_key=True)
 
 
+class FeaturedFirst(GlobalSecondaryIndex):
+    """browse?sort=featured: every published pitch, featured ones first (featRank "1#<featuredAt>"), then
+    the rest newest first ("0#<publishedAt>"); one Query, descending."""
+
+    class Meta:
+        index_name = "featuredFirst"
+        projection = AllProjection()
+
+    pub_key = UnicodeAttribute(hash_key=True, attr_name="pubKey")
+    feat_rank = UnicodeAttribute(range_key=True, attr_name="featRank")
+
+
+def feature_rank(featured_at: str | None, published_at: str) -> str:
+    return f"1#{featured_at}" if featured_at else f"0#{published_at}"
+
+
 class Pitch(Model):
     class Meta(TableMeta):
         table_name = table_name("PITCHES_TABLE", "PitchesTable")
@@ -145,6 +161,10 @@ class Pitch(Model):
     pub_genre = UnicodeAttribute(null=True, attr_name="pubGenre")
     pub_format = UnicodeAttribute(null=True, attr_name="pubFormat")
     pub_creator = UnicodeAttribute(null=True, attr_name="pubCreator")
+    feat_rank = UnicodeAttribute(null=True, attr_name="featRank")  # present only while published
+    # Moderation: an admin featured it (when), or hid it (the owner cannot publish it again).
+    featured_at = UnicodeAttribute(null=True, attr_name="featuredAt")
+    moderation_hidden = BooleanAttribute(null=True, attr_name="moderationHidden")
 
     by_creator = ByCreator()
     published = Published()
@@ -152,6 +172,7 @@ class Pitch(Model):
     published_by_format = PublishedByFormat()
     published_by_creator = PublishedByCreator()
     popular = Popular()
+    featured_first = FeaturedFirst()
 
 
 class PitchHistory(Model):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,7 +31,14 @@ from pitchey.core.ids import new_id
 from pitchey.core.log import logger
 from pitchey.ndas import access
 from pitchey.pitches import rules, storage
-from pitchey.pitches.models import PUBLISHED_PARTITION, MediaFile, Pitch, PitchHistory, PitchView
+from pitchey.pitches.models import (
+    PUBLISHED_PARTITION,
+    MediaFile,
+    Pitch,
+    PitchHistory,
+    PitchView,
+    feature_rank,
+)
 from pitchey.pitches.schemas import CreatePitch, UpdatePitch
 
 VIEW_DEDUPE_SECONDS = 30 * 60
@@ -304,15 +311,22 @@ def _actions(pitch: Pitch, after: dict[str, Any], changed: Mapping[str, Any], no
         ]
         if not pitch.published_at:
             actions.append(Pitch.published_at.set(now))
+        actions.append(Pitch.feat_rank.set(feature_rank(pitch.featured_at, pitch.published_at or now)))
     elif pitch.pub_key:
-        actions += [
-            Pitch.pub_key.remove(),
-            Pitch.pub_genre.remove(),
-            Pitch.pub_format.remove(),
-            Pitch.pub_creator.remove(),
-        ]
+        actions += _unpublished_actions()
     actions += [Pitch.updated_at.set(now), Pitch.version.set(pitch.version + 1)]
     return actions
+
+
+def _unpublished_actions() -> list[Any]:
+    """Out of every browse index (the sparse keys exist only while published)."""
+    return [
+        Pitch.pub_key.remove(),
+        Pitch.pub_genre.remove(),
+        Pitch.pub_format.remove(),
+        Pitch.pub_creator.remove(),
+        Pitch.feat_rank.remove(),
+    ]
 
 
 def _plan(pitch: Pitch, requested: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -328,6 +342,8 @@ def _plan(pitch: Pitch, requested: Mapping[str, Any]) -> tuple[dict[str, Any], d
             f"A pitch cannot move from {before['status']} to {changes['status']['to']}",
             code="INVALID_TRANSITION",
         )
+    if pitch.moderation_hidden and changes.get("status", {}).get("to") == "published":
+        raise Conflict("This pitch was hidden by a moderator", code="HIDDEN_BY_MODERATION")
     if changes.get("status", {}).get("to") == "archived":
         from pitchey.investments.queries import has_open_investments
 
@@ -422,6 +438,65 @@ def _record_activity(pitch: Pitch, actor_id: str, *, newly_published: bool) -> N
     )
 
 
+# --- moderation (called by pitchey.admin for an administrator) ----------------------------------------
+def _moderate(pitch_id: str, plan: Callable[[Pitch], tuple[list[Any], dict[str, Any]] | None]) -> Pitch:
+    """One optimistic write of `plan(pitch)` = (actions, history changes), kept in the pitch's history."""
+
+    def attempt() -> Pitch:
+        pitch = find(pitch_id)
+        if pitch is None or pitch.status == "archived":
+            raise NotFound("Pitch not found")
+        planned = plan(pitch)
+        if planned is None:
+            return pitch
+        actions, changes = planned
+        now = clock.iso_precise()
+        actions += [Pitch.updated_at.set(now), Pitch.version.set(pitch.version + 1)]
+        entry = PitchHistory(pitch.id, f"{now}#{new_id()}", at=now, actor_id="moderation", changes=changes)
+
+        def write(transaction: Transaction) -> None:
+            transaction.update("pitch", pitch, actions, condition=Pitch.version == pitch.version)
+            transaction.put("history", entry)
+
+        transact(write)
+        return find(pitch_id) or pitch
+
+    return optimistic(attempt, item="pitch", attempts=_UPDATE_ATTEMPTS)
+
+
+def hide_by_moderation(pitch_id: str) -> Pitch:
+    """Hidden from everyone but its owner, who cannot publish it again (409 HIDDEN_BY_MODERATION)."""
+
+    def plan(pitch: Pitch) -> tuple[list[Any], dict[str, Any]] | None:
+        if pitch.moderation_hidden:
+            return None
+        actions: list[Any] = [Pitch.moderation_hidden.set(True)]
+        changes: dict[str, Any] = {}
+        if pitch.status == "published":
+            actions += [Pitch.status.set("hidden"), *_unpublished_actions()]
+            changes["status"] = {"from": "published", "to": "hidden"}
+        return actions, changes
+
+    return _moderate(pitch_id, plan)
+
+
+def set_featured(pitch_id: str, featured: bool) -> Pitch:
+    """Featured pitches lead browse?sort=featured. Only a published pitch can be featured (409)."""
+
+    def plan(pitch: Pitch) -> tuple[list[Any], dict[str, Any]] | None:
+        if bool(pitch.featured_at) == featured:
+            return None
+        if featured and pitch.status != "published":
+            raise Conflict("Only a published pitch can be featured", code="NOT_PUBLISHED")
+        featured_at = clock.iso_precise() if featured else None
+        actions = [Pitch.featured_at.set(featured_at) if featured_at else Pitch.featured_at.remove()]
+        if pitch.status == "published":
+            actions.append(Pitch.feat_rank.set(feature_rank(featured_at, pitch.published_at)))
+        return actions, {"featured": {"from": not featured, "to": featured}}
+
+    return _moderate(pitch_id, plan)
+
+
 def update_pitch(user_id: str, pitch_id: str, body: UpdatePitch) -> dict[str, Any]:
     return to_api(_apply(user_id, pitch_id, body.changes()), viewer_id=user_id, protected=True)
 
@@ -468,10 +543,15 @@ class BrowseFilters:
 
 def browse(filters: BrowseFilters, page: PageRequest) -> Page[Pitch]:
     """Published pitches only, each once across pages. Newest: the most selective published index (by genre,
-    by format, or all); popular: the popularity index. Remaining filters are a FilterExpression."""
+    by format, or all); popular: the popularity index; featured: featured first, then newest (featuredFirst).
+    Remaining filters are a FilterExpression."""
     conditions = []
-    if filters.sort == "popular":
-        index, partition, keys = Pitch.popular, PUBLISHED_PARTITION, ("id", "pubKey", "popularity")
+    if filters.sort in ("popular", "featured"):
+        if filters.sort == "popular":
+            index, keys = Pitch.popular, ("id", "pubKey", "popularity")
+        else:
+            index, keys = Pitch.featured_first, ("id", "pubKey", "featRank")
+        partition = PUBLISHED_PARTITION
         if filters.genre:
             conditions.append(Pitch.genre == filters.genre)
         if filters.format:

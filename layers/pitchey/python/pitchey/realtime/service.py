@@ -28,6 +28,14 @@ def disconnect(connection_id: str) -> None:
     push.drop_connection(connection_id)
 
 
+def close_user_connections(user_id: str) -> int:
+    """Closes every open WebSocket of a user at once (suspension, ban) through the management API."""
+    open_ids = [item.connection_id for item in connections.connections_of(user_id)]
+    for connection_id in open_ids:
+        push.drop_connection(connection_id, close_socket=True)
+    return len(open_ids)
+
+
 def _caller(connection_id: str) -> Connection:
     """The caller's connection, if its session is still live; a revoked session closes the socket."""
     connection = connections.get_connection(connection_id)

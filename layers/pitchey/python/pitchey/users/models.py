@@ -5,6 +5,7 @@ from __future__ import annotations
 import unicodedata
 
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute, UnicodeSetAttribute
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from pitchey.core.config import table_name
@@ -12,6 +13,17 @@ from pitchey.core.models import TableMeta
 
 USER_TYPES = ("creator", "investor", "production", "viewer")
 PORTALS = ("creator", "investor", "production")
+STATUSES = ("active", "suspended", "banned")
+DIRECTORY = "users"  # the constant partition of the byCreated index: the admin's user list, newest first
+
+
+class UsersByCreated(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "byCreated"
+        projection = AllProjection()
+
+    directory = UnicodeAttribute(hash_key=True)
+    created_at = UnicodeAttribute(range_key=True, attr_name="createdAt")
 
 
 class User(Model):
@@ -41,6 +53,19 @@ class User(Model):
     mfa_pending_secret = UnicodeAttribute(null=True, attr_name="mfaPendingSecret")  # setup, before enable
     mfa_last_step = NumberAttribute(null=True, attr_name="mfaLastStep")  # a TOTP code works once
     mfa_backup_hashes = UnicodeSetAttribute(null=True, attr_name="mfaBackupHashes")  # SHA-256, single use
+
+    # Moderation. Admin is data: set only by another admin's grant or the AdminBootstrapEmail at
+    # registration, never from a request body. A missing status is "active".
+    status = UnicodeAttribute(null=True)
+    is_admin = BooleanAttribute(null=True, attr_name="isAdmin")
+    directory = UnicodeAttribute(null=True)
+    search_text = UnicodeAttribute(null=True, attr_name="searchText")  # lowercased email + username
+
+    by_created = UsersByCreated()
+
+    @property
+    def account_status(self) -> str:
+        return self.status or "active"
 
 
 def email_key(email: str) -> str:

@@ -62,6 +62,15 @@ def party(user_id: str) -> Party:
     )
 
 
+def is_admin(user_id: str) -> bool:
+    """An active user holding the admin flag (a suspended admin is no admin)."""
+    try:
+        user = User.get(user_id, consistent_read=True)
+    except User.DoesNotExist:
+        return False
+    return bool(user.is_admin) and user.account_status == "active"
+
+
 def own_profile(user_id: str) -> dict[str, Any]:
     return user_view(get_user(user_id))
 

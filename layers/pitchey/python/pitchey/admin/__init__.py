@@ -1,0 +1,1 @@
+"""Administration and moderation: user status, admin grants (issue #17)."""
