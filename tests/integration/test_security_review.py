@@ -13,7 +13,8 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 
 from local.testing import RuntimeProcess
-from tests.integration.notifications_support import receive, register, request_reply, ws_connect
+from tests.integration.accounts import register
+from tests.integration.notifications_support import receive, request_reply, ws_connect
 from tests.integration.test_realtime_pitches import create_pitch
 
 # bcrypt's minimum cost: at 12 a shared CI core needs seconds per check and parallel logins time out.
@@ -28,7 +29,7 @@ def _login(runtime: RuntimeProcess, email: str, password: str) -> httpx.Response
 
 # --- 1. lockout under parallel guesses ----------------------------------------------------------------------
 def test_parallel_guesses_then_the_password_stay_locked(runtime: RuntimeProcess) -> None:
-    victim = register(runtime, name=f"victim{uuid.uuid4().hex[:4]}")
+    victim = register(runtime, "investor", "Victim")
     with ThreadPoolExecutor(12) as pool:
         # warm the login function's workers first (an unknown email: nobody's lockout), so the attack below
         # measures the lockout rather than cold starts
@@ -73,7 +74,7 @@ def test_deeply_nested_json_over_http_and_websocket(runtime: RuntimeProcess) -> 
         assert answer.status_code != 500
     login = runtime.client.post("/api/auth/investor/login", content="[" * 990)
     assert login.status_code == 400 and login.json()["error"]["code"] == "BAD_REQUEST"
-    alice = register(runtime)
+    alice = register(runtime, "investor")
     with ws_connect(runtime, alice.token) as ws:
         ws.send("[" * 990)
         error = json.loads(ws.recv(timeout=5))
@@ -83,8 +84,8 @@ def test_deeply_nested_json_over_http_and_websocket(runtime: RuntimeProcess) -> 
 
 # --- 3. a logged-out session's socket --------------------------------------------------------------------
 def test_a_logged_out_socket_stops_hearing_the_channel_at_once(runtime: RuntimeProcess) -> None:
-    creator = register(runtime, "creator", "owner")
-    alice, bob = register(runtime, name="alice"), register(runtime, name="bob")
+    creator = register(runtime, "creator", "Owner")
+    alice, bob = register(runtime, "investor", "Alice"), register(runtime, "investor", "Bob")
     pitch_id = create_pitch(runtime, creator)
     follow = {"targetType": "pitch", "targetId": pitch_id}  # a follower, so a change is notified at all
     assert runtime.client.post("/api/follows", json=follow, headers=alice.headers).status_code == 201
@@ -107,8 +108,8 @@ def test_a_logged_out_socket_stops_hearing_the_channel_at_once(runtime: RuntimeP
 
 # --- 7. channel frames --------------------------------------------------------------------------------------
 def test_a_subscribed_follower_gets_one_channel_event_per_change(runtime: RuntimeProcess) -> None:
-    creator = register(runtime, "creator", "owner")
-    fan, watcher = register(runtime, name="fan"), register(runtime, name="watcher")
+    creator = register(runtime, "creator", "Owner")
+    fan, watcher = register(runtime, "investor", "Fan"), register(runtime, "investor", "Watcher")
     pitch_id = create_pitch(runtime, creator)
     follow = {"targetType": "pitch", "targetId": pitch_id}
     assert runtime.client.post("/api/follows", json=follow, headers=fan.headers).status_code == 201
