@@ -10,6 +10,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from pitchey.core import clock
+from pitchey.core.caller import Caller
 from pitchey.core.config import table_name
 from pitchey.core.ids import new_id
 from pitchey.core.log import logger
@@ -96,3 +97,17 @@ def record(
     entry.save()
     logger.info("audit", extra={"audit_action": action, "actor": entry.actor_id, "target": entry.target_key})
     return entry
+
+
+def record_about(caller: Caller, action: str, target_type: str, item: Any, **details: Any) -> AuditEntry:
+    """An entry about a lifecycle record (an NDA, an investment, a project) by `caller`: the record's pitch
+    and status go in the details."""
+    return record(
+        action,
+        actor_id=caller.id,
+        target_type=target_type,
+        target_id=item.id,
+        ip_address=caller.ip,
+        user_agent=caller.user_agent,
+        details={"pitchId": item.pitch_id, "status": item.status, **details},
+    )

@@ -55,15 +55,7 @@ _ATTEMPTS = 4  # re-reads when a concurrent goal edit cancelled a funding condit
 
 
 def _audit(action: str, caller: Caller, investment: Investment, **details: Any) -> None:
-    audit.record(
-        action,
-        actor_id=caller.id,
-        target_type="investment",
-        target_id=investment.id,
-        ip_address=caller.ip,
-        user_agent=caller.user_agent,
-        details={"pitchId": investment.pitch_id, "status": investment.status, **details},
-    )
+    audit.record_about(caller, action, "investment", investment, **details)
 
 
 def _answer(investment: Investment, pitch: Pitch | None = None) -> dict[str, Any]:

@@ -67,15 +67,7 @@ def _later(seconds: int) -> str:
 
 
 def _audit(action: str, caller: Caller, nda: Nda, **details: Any) -> None:
-    audit.record(
-        action,
-        actor_id=caller.id,
-        target_type="nda",
-        target_id=nda.id,
-        ip_address=caller.ip,
-        user_agent=caller.user_agent,
-        details={"pitchId": nda.pitch_id, "status": nda.status, **details},
-    )
+    audit.record_about(caller, action, "nda", nda, **details)
 
 
 # --- loading with the party rule -----------------------------------------------------------------------

@@ -53,15 +53,7 @@ LIVE_CLAIM = "liveClaim"
 
 
 def _audit(action: str, caller: Caller, project: Project, **details: Any) -> None:
-    audit.record(
-        action,
-        actor_id=caller.id,
-        target_type="project",
-        target_id=project.id,
-        ip_address=caller.ip,
-        user_agent=caller.user_agent,
-        details={"pitchId": project.pitch_id, "status": project.status, **details},
-    )
+    audit.record_about(caller, action, "project", project, **details)
 
 
 def _notify(user_id: str, project: Project, title: str, body: str, **data: Any) -> None:
