@@ -164,11 +164,17 @@ def test_unknown_intrinsic_in_a_function_environment_fails_at_resolution() -> No
         model.resolve_all()
 
 
+def created_secrets(model: AppModel, template: dict) -> None:
+    """What the runtime does at start: every secret of the template exists (in moto) with an ARN."""
+    for lid, resource in template["Resources"].items():
+        if resource.get("Type") == "AWS::SecretsManager::Secret":
+            model.resolver.secret_arns[lid] = f"arn:aws:secretsmanager:us-east-1:123456789012:secret:{lid}-x"
+
+
 def test_real_template_resolves() -> None:
-    model = AppModel(load_template(TEMPLATE_PATH), TEMPLATE_PATH.parent, {"AuthRateLimitPerMinute": "7"})
-    model.resolver.secret_arns["JwtSecret"] = (
-        "arn:aws:secretsmanager:us-east-1:123456789012:secret:JwtSecret-AbCdEf"
-    )
+    template = load_template(TEMPLATE_PATH)
+    model = AppModel(template, TEMPLATE_PATH.parent, {"AuthRateLimitPerMinute": "7"})
+    created_secrets(model, template)
     model.resolver.secret_reader = lambda _: json.dumps({"signingKey": "k" * 64})
     model.resolve_all()
     health = model.functions["HealthFunction"]
@@ -196,7 +202,7 @@ def test_project_websocket_routes_expand_from_for_each() -> None:
         if not lid.startswith("Fn::ForEach::"):
             assert model.template["Resources"][lid] == resource, lid
     register_resolver_hooks(model.resolver)
-    model.resolver.secret_arns["JwtSecret"] = "arn:x"
+    created_secrets(model, model.template)
     model.resolver.secret_reader = lambda _: json.dumps({"signingKey": "k"})
     model.resolve_all()
     (api,) = websocket_apis(model)

@@ -6,6 +6,7 @@ import json
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
+from urllib.parse import unquote
 
 import pytest
 
@@ -27,10 +28,11 @@ def fake_api() -> Iterator[tuple[str, list[tuple[str, dict]]]]:
             self.end_headers()
             self.wfile.write(b"{}")
 
-        def do_GET(self) -> None:  # /_local/emails?to=...: the creator's verification mail
+        def do_GET(self) -> None:  # /_local/emails?to=...: the verification mail of whoever registered
             received.append((self.path, {}))
-            mail = {"to": ["creator@demo.pitchey.dev"], "text": "Open /api/auth/verify-email?token=abc.def"}
-            payload = json.dumps([mail] if "creator" in self.path else []).encode()
+            to = unquote(self.path.split("to=", 1)[-1])
+            mail = {"to": [to], "text": "Open /api/auth/verify-email?token=abc.def"}
+            payload = json.dumps([mail]).encode()
             self.send_response(200)
             self.send_header("Content-Length", str(len(payload)))
             self.end_headers()
@@ -56,6 +58,8 @@ def test_seed_registers_each_portal_and_reports(fake_api: tuple[str, list[tuple[
         "/api/auth/investor/register",
         "/api/auth/production/register",
         "/api/auth/creator/register",  # the admin: admin is a flag, not a portal
+        "/_local/emails?to=admin%40demo.pitchey.dev",
+        "/api/auth/verify-email",
     ]
     registrations = [body for path, body in received if path.endswith("/register")]
     assert all(
