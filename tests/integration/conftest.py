@@ -50,18 +50,28 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.integration)
 
 
+# Each runtime holds moto, localstripe and a warm worker per function it ran: keeping every module's alive to
+# the end of the session ran this 24 GiB machine out of memory. The least recently asked-for one stops first
+# (modules run one after another, so it is one no module is using).
+MAX_LIVE_RUNTIMES = 3
+
+
 @pytest.fixture(scope="session")
 def start_runtime() -> Iterator[Callable[..., RuntimeProcess]]:
-    started: dict[tuple, RuntimeProcess] = {}
+    started: dict[tuple, RuntimeProcess] = {}  # oldest request first
 
     def start(
         overrides: dict[str, str] | None = None, template: Path | str = TEMPLATE_PATH
     ) -> RuntimeProcess:
         merged = {**DEFAULT_OVERRIDES, **{k: str(v) for k, v in (overrides or {}).items()}}
         key = (str(template), tuple(sorted(merged.items())))
-        if key not in started:
-            # --strict: the project's template must use nothing the runtime does not emulate.
-            started[key] = RuntimeProcess(merged, template, extra_args=["--strict"]).start()
+        if key in started:
+            started[key] = started.pop(key)  # now the most recently asked for
+            return started[key]
+        while len(started) >= MAX_LIVE_RUNTIMES:
+            started.pop(next(iter(started))).stop()
+        # --strict: the project's template must use nothing the runtime does not emulate.
+        started[key] = RuntimeProcess(merged, template, extra_args=["--strict"]).start()
         return started[key]
 
     yield start
