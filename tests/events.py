@@ -123,3 +123,57 @@ def live_session(user_id: str, role: str, ttl: int | None = None) -> tuple[str, 
     ).save()
     token, _ = issue_access_token(user_id, session_id, role)
     return token, session_id
+
+
+class Routes:
+    """A context's routes by name, each handler loaded once, and a caller that builds the event:
+
+    ROUTES = Routes("ndas", {"get": ("GET", "/api/ndas/{id}")})
+    ROUTES.call("get", actor, id="n1")   # actor: anything with `.token`, or None
+    """
+
+    def __init__(self, area: str, routes: dict[str, tuple[str, str]]) -> None:
+        self.area = area
+        self.routes = routes
+        self._handlers: dict[str, Any] = {}
+
+    @classmethod
+    def of(cls, area: str) -> Routes:
+        """Every HTTP function of functions/<area>/ in template.yaml, named by its module, with its first
+        route (a function may also serve an alias route)."""
+        from local.template import load_template
+
+        routes: dict[str, tuple[str, str]] = {}
+        for resource in load_template()["Resources"].values():
+            props = resource.get("Properties") or {}
+            if (
+                resource["Type"] != "AWS::Serverless::Function"
+                or props.get("CodeUri") != f"functions/{area}/"
+            ):
+                continue
+            events = [e["Properties"] for e in (props.get("Events") or {}).values() if e["Type"] == "HttpApi"]
+            if events:
+                routes[props["Handler"].split(".")[0]] = (events[0]["Method"].upper(), events[0]["Path"])
+        return cls(area, routes)
+
+    def handler(self, name: str) -> Any:
+        if name not in self._handlers:
+            self._handlers[name] = load_handler(f"{self.area}/{name}")
+        return self._handlers[name]
+
+    def call(self, name: str, actor: Any, *, source_ip: str = "198.51.100.7", **options: Any) -> Answer:
+        """options: body, raw_body, query, headers; every other keyword is a path parameter."""
+        method, template = self.routes[name]
+        request = {
+            key: options.pop(key) for key in ("body", "raw_body", "query", "headers") if key in options
+        }
+        event = http_event(
+            method,
+            template.format(**options),
+            path_params=options or None,
+            token=actor.token if actor else None,
+            source_ip=source_ip,
+            route_key=f"{method} {template}",
+            **request,
+        )
+        return call(self.handler(name), event)

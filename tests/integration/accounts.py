@@ -65,6 +65,22 @@ def register(
     raise AssertionError("could not register: rate limited throughout")
 
 
+def cast(runtime: Any, **portals: str) -> dict[str, Account]:
+    """A fresh account per name: cast(runtime, creator="creator", rival="creator")."""
+    return {name: register(runtime, portal) for name, portal in portals.items()}
+
+
+def parties(runtime: Any) -> dict[str, Account]:
+    """The lifecycle tests' cast (names outside ASCII on purpose: documents and mails carry them): a creator,
+    an investor, a production company, and a stranger investor who is party to nothing."""
+    return {
+        "creator": register(runtime, "creator", "Zoë", "Łukasiewicz", "Northlight Pictures"),
+        "investor": register(runtime, "investor", "Marcus", "Whitfield", "Harbour Capital"),
+        "production": register(runtime, "production", "Priya", "Natarajan", "Monsoon Studios"),
+        "stranger": register(runtime, "investor", "Sam", "Stranger"),
+    }
+
+
 def mailed_token(runtime: Any, email: str, path: str, timeout: float = 20.0) -> str:
     """The token of the newest captured mail to `email` whose link goes to `path` (e.g.
     /api/auth/verify-email), as the user would find it in their inbox (GET /_local/emails)."""

@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.integration.accounts import Account, register
+from tests.integration.accounts import Account, cast
 from tests.integration.test_ndas_flow import nda_action, nda_request, notified, wait_for
 from tests.integration.test_ndas_flow import published_pitch as nda_pitch
 
@@ -28,11 +28,7 @@ def ok(answer: httpx.Response, status: int = 200) -> Any:
 
 @pytest.fixture(scope="module")
 def people(runtime: Any) -> dict[str, Account]:
-    return {
-        "creator": register(runtime, "creator"),
-        "rival": register(runtime, "creator"),
-        "investor": register(runtime, "investor"),
-    }
+    return cast(runtime, creator="creator", rival="creator", investor="investor")
 
 
 def published(runtime: Any, owner: Account, title: str) -> str:

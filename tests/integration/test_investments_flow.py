@@ -13,7 +13,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.integration.accounts import Account, register
+from pitchey.investments.lifecycle import FORWARD
+from tests.integration.accounts import Account, parties, register
 from tests.integration.test_ndas_flow import error, notifications, ok, pdf_text, published_pitch, wait_for
 
 pytestmark = pytest.mark.integration
@@ -73,12 +74,7 @@ def notified(runtime: Any, who: Account, kind: str, investment_id: str, status: 
 
 @pytest.fixture(scope="module")
 def people(runtime: Any) -> dict[str, Account]:
-    return {
-        "creator": register(runtime, "creator", "Zoë", "Łukasiewicz", "Northlight Pictures"),
-        "investor": register(runtime, "investor", "Marcus", "Whitfield", "Harbour Capital"),
-        "production": register(runtime, "production", "Priya", "Natarajan", "Monsoon Studios"),
-        "stranger": register(runtime, "investor", "Sam", "Stranger"),
-    }
+    return parties(runtime)
 
 
 def test_the_lifecycle_runs_through_the_state_machine_to_completed(runtime, people):
@@ -135,14 +131,7 @@ def test_the_lifecycle_runs_through_the_state_machine_to_completed(runtime, peop
     timeline = ok(
         runtime.client.get(f"/api/investments/{investment['id']}/timeline", headers=investor.headers)
     )
-    assert [e["status"] for e in timeline] == [
-        "pending",
-        "due_diligence",
-        "negotiation",
-        "committed",
-        "active",
-        "completed",
-    ]
+    assert [e["status"] for e in timeline] == list(FORWARD)
     portfolio = ok(runtime.client.get("/api/investments/portfolio", headers=investor.headers))
     assert portfolio["totalInvestedCents"] == QUARTER and portfolio["byStatus"]["completed"]["count"] == 1
     history = ok(runtime.client.get("/api/investments/history", headers=investor.headers))

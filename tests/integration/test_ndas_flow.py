@@ -12,7 +12,7 @@ import httpx
 import pytest
 from pypdf import PdfReader
 
-from tests.integration.accounts import Account, register
+from tests.integration.accounts import Account, parties
 
 pytestmark = pytest.mark.integration
 
@@ -96,12 +96,7 @@ def pdf_text(url: str) -> str:
 
 @pytest.fixture(scope="module")
 def people(runtime: Any) -> dict[str, Account]:
-    return {
-        "creator": register(runtime, "creator", "Zoë", "Łukasiewicz", "Northlight Pictures"),
-        "investor": register(runtime, "investor", "Marcus", "Whitfield", "Harbour Capital"),
-        "production": register(runtime, "production", "Priya", "Natarajan", "Monsoon Studios"),
-        "stranger": register(runtime, "investor", "Sam", "Stranger"),
-    }
+    return parties(runtime)
 
 
 def test_request_approve_sign_opens_the_pitch_and_revoke_closes_it(runtime, people):

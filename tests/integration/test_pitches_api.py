@@ -10,18 +10,14 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.integration.accounts import Account, register
+from tests.integration.accounts import Account, cast, register
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
 def people(runtime: Any) -> dict[str, Account]:
-    return {
-        "creator": register(runtime, "creator"),
-        "rival": register(runtime, "creator"),
-        "investor": register(runtime, "investor"),
-    }
+    return cast(runtime, creator="creator", rival="creator", investor="investor")
 
 
 def create(runtime: Any, owner: Account, **fields: Any) -> dict[str, Any]:

@@ -59,3 +59,16 @@ def make_user(
     token, session_id = live_session(user_id, role, ttl)
     name = " ".join(part for part in (first, last) if part) or username
     return Actor(user_id, role, token, session_id, username, email, name)
+
+
+# The lifecycle tests' parties, named with letters outside ASCII on purpose: documents and mails carry them.
+PARTIES = {
+    "creator": {"first": "Zoë", "last": "Łukasiewicz", "company": "Northlight Pictures"},
+    "investor": {"first": "Marcus", "last": "Whitfield", "company": "Harbour Capital"},
+    "production": {"first": "Priya", "last": "Natarajan", "company": "Monsoon Studios"},
+}
+
+
+def party(role: str) -> Actor:
+    """A user of `role` with that role's name and company from PARTIES."""
+    return make_user(role, **PARTIES[role])

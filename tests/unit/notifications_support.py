@@ -14,8 +14,8 @@ from botocore.exceptions import ClientError
 from pitchey.auth.models import Session
 from pitchey.core import clock
 from pitchey.notifications import emails
-from pitchey.realtime import channels, presence, push
-from tests.events import lambda_context
+from pitchey.realtime import push
+from tests.events import lambda_context, load_handler
 from tests.unit.accounts import Actor
 
 SENDER = "notifications@pitchey.dev"
@@ -94,8 +94,6 @@ def install_fakes(monkeypatch: Any) -> FakeManagementApi:
     fake = FakeManagementApi()
     monkeypatch.setattr(push, "_management", fake)
     monkeypatch.setattr(emails, "_ses_client", None)
-    monkeypatch.setattr(channels, "_dynamodb", None)
-    monkeypatch.setattr(presence, "_dynamodb", None)
     return fake
 
 
@@ -120,6 +118,19 @@ def ws_event(
     if body is not None:
         event["body"] = body if isinstance(body, str) else json.dumps(body)
     return event
+
+
+def open_ws(user: Actor, connection_id: str) -> str:
+    """$connect with the user's token (as the web app does); the connection id back."""
+    global _connect
+    if _connect is None:
+        _connect = load_handler("realtime/connect")
+    answer = ws_call(_connect, ws_event("$connect", connection_id, query={"token": user.token}))
+    assert answer["status"] == 200, answer
+    return connection_id
+
+
+_connect: Any = None
 
 
 def ws_call(handler: Any, event: dict[str, Any]) -> dict[str, Any]:

@@ -66,3 +66,36 @@ def get_pitch(actor: Actor | None, pitch_id: str, **kwargs: Any) -> Answer:
     return hit(
         "pitches/get", "GET", f"/api/pitches/{pitch_id}", actor, path_params={"id": pitch_id}, **kwargs
     )
+
+
+def stored_pitch(creator: Actor, *, status: str = "published", **fields: Any) -> str:
+    """A Pitch item written straight to the table (no API call, no credits), with the browse-index keys a
+    publish sets when `status` is published; `fields` are the model's attributes. Its id back."""
+    from pitchey.core import clock
+    from pitchey.core.ids import new_id
+    from pitchey.pitches.models import Pitch
+
+    now = clock.iso_precise()
+    published = status == "published"
+    values: dict[str, Any] = {
+        "title": "The Last Lighthouse Keeper",
+        "logline": "A keeper guards a light no ship has needed for forty years.",
+        "genre": "drama",
+        "format": "feature",
+        **fields,
+    }
+    pitch = Pitch(
+        new_id(),
+        creator_id=creator.id,
+        status=status,
+        created_at=now,
+        updated_at=now,
+        published_at=now if published else None,
+        pub_key="published" if published else None,
+        pub_genre=values["genre"] if published else None,
+        pub_format=values["format"] if published else None,
+        pub_creator=creator.id if published else None,
+        **values,
+    )
+    pitch.save()
+    return pitch.id

@@ -3,6 +3,7 @@ template's DefinitionSubstitutions applied, the machine created in moto, and the
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -12,11 +13,21 @@ from typing import Any
 import boto3
 
 ROOT = Path(__file__).resolve().parents[2]
+# Errors every Lambda task retries: ours (pitchey.core.workflow's TransientError) and Lambda's own.
+TRANSIENT = {"TransientError", "Lambda.ServiceException", "Lambda.TooManyRequestsException"}
 
 
 def substitute(asl_path: Path, values: dict[str, str]) -> str:
-    """The definition as CloudFormation would deploy it: `${Name}` replaced textually."""
-    return re.sub(r"\$\{(\w+)\}", lambda match: values[match.group(1)], asl_path.read_text())
+    """The definition as CloudFormation would deploy it: `${Name}` replaced textually; a `${...FunctionArn}`
+    not in `values` becomes a made-up function ARN named after it."""
+
+    def value(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in values and name.endswith("FunctionArn"):
+            return f"arn:aws:lambda:us-east-1:123456789012:function:{name.removesuffix('Arn')}"
+        return values[name]
+
+    return re.sub(r"\$\{(\w+)\}", value, asl_path.read_text())
 
 
 def create_machine(name: str, definition: str, env_var: str, setenv: Any) -> str:
@@ -30,6 +41,50 @@ def create_machine(name: str, definition: str, env_var: str, setenv: Any) -> str
     )["stateMachineArn"]
     setenv(env_var, arn)  # the `setenv` fixture: the settings read it
     return arn
+
+
+def machine_under_test(
+    logical_id: str, asl_path: Path
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """(the template, the parsed definition, the state machine resource's Properties)."""
+    from local.template import load_template
+
+    template = load_template()
+    return template, json.loads(asl_path.read_text()), template["Resources"][logical_id]["Properties"]
+
+
+def lambda_tasks(states: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The definition's Task states that invoke a Lambda function."""
+    return {
+        name: state
+        for name, state in states.items()
+        if state["Type"] == "Task" and state["Resource"].startswith("arn:aws:states:::lambda:invoke")
+    }
+
+
+def assert_tasks_call_known_steps(states: dict[str, Any], step_tables: dict[str, Any], id_field: str) -> None:
+    """Each Lambda task names a function substitution, a step that function's table has, and passes the
+    record's id (`id_field`) on."""
+    for name, state in lambda_tasks(states).items():
+        function = re.fullmatch(r"\$\{(\w+)\}", state["Parameters"]["FunctionName"]).group(1)
+        step = state["Parameters"]["Payload"]["step"]
+        assert step in step_tables[function], f"{name}: {function} has no step {step}"
+        assert state["Parameters"]["Payload"][f"{id_field}.$"] == f"$.{id_field}"
+
+
+def assert_lambda_steps_retry_then_record_failure(states: dict[str, Any]) -> None:
+    """Every Lambda task retries transient errors with backoff (never States.ALL) and catches the rest
+    into RecordFailure, which ends in the Fail state `Failed`: a broken step fails the run visibly."""
+    for name, state in lambda_tasks(states).items():
+        [retry] = state["Retry"]
+        assert set(retry["ErrorEquals"]) >= TRANSIENT and "States.ALL" not in retry["ErrorEquals"]
+        assert retry["BackoffRate"] > 1 and retry["MaxAttempts"] >= 3
+        last_catch = state["Catch"][-1]
+        assert last_catch["ErrorEquals"] == ["States.ALL"]
+        target = "Failed" if name == "RecordFailure" else "RecordFailure"
+        assert last_catch["Next"] == target and last_catch["ResultPath"].startswith("$."), name
+    assert states["RecordFailure"]["Next"] == "Failed"
+    assert states["Failed"]["Type"] == "Fail"
 
 
 def functions_under(resources: dict[str, Any], code_prefix: str) -> dict[str, dict[str, Any]]:

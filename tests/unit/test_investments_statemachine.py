@@ -10,33 +10,20 @@ from pathlib import Path
 
 import boto3
 
-from local.template import load_template
 from pitchey.investments import documents, workflow
 from pitchey.investments.lifecycle import STATUSES, TERMINAL, TIMED, WAITING
 from tests.events import call, load_handler
-from tests.unit.statemachine_support import assert_code_events_and_pipeline, functions_under, loads_fpdf
+from tests.unit import statemachine_support as machines
 from tests.unit.test_investments_support import ASL_PATH, ROOT, substituted_definition
 
 pytest_plugins = ("tests.unit.test_investments_support",)
 
-TEMPLATE = load_template()
-RESOURCES = TEMPLATE["Resources"]
-ASL = json.loads(ASL_PATH.read_text())
-STATES = ASL["States"]
-MACHINE = RESOURCES["InvestmentStateMachine"]["Properties"]
+TEMPLATE, ASL, MACHINE = machines.machine_under_test("InvestmentStateMachine", ASL_PATH)
+RESOURCES, STATES = TEMPLATE["Resources"], ASL["States"]
 STEP_TABLES = {
     "InvestmentWorkflowFunctionArn": workflow.STEPS,
     "InvestmentDocumentFunctionArn": documents.STEPS,
 }
-TRANSIENT = {"TransientError", "Lambda.ServiceException", "Lambda.TooManyRequestsException"}
-
-
-def lambda_tasks():
-    return {
-        name: state
-        for name, state in STATES.items()
-        if state["Type"] == "Task" and state["Resource"].startswith("arn:aws:states:::lambda:invoke")
-    }
 
 
 def test_declared_as_a_standard_state_machine_with_every_substitution_used():
@@ -60,11 +47,7 @@ def test_function_substitutions_point_at_functions_the_machine_may_invoke():
 
 
 def test_each_task_calls_a_known_step_of_its_function():
-    for name, state in lambda_tasks().items():
-        function = re.fullmatch(r"\$\{(\w+)\}", state["Parameters"]["FunctionName"]).group(1)
-        step = state["Parameters"]["Payload"]["step"]
-        assert step in STEP_TABLES[function], f"{name}: {function} has no step {step}"
-        assert state["Parameters"]["Payload"]["investmentId.$"] == "$.investmentId"
+    machines.assert_tasks_call_known_steps(STATES, STEP_TABLES, "investmentId")
 
 
 def test_the_stage_choice_routes_every_status():
@@ -104,13 +87,7 @@ def test_waits_use_task_tokens_and_only_pledged_stages_time_out_into_expiry():
 
 
 def test_every_lambda_step_retries_transient_errors_and_fails_visibly():
-    for name, state in lambda_tasks().items():
-        [retry] = state["Retry"]
-        assert set(retry["ErrorEquals"]) >= TRANSIENT and "States.ALL" not in retry["ErrorEquals"]
-        assert retry["BackoffRate"] > 1 and retry["MaxAttempts"] >= 3
-        last_catch = state["Catch"][-1]
-        assert last_catch["ErrorEquals"] == ["States.ALL"]
-        assert last_catch["Next"] == ("Failed" if name == "RecordFailure" else "RecordFailure")
+    machines.assert_lambda_steps_retry_then_record_failure(STATES)
 
 
 def test_graph_is_closed_and_everything_is_reachable():
@@ -164,13 +141,13 @@ def test_documents_bucket_is_encrypted_private_and_tls_only():
 
 
 def investment_functions():
-    return functions_under(RESOURCES, "functions/investments")
+    return machines.functions_under(RESOURCES, "functions/investments")
 
 
 def test_every_investment_function_has_code_a_sample_event_and_the_pipeline_policy():
     functions = investment_functions()
     assert len(functions) == 11
-    assert_code_events_and_pipeline(functions, "investments")
+    machines.assert_code_events_and_pipeline(functions, "investments")
 
 
 def test_routes_are_the_api_md_paths():
@@ -197,7 +174,7 @@ def test_only_the_document_function_ships_and_loads_fpdf2():
     assert "fpdf2" in (ROOT / "functions/investments/documents/requirements.txt").read_text()
     assert not (ROOT / "functions/investments/requirements.txt").exists()
     for name, props in investment_functions().items():
-        assert not loads_fpdf(props), name
+        assert not machines.loads_fpdf(props), name
 
 
 def test_sample_events_run_against_their_handlers(crew, pitch_factory, investment_machine):

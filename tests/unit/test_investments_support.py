@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 
-from pitchey.core import clock
 from pitchey.core.ids import new_id
 from pitchey.pitches.models import Pitch
-from tests.events import Answer, call, http_event, load_handler
-from tests.unit.accounts import Actor, make_user
+from tests.events import Answer, Routes
+from tests.unit.accounts import Actor, make_user, party
+from tests.unit.pitches_support import stored_pitch
 from tests.unit.statemachine_support import create_machine, substitute
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -39,18 +39,16 @@ def crew(aws, setenv) -> Cast:
     # tests/unit/test_payments_investments.py.
     setenv("INVESTMENT_PAYMENT_REQUIRED", "false")
     return Cast(
-        creator=make_user("creator", first="Zoë", last="Łukasiewicz", company="Northlight Pictures"),
-        investor=make_user("investor", first="Marcus", last="Whitfield", company="Harbour Capital"),
+        creator=party("creator"),
+        investor=party("investor"),
         other_investor=make_user("investor", first="Ines", last="Okafor"),
-        production=make_user("production", first="Priya", last="Natarajan", company="Monsoon Studios"),
+        production=party("production"),
         stranger_creator=make_user("creator", first="Sam", last="Stranger"),
     )
 
 
 def substituted_definition(**overrides: str) -> str:
     values = {
-        "InvestmentWorkflowFunctionArn": "arn:aws:lambda:us-east-1:123456789012:function:InvestmentWorkflow",
-        "InvestmentDocumentFunctionArn": "arn:aws:lambda:us-east-1:123456789012:function:InvestmentDocument",
         "InvestmentStageTtlSeconds": "2592000",
         **overrides,
     }
@@ -80,15 +78,12 @@ def pitch_factory(aws):
         format: str = "feature",
         title: str = "The Last Lighthouse Keeper",
     ) -> str:
-        now = clock.iso_precise()
-        pitch = Pitch(
-            new_id(),
-            creator_id=creator.id,
+        return stored_pitch(
+            creator,
+            status=status,
             title=title,
-            logline="A keeper guards a light no ship has needed for forty years.",
             genre=genre,
             format=format,
-            status=status,
             short_synopsis="A lighthouse, a keeper, a secret.",
             seeking_investment=seeking,
             funding_goal_cents=goal,
@@ -96,65 +91,15 @@ def pitch_factory(aws):
             min_investment_cents=minimum,
             requires_nda=requires_nda,
             nda_type="basic" if requires_nda else None,
-            created_at=now,
-            updated_at=now,
-            published_at=now if status == "published" else None,
-            pub_key="published" if status == "published" else None,
-            pub_genre=genre if status == "published" else None,
-            pub_format=format if status == "published" else None,
-            pub_creator=creator.id if status == "published" else None,
         )
-        pitch.save()
-        return pitch.id
 
     return factory
 
 
-_HANDLERS: dict[str, Any] = {}
+ROUTES = Routes.of("investments")  # every HTTP route of functions/investments/ in template.yaml
 
 
-def handler(name: str) -> Any:
-    if name not in _HANDLERS:
-        _HANDLERS[name] = load_handler(f"investments/{name}")
-    return _HANDLERS[name]
-
-
-ROUTES = {
-    "create": ("POST", "/api/investments"),
-    "transition": ("POST", "/api/investments/{id}/transition"),
-    "get": ("GET", "/api/investments/{id}"),
-    "timeline": ("GET", "/api/investments/{id}/timeline"),
-    "agreement": ("GET", "/api/investments/{id}/agreement"),
-    "portfolio": ("GET", "/api/investments/portfolio"),
-    "history": ("GET", "/api/investments/history"),
-    "pitch_investments": ("GET", "/api/pitches/{id}/investments"),
-    "recommendations": ("GET", "/api/investment/recommendations"),
-}
-
-
-def api(
-    name: str,
-    actor: Actor | None,
-    *,
-    body: Any = None,
-    raw_body: str | None = None,
-    query: dict[str, str] | None = None,
-    headers: dict[str, str] | None = None,
-    **path: str,
-) -> Answer:
-    method, template = ROUTES[name]
-    event = http_event(
-        method,
-        template.format(**path),
-        body=body,
-        raw_body=raw_body,
-        query=query,
-        headers=headers,
-        path_params=path or None,
-        token=actor.token if actor else None,
-        route_key=f"{method} {template}",
-    )
-    return call(handler(name), event)
+api = ROUTES.call  # api(name, actor, body=, query=, headers=, source_ip=, **path_params)
 
 
 def ok(answer: Answer, status: int = 200) -> Any:

@@ -14,11 +14,17 @@ from local.template import load_template
 from pitchey.core import clock
 from pitchey.messages import rules
 from pitchey.messages.models import Message, ReadReceipt, reader_key
-from pitchey.realtime import conversations
 from tests.events import lambda_context, load_handler
 from tests.unit import messages_support as chat
 from tests.unit.accounts import make_user
-from tests.unit.notifications_support import install_fakes, stream_event, stream_record, ws_call, ws_event
+from tests.unit.notifications_support import (
+    install_fakes,
+    open_ws,
+    stream_event,
+    stream_record,
+    ws_call,
+    ws_event,
+)
 
 push = load_handler("messages/push")
 connect = load_handler("realtime/connect")
@@ -27,12 +33,7 @@ typing_relay = load_handler("realtime/typing_relay")
 
 @pytest.fixture
 def api(aws, monkeypatch):
-    monkeypatch.setattr(conversations, "_dynamodb", None)
     return install_fakes(monkeypatch)
-
-
-def open_ws(user, connection_id):
-    assert ws_call(connect, ws_event("$connect", connection_id, query={"token": user.token}))["status"] == 200
 
 
 def run(*records):

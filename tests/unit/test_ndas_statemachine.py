@@ -9,29 +9,16 @@ from pathlib import Path
 
 import boto3
 
-from local.template import load_template
 from pitchey.ndas import documents, workflow
-from tests.unit.statemachine_support import assert_code_events_and_pipeline, functions_under, loads_fpdf
+from tests.unit import statemachine_support as machines
 from tests.unit.test_ndas_support import ASL_PATH, ROOT, substituted_definition
 
 pytest_plugins = ("tests.unit.test_ndas_support",)
 
-TEMPLATE = load_template()
-RESOURCES = TEMPLATE["Resources"]
-ASL = json.loads(ASL_PATH.read_text())
-STATES = ASL["States"]
-MACHINE = RESOURCES["NdaStateMachine"]["Properties"]
+TEMPLATE, ASL, MACHINE = machines.machine_under_test("NdaStateMachine", ASL_PATH)
+RESOURCES, STATES = TEMPLATE["Resources"], ASL["States"]
 # Which step table serves each function substitution.
 STEP_TABLES = {"NdaWorkflowFunctionArn": workflow.STEPS, "NdaDocumentFunctionArn": documents.STEPS}
-TRANSIENT = {"TransientError", "Lambda.ServiceException", "Lambda.TooManyRequestsException"}
-
-
-def lambda_tasks():
-    return {
-        name: state
-        for name, state in STATES.items()
-        if state["Type"] == "Task" and state["Resource"].startswith("arn:aws:states:::lambda:invoke")
-    }
 
 
 def test_definition_is_valid_json_and_declared_as_a_standard_state_machine():
@@ -73,11 +60,7 @@ def test_durations_come_from_the_template_parameters():
 
 
 def test_each_task_calls_a_known_step_of_its_function():
-    for name, state in lambda_tasks().items():
-        function = re.fullmatch(r"\$\{(\w+)\}", state["Parameters"]["FunctionName"]).group(1)
-        step = state["Parameters"]["Payload"]["step"]
-        assert step in STEP_TABLES[function], f"{name}: {function} has no step {step}"
-        assert state["Parameters"]["Payload"]["ndaId.$"] == "$.ndaId"
+    machines.assert_tasks_call_known_steps(STATES, STEP_TABLES, "ndaId")
 
 
 def test_waits_use_task_tokens_with_parameter_timeouts_that_end_in_expiry():
@@ -101,16 +84,7 @@ def test_waits_use_task_tokens_with_parameter_timeouts_that_end_in_expiry():
 
 
 def test_every_lambda_step_retries_transient_errors_and_fails_visibly():
-    for name, state in lambda_tasks().items():
-        [retry] = state["Retry"]
-        assert set(retry["ErrorEquals"]) >= TRANSIENT and "States.ALL" not in retry["ErrorEquals"]
-        assert retry["BackoffRate"] > 1 and retry["MaxAttempts"] >= 3
-        last_catch = state["Catch"][-1]
-        assert last_catch["ErrorEquals"] == ["States.ALL"]
-        target = "Failed" if name == "RecordFailure" else "RecordFailure"
-        assert last_catch["Next"] == target and last_catch["ResultPath"].startswith("$.")
-    assert STATES["RecordFailure"]["Next"] == "Failed"
-    assert STATES["Failed"]["Type"] == "Fail"
+    machines.assert_lambda_steps_retry_then_record_failure(STATES)
 
 
 def test_outcomes_route_every_ending():
@@ -175,17 +149,17 @@ def test_documents_bucket_is_encrypted_private_and_tls_only():
 
 
 def test_every_nda_function_has_code_a_sample_event_and_the_pipeline_policy():
-    functions = functions_under(RESOURCES, "functions/ndas")
+    functions = machines.functions_under(RESOURCES, "functions/ndas")
     assert len(functions) == 13
-    assert_code_events_and_pipeline(functions, "ndas")
+    machines.assert_code_events_and_pipeline(functions, "ndas")
 
 
 def test_only_the_document_function_ships_and_imports_fpdf2():
     assert "fpdf2" in (ROOT / "functions/ndas/documents/requirements.txt").read_text()
     assert not (ROOT / "functions/ndas/requirements.txt").exists()
     # The renderer imports fpdf2 lazily, on its first document; nothing imports it at load time.
-    for name, props in functions_under(RESOURCES, "functions/ndas").items():
-        assert not loads_fpdf(props), name
+    for name, props in machines.functions_under(RESOURCES, "functions/ndas").items():
+        assert not machines.loads_fpdf(props), name
 
 
 def test_sample_events_are_http_api_payloads_or_step_payloads():

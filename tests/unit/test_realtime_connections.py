@@ -13,6 +13,7 @@ from tests.unit.notifications_support import (
     follow,
     install_fakes,
     nda_between,
+    open_ws,
     put_pitch,
     revoke,
     ws_call,
@@ -31,12 +32,6 @@ default = load_handler("realtime/default")
 @pytest.fixture
 def api(aws, monkeypatch):
     return install_fakes(monkeypatch)
-
-
-def open_ws(user, connection_id):
-    answer = ws_call(connect, ws_event("$connect", connection_id, query={"token": user.token}))
-    assert answer["status"] == 200
-    return connection_id
 
 
 # --- $connect ---------------------------------------------------------------------------------------------

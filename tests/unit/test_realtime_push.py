@@ -15,6 +15,7 @@ from tests.events import lambda_context, load_handler
 from tests.unit.accounts import make_user
 from tests.unit.notifications_support import (
     install_fakes,
+    open_ws,
     put_pitch,
     revoke,
     stream_event,
@@ -31,10 +32,6 @@ subscribe = load_handler("realtime/subscribe")
 @pytest.fixture
 def api(aws, monkeypatch):
     return install_fakes(monkeypatch)
-
-
-def open_ws(user, connection_id):
-    assert ws_call(connect, ws_event("$connect", connection_id, query={"token": user.token}))["status"] == 200
 
 
 def run(*records):

@@ -30,18 +30,6 @@ BACKUP_CODES = 10
 MAX_CHALLENGE_FAILURES = 5
 
 
-def _audit(action: str, client: Client, user_id: str, **details: Any) -> None:
-    audit.record(
-        action,
-        actor_id=user_id,
-        target_type="user",
-        target_id=user_id,
-        ip_address=client.ip_address,
-        user_agent=client.user_agent,
-        details=details or None,
-    )
-
-
 def _invalid_code() -> Unauthorized:
     return Unauthorized("The authentication code is wrong", code="INVALID_MFA_CODE")
 
@@ -110,7 +98,7 @@ def setup(caller: AuthUser, client: Client) -> dict[str, Any]:
         )
     secret = totp.new_secret()
     User(user.id).update(actions=[User.mfa_pending_secret.set(secret)], condition=User.id.exists())
-    _audit("auth.mfa_setup", client, user.id)
+    audit.record_account("auth.mfa_setup", client, user.id)
     return {"secret": secret, "otpauthUri": totp.otpauth_uri(secret, user.email)}
 
 
@@ -143,7 +131,7 @@ def enable(caller: AuthUser, code: str, client: Client) -> dict[str, Any]:
                 "Two-factor setup changed meanwhile; try again", code="CONCURRENT_UPDATE"
             ) from None
         raise
-    _audit("auth.mfa_enabled", client, user.id)
+    audit.record_account("auth.mfa_enabled", client, user.id)
     return {"backupCodes": codes}
 
 
@@ -156,7 +144,7 @@ def regenerate_backup_codes(caller: AuthUser, code: str, client: Client) -> dict
         raise _invalid_code()
     codes, hashes = _new_backup_codes()
     User(user.id).update(actions=[User.mfa_backup_hashes.set(hashes)], condition=User.mfa_enabled == True)  # noqa: E712
-    _audit("auth.mfa_backup_codes_regenerated", client, user.id)
+    audit.record_account("auth.mfa_backup_codes_regenerated", client, user.id)
     return {"backupCodes": codes}
 
 
@@ -165,10 +153,10 @@ def disable(caller: AuthUser, password: str, code: str, client: Client) -> dict[
     if not user.mfa_enabled:
         raise Conflict("Two-factor authentication is off", code="MFA_NOT_ENABLED")
     if not verify_password(password, user.password_hash):
-        _audit("auth.mfa_disable_refused", client, user.id)
+        audit.record_account("auth.mfa_disable_refused", client, user.id)
         raise Unauthorized("The password is wrong", code="INVALID_PASSWORD")
     if not _check_code(user, code, backup_allowed=True):
-        _audit("auth.mfa_disable_refused", client, user.id)
+        audit.record_account("auth.mfa_disable_refused", client, user.id)
         raise _invalid_code()
     User(user.id).update(
         actions=[
@@ -180,7 +168,7 @@ def disable(caller: AuthUser, password: str, code: str, client: Client) -> dict[
         ],
         condition=User.id.exists(),
     )
-    _audit("auth.mfa_disabled", client, user.id)
+    audit.record_account("auth.mfa_disabled", client, user.id)
     return {"mfaEnabled": False}
 
 
@@ -189,7 +177,7 @@ def challenge(user: User, portal: str, client: Client) -> dict[str, Any]:
     """Called by login once the password was right: a 5-minute challenge instead of tokens."""
     token, item = onetime.issue(onetime.MFA_CHALLENGE, user.id, settings().mfa_challenge_ttl_seconds)
     item.save(condition=AccountToken.id.does_not_exist())
-    _audit("auth.mfa_challenge", client, user.id, challengeId=item.id, portal=portal)
+    audit.record_account("auth.mfa_challenge", client, user.id, challengeId=item.id, portal=portal)
     return {"mfaRequired": True, "challengeToken": token}
 
 
@@ -223,4 +211,4 @@ def _count_failure(item: AccountToken, client: Client) -> None:
         if _condition_failed(error):
             raise onetime.invalid() from None
         raise
-    _audit("auth.mfa_failure", client, item.user_id, challengeId=item.id)
+    audit.record_account("auth.mfa_failure", client, item.user_id, challengeId=item.id)

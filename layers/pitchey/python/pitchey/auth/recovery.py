@@ -32,23 +32,11 @@ from pitchey.users.service import find_by_email, get_user
 FORGOT_ANSWER = {"message": "If an account exists for this email, a password reset link is on its way."}
 
 
-def _audit(action: str, client: Client, user_id: str | None, **details: Any) -> None:
-    audit.record(
-        action,
-        actor_id=user_id,
-        target_type="user" if user_id else None,
-        target_id=user_id,
-        ip_address=client.ip_address,
-        user_agent=client.user_agent,
-        details=details or None,
-    )
-
-
 def forgot_password(email: str, link_base: str, client: Client) -> dict[str, Any]:
     user = find_by_email(normalize_email(email))
     if user is None:
         _same_work()
-        _audit("auth.password_reset_unknown_email", client, None)
+        audit.record_account("auth.password_reset_unknown_email", client, None)
         return dict(FORGOT_ANSWER)
     token, item = onetime.issue(onetime.RESET_PASSWORD, user.id, settings().password_reset_ttl_seconds)
     item.save(condition=AccountToken.id.does_not_exist())
@@ -61,7 +49,7 @@ def forgot_password(email: str, link_base: str, client: Client) -> dict[str, Any
         "ignore this mail:",
         link(link_base, "/api/auth/reset-password", token),
     )
-    _audit("auth.password_reset_requested", client, user.id, tokenId=item.id)
+    audit.record_account("auth.password_reset_requested", client, user.id, tokenId=item.id)
     return dict(FORGOT_ANSWER)
 
 
@@ -97,14 +85,14 @@ def reset_password(body: ResetPasswordBody, client: Client) -> dict[str, Any]:
     except TransactionCancelled:
         raise onetime.invalid() from None
     revoked = revoke_user_sessions(user.id)
-    _audit("auth.password_reset", client, user.id, tokenId=item.id, revokedSessions=revoked)
+    audit.record_account("auth.password_reset", client, user.id, tokenId=item.id, revokedSessions=revoked)
     return {"passwordChanged": True, "revokedSessions": revoked}
 
 
 def change_password(caller: AuthUser, body: ChangePasswordBody, client: Client) -> dict[str, Any]:
     user = get_user(caller.id)
     if not verify_password(body.current_password, user.password_hash):
-        _audit("auth.password_change_refused", client, user.id)
+        audit.record_account("auth.password_change_refused", client, user.id)
         raise Unauthorized("The current password is wrong", code="INVALID_PASSWORD")
     new_hash = hash_password(body.new_password)
 
@@ -122,7 +110,7 @@ def change_password(caller: AuthUser, body: ChangePasswordBody, client: Client) 
     except TransactionCancelled:
         raise Conflict("The password was changed meanwhile; try again", code="CONCURRENT_UPDATE") from None
     revoked = revoke_user_sessions(user.id, keep=caller.session_id)
-    _audit("auth.password_change", client, user.id, revokedSessions=revoked)
+    audit.record_account("auth.password_change", client, user.id, revokedSessions=revoked)
     return {"passwordChanged": True, "revokedSessions": revoked}
 
 

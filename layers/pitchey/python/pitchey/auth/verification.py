@@ -23,18 +23,6 @@ from pitchey.users.schemas import user_view
 from pitchey.users.service import get_user
 
 
-def _audit(action: str, client: Client, user_id: str | None, **details: Any) -> None:
-    audit.record(
-        action,
-        actor_id=user_id,
-        target_type="user" if user_id else None,
-        target_id=user_id,
-        ip_address=client.ip_address,
-        user_agent=client.user_agent,
-        details=details or None,
-    )
-
-
 def link(link_base: str, path: str, token: str) -> str:
     return f"{link_base.rstrip('/')}{path}?token={quote(token, safe='')}"
 
@@ -72,7 +60,7 @@ def verify_email(token: str, client: Client) -> dict[str, Any]:
         transact(write)
     except TransactionCancelled:
         raise onetime.invalid() from None
-    _audit("auth.email_verified", client, user.id, tokenId=item.id)
+    audit.record_account("auth.email_verified", client, user.id, tokenId=item.id)
     return user_view(get_user(user.id))
 
 
@@ -99,7 +87,7 @@ def resend_verification(user_id: str, link_base: str, client: Client) -> dict[st
             retry_after=int(last) + window - now,
         ) from None
     send_verification(user, link_base)
-    _audit("auth.verification_resent", client, user.id)
+    audit.record_account("auth.verification_resent", client, user.id)
     return {"sent": True, "emailVerified": False}
 
 

@@ -10,7 +10,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from pitchey.core import clock
-from pitchey.core.caller import Caller
+from pitchey.core.caller import Caller, Client
 from pitchey.core.config import table_name
 from pitchey.core.ids import new_id
 from pitchey.core.log import logger
@@ -110,4 +110,18 @@ def record_about(caller: Caller, action: str, target_type: str, item: Any, **det
         ip_address=caller.ip,
         user_agent=caller.user_agent,
         details={"pitchId": item.pitch_id, "status": item.status, **details},
+    )
+
+
+def record_account(action: str, client: Client, user_id: str | None, **details: Any) -> AuditEntry:
+    """An entry about an account by its own user (verification, recovery, MFA) from where the request came;
+    `user_id` None when no account matched (e.g. a reset asked for an unknown email)."""
+    return record(
+        action,
+        actor_id=user_id,
+        target_type="user" if user_id else None,
+        target_id=user_id,
+        ip_address=client.ip_address,
+        user_agent=client.user_agent,
+        details=details or None,
     )

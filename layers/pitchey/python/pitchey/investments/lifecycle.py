@@ -18,18 +18,9 @@ from pitchey.core.workflow import SYSTEM, Transitions
 PENDING, DUE_DILIGENCE, NEGOTIATION = "pending", "due_diligence", "negotiation"
 COMMITTED, ACTIVE, COMPLETED = "committed", "active", "completed"
 REJECTED, WITHDRAWN, DEFAULTED, EXPIRED = "rejected", "withdrawn", "defaulted", "expired"
-STATUSES = (
-    PENDING,
-    DUE_DILIGENCE,
-    NEGOTIATION,
-    COMMITTED,
-    ACTIVE,
-    COMPLETED,
-    REJECTED,
-    WITHDRAWN,
-    DEFAULTED,
-    EXPIRED,
-)
+# The way to completed, in order; the other statuses end an investment early.
+FORWARD = (PENDING, DUE_DILIGENCE, NEGOTIATION, COMMITTED, ACTIVE, COMPLETED)
+STATUSES = (*FORWARD, REJECTED, WITHDRAWN, DEFAULTED, EXPIRED)
 CREATOR, INVESTOR = "creator", "investor"
 
 # "Pledged" stages wait at most InvestmentStageTtlSeconds; committed and active wait on people without one.

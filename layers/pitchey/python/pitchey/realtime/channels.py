@@ -5,11 +5,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from pitchey.core.config import table_name
+from pitchey.core.config import aws_client, table_name
 from pitchey.core.errors import ValidationFailed
 
 CHANNEL_PATTERN = re.compile(r"^(pitch):([A-Za-z0-9_-]{1,64})$")
-_dynamodb: Any = None
 
 
 def parse_channel(channel: Any) -> tuple[str, str]:
@@ -19,21 +18,12 @@ def parse_channel(channel: Any) -> tuple[str, str]:
     return match.group(1), match.group(2)
 
 
-def _client() -> Any:
-    global _dynamodb
-    if _dynamodb is None:
-        import boto3
-
-        _dynamodb = boto3.client("dynamodb")
-    return _dynamodb
-
-
 def pitch_visibility(pitch_id: str) -> tuple[str, str] | None:
     """(creatorId, status) of a pitch, or None if there is none.
 
     Kept to one GetItem on the pitches context's table (key `id`, attributes `creatorId`, `status`) so the
     realtime code does not depend on that context's models."""
-    response = _client().get_item(
+    response = aws_client("dynamodb").get_item(
         TableName=table_name("PITCHES_TABLE", "PitchesTable"),
         Key={"id": {"S": pitch_id}},
         ProjectionExpression="creatorId, #status",

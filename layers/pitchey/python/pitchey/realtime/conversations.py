@@ -5,25 +5,12 @@ user ids), so realtime does not depend on that context's models. The one place r
 
 from __future__ import annotations
 
-from typing import Any
-
-from pitchey.core.config import table_name
-
-_dynamodb: Any = None
-
-
-def _client() -> Any:
-    global _dynamodb
-    if _dynamodb is None:
-        import boto3
-
-        _dynamodb = boto3.client("dynamodb")
-    return _dynamodb
+from pitchey.core.config import aws_client, table_name
 
 
 def participants_of(conversation_id: str) -> list[str] | None:
     """The participant ids, or None if there is no such conversation."""
-    response = _client().get_item(
+    response = aws_client("dynamodb").get_item(
         TableName=table_name("CONVERSATIONS_TABLE", "ConversationsTable"),
         Key={"id": {"S": conversation_id}},
         ProjectionExpression="participantIds",

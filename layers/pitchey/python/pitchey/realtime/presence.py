@@ -13,21 +13,9 @@ from typing import Any
 from pynamodb.exceptions import UpdateError
 
 from pitchey.core import clock
-from pitchey.core.config import table_name
+from pitchey.core.config import aws_client, table_name
 from pitchey.realtime.connections import connection_ttl
 from pitchey.realtime.models import RealtimeState
-
-_dynamodb: Any = None
-
-
-def _client() -> Any:
-    global _dynamodb
-    if _dynamodb is None:
-        import boto3
-
-        _dynamodb = boto3.client("dynamodb")
-    return _dynamodb
-
 
 # NDA statuses in which both sides have agreed to deal with each other (the creator approved the request).
 SHARING_NDA_STATUSES = ("approved", "signed")
@@ -55,7 +43,7 @@ def audience(user_id: str) -> set[str]:
                 "ProjectionExpression": other,
             }
             while True:
-                page = _client().query(**kwargs)
+                page = aws_client("dynamodb").query(**kwargs)
                 people.update(item[other]["S"] for item in page.get("Items", []) if other in item)
                 if "LastEvaluatedKey" not in page:
                     break
