@@ -338,3 +338,47 @@ def test_production_analytics_counts_the_companys_own_data(runtime: Any, cast: d
     assert data["followedActivity7d"] == 3
     for who in ("investor", "creator"):
         error(client.get("/api/analytics/production", headers=cast[who].headers), 403, "FORBIDDEN")
+
+
+def test_investments_overview_and_funding_milestones_reach_the_company(
+    runtime: Any, cast: dict[str, Account]
+):
+    from tests.integration.test_investments_flow import GOAL, invest, investable_pitch, move
+
+    client, investor = runtime.client, cast["investor"]
+    creator = register(runtime, "creator", "Fund", "Raiser")
+    company = register(runtime, "production", company="Backers Ltd")
+    follow = {"targetType": "user", "targetId": creator.id}
+    assert client.post("/api/follows", json=follow, headers=company.headers).status_code == 201
+    pitch = investable_pitch(runtime, creator)
+    project = ok(propose(runtime, company, pitch["id"], budgetCents=1_000_00), 201)
+    overview_path = "/api/production/investments/overview"
+    assert ok(client.get(overview_path, headers=company.headers))["projects"] == 0  # proposed only
+    ok(client.post(project_path(project["id"], "/accept"), headers=creator.headers))
+
+    investment = ok(invest(runtime, investor, pitch["id"], GOAL // 2), 201)["investment"]
+    row = {"projectId": project["id"], "pitchId": pitch["id"], "goalCents": GOAL}
+    assert ok(client.get(overview_path, headers=company.headers)) == {
+        "projects": 1,
+        "totalRaisedCents": 0,
+        "totalPledgedCents": GOAL // 2,
+        "byProject": [{**row, "raisedCents": 0, "pledgedCents": GOAL // 2}],
+    }
+    for to in ("due_diligence", "negotiation", "committed"):
+        ok(move(runtime, creator, investment["id"], to))
+    assert ok(client.get(overview_path, headers=company.headers)) == {
+        "projects": 1,
+        "totalRaisedCents": GOAL // 2,
+        "totalPledgedCents": 0,
+        "byProject": [{**row, "raisedCents": GOAL // 2, "pledgedCents": 0}],
+    }
+
+    def milestones() -> list[dict[str, Any]]:
+        feed = ok(client.get("/api/production/following", headers=company.headers))
+        return [item for item in feed if item["type"] == "funding_milestone"]
+
+    [milestone] = wait_for(milestones, timeout=5)  # API.md: listed within 5 s of happening
+    assert milestone["pitchId"] == pitch["id"] and milestone["actorId"] == creator.id
+    assert "50%" in milestone["summary"] and pitch["title"] in milestone["summary"]
+    for who in (investor, creator):
+        error(client.get(overview_path, headers=who.headers), 403, "FORBIDDEN")

@@ -103,7 +103,7 @@ def test_every_production_function_has_code_a_sample_event_and_the_pipeline_poli
         if res["Type"] == "AWS::Serverless::Function"
         and res["Properties"]["CodeUri"].startswith("functions/production")
     }
-    assert len(functions) == 12
+    assert len(functions) == 13
     for name, props in functions.items():
         module = props["Handler"].split(".")[0]
         assert (ROOT / props["CodeUri"] / f"{module}.py").is_file(), name

@@ -114,3 +114,64 @@ def test_activity_reaches_each_follower_once_and_never_the_actor(world):
     assert list(FeedItem.query(creator.id)) == []
     with pytest.raises(ValueError):
         activity.record("gossip", pitch_id=pitch_id, creator_id=creator.id, actor_id=creator.id, summary="s")
+
+
+def test_the_investments_overview_sums_the_pitches_behind_live_projects_once(world, make_pitch):
+    creator, company, pitch_id = world
+    other_pitch = make_pitch(make_user("creator"), requires_nda=False)
+    Pitch(pitch_id).update(
+        actions=[
+            Pitch.funding_goal_cents.set(1_000_000),
+            Pitch.funding_raised_cents.set(250_000),
+            Pitch.funding_pledged_cents.set(40_000),
+        ]
+    )
+    assert service.investments_overview(company) == {
+        "projects": 0,
+        "totalRaisedCents": 0,
+        "totalPledgedCents": 0,
+        "byProject": [],
+    }
+    live = service.propose(company, proposal(pitch_id))
+    service.accept(creator, live["id"])
+    service.update(company, live["id"], UpdateProject(status="paused"))  # paused still counts
+    service.propose(company, proposal(other_pitch))  # proposed: not yet a project in production
+    overview = service.investments_overview(company)
+    assert overview == {
+        "projects": 1,
+        "totalRaisedCents": 250_000,
+        "totalPledgedCents": 40_000,
+        "byProject": [
+            {
+                "projectId": live["id"],
+                "pitchId": pitch_id,
+                "raisedCents": 250_000,
+                "pledgedCents": 40_000,
+                "goalCents": 1_000_000,
+            }
+        ],
+    }
+    assert service.investments_overview(creator)["projects"] == 0  # a creator's id owns no company projects
+
+
+def test_each_funding_milestone_reaches_the_feed_once(world):
+    from pitchey.investments import funding
+
+    _, company, pitch_id = world
+    Follow(
+        company.id, target_key("pitch", pitch_id), target_type="pitch", target_id=pitch_id, followed_at="x"
+    ).save()
+    Pitch(pitch_id).update(actions=[Pitch.funding_goal_cents.set(1_000), Pitch.seeking_investment.set(True)])
+
+    def raise_to(cents: int) -> list[str]:
+        Pitch(pitch_id).update(actions=[Pitch.funding_raised_cents.set(cents)])
+        funding.settle(pitch_id)
+        funding.settle(pitch_id)  # a retry announces nothing new
+        return [item.summary for item in FeedItem.query(company.id) if item.type == "funding_milestone"]
+
+    assert raise_to(249) == []
+    assert raise_to(600) == ['"The Last Lighthouse Keeper" raised 50% of its funding goal']  # 25 skipped
+    assert len(raise_to(300)) == 1  # a default lowering raised takes nothing back
+    assert len(raise_to(700)) == 1  # and 50% again is not news
+    assert raise_to(1_000)[-1] == '"The Last Lighthouse Keeper" reached its funding goal'
+    assert len(raise_to(1_000)) == 2

@@ -74,10 +74,15 @@ def move(txn: Transaction, pitch: Pitch, raised: int, pledged: int, amount: int)
     txn.update(PITCH, Pitch(pitch.id), actions, condition=condition)
 
 
+MILESTONES = (25, 50, 75, 100)  # percent of the goal raised that the following feed announces
+
+
 def settle(pitch_id: str) -> None:
     """After raised changed: reaching the goal turns `seekingInvestment` off (and tells the followers); a
-    default that brings raised under the goal again reopens a pitch this closed. Each is one conditional
-    write, so it happens once however many requests (and workflow retries) call this."""
+    default that brings raised under the goal again reopens a pitch this closed; a milestone newly crossed
+    goes to the following feed. Each is one conditional write, so it happens once however many requests
+    (and workflow retries) call this."""
+    _announce_milestone(pitch_id)
     now = clock.iso()
     try:
         Pitch(pitch_id).update(
@@ -103,6 +108,48 @@ def settle(pitch_id: str) -> None:
             raise
     else:
         _notify_followers(pitch_id, "Seeking investment again", "is seeking investment again", closed=False)
+
+
+def _announce_milestone(pitch_id: str) -> None:
+    """The highest milestone raised has reached, if no higher or equal one was announced: claimed by a
+    conditional write of `fundingMilestone` (against the goal and raised as read), then one feed event.
+    Milestones are not taken back when a default lowers raised: the feed tells what happened."""
+    from pitchey.activity import service as activity
+
+    pitch = load(pitch_id)
+    goal = int(pitch.funding_goal_cents or 0) if pitch else 0
+    if pitch is None or goal <= 0:
+        return
+    raised = int(pitch.funding_raised_cents or 0)
+    reached = [m for m in MILESTONES if raised * 100 >= goal * m]
+    announced = int(pitch.funding_milestone or 0)
+    if not reached or reached[-1] <= announced:
+        return
+    milestone = reached[-1]
+    unannounced = Pitch.funding_milestone.does_not_exist() | (Pitch.funding_milestone < milestone)
+    try:
+        Pitch(pitch_id).update(
+            actions=[Pitch.funding_milestone.set(milestone)],
+            condition=unannounced
+            & (Pitch.funding_goal_cents == goal)
+            & (Pitch.funding_raised_cents >= raised),
+        )
+    except Exception as error:
+        if not _condition_failed(error):
+            raise
+        return  # announced meanwhile, or the goal changed: the next settle decides again
+    summary = (
+        f'"{pitch.title}" reached its funding goal'
+        if milestone == 100
+        else f'"{pitch.title}" raised {milestone}% of its funding goal'
+    )
+    activity.record(
+        "funding_milestone",
+        pitch_id=pitch_id,
+        creator_id=pitch.creator_id,
+        actor_id=pitch.creator_id,
+        summary=summary,
+    )
 
 
 def _condition_failed(error: Exception) -> bool:

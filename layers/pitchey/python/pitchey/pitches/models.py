@@ -134,6 +134,8 @@ class Pitch(Model):
     funding_pledged_cents = NumberAttribute(null=True, attr_name="fundingPledgedCents")
     # Set while seekingInvestment is off because raised reached the goal (a default then reopens it).
     funding_closed_at = UnicodeAttribute(null=True, attr_name="fundingClosedAt")
+    # The highest funding milestone (percent of the goal) already announced to followers, so each is once.
+    funding_milestone = NumberAttribute(null=True, attr_name="fundingMilestone")
     min_investment_cents = NumberAttribute(default=100_000, attr_name="minInvestmentCents")
     requires_nda = BooleanAttribute(default=False, attr_name="requiresNDA")
     nda_type = UnicodeAttribute(null=True, attr_name="ndaType")

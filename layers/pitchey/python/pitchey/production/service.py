@@ -24,6 +24,7 @@ from pitchey.core.workflow import InvalidTransition
 from pitchey.production.lifecycle import (
     COMPANY,
     CREATOR,
+    IN_PRODUCTION,
     LIVE,
     TRANSITIONS,
     production_delta,
@@ -377,6 +378,39 @@ def company_analytics(caller: Caller) -> dict[str, Any]:
         "projects": {"byStatus": by_status, "byStage": by_stage},
         "budget": {"plannedCents": planned, "spentCents": spent},
         "followedActivity7d": activity.count_since(caller.id, week_ago),
+    }
+
+
+def investments_overview(caller: Caller) -> dict[str, Any]:
+    """`GET /api/production/investments/overview`: funding of the pitches behind the company's active and
+    paused projects. One Query on byCompany, one BatchGet of the pitches; a pitch behind two projects
+    counts once in the totals."""
+    from pitchey.pitches.models import Pitch
+
+    projects = list(
+        Project.by_company.query(caller.id, filter_condition=Project.status.is_in(*IN_PRODUCTION))
+    )
+    pitch_ids = list(dict.fromkeys(project.pitch_id for project in projects))
+    attributes = ["id", "fundingRaisedCents", "fundingPledgedCents", "fundingGoalCents"]
+    pitches = {pitch.id: pitch for pitch in Pitch.batch_get(pitch_ids, attributes_to_get=attributes)}
+
+    def funding(pitch_id: str) -> dict[str, int]:
+        pitch = pitches.get(pitch_id)
+        return {
+            "raisedCents": int(pitch.funding_raised_cents or 0) if pitch else 0,
+            "pledgedCents": int(pitch.funding_pledged_cents or 0) if pitch else 0,
+            "goalCents": int(pitch.funding_goal_cents or 0) if pitch else 0,
+        }
+
+    totals = [funding(pitch_id) for pitch_id in pitch_ids]
+    return {
+        "projects": len(projects),
+        "totalRaisedCents": sum(t["raisedCents"] for t in totals),
+        "totalPledgedCents": sum(t["pledgedCents"] for t in totals),
+        "byProject": [
+            {"projectId": project.id, "pitchId": project.pitch_id, **funding(project.pitch_id)}
+            for project in projects
+        ],
     }
 
 
