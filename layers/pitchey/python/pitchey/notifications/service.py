@@ -14,7 +14,7 @@ from typing import Any
 from pitchey.core import clock
 from pitchey.core.db import Transaction
 from pitchey.core.ids import new_id
-from pitchey.notifications.models import NOTIFICATION_TYPES, Notification
+from pitchey.notifications.models import ACTOR_KEYS, NOTIFICATION_TYPES, Notification
 
 
 def _new_notification(
@@ -46,6 +46,7 @@ def _new_notification(
         read=False,
         unread_user_id=user_id,
         created_at=created_at,
+        actor_id=next((data[key] for key in ACTOR_KEYS if data and data.get(key)), None),
     )
 
 
