@@ -85,7 +85,8 @@ TABLES: tuple[Table, ...] = (
         "USERS_TABLE",
         "profile",
         (Find("id"),),
-        erasure="name, email, profile and MFA fields replaced or removed; email becomes deleted-<id>@deleted.invalid",
+        erasure="name, email, profile and MFA fields replaced or removed; email becomes "
+        "deleted-<id>@deleted.invalid",
     ),
     Table(
         "UniqueKeysTable",
@@ -106,7 +107,8 @@ TABLES: tuple[Table, ...] = (
         "RATE_LIMITS_TABLE",
         through="counters keyed by IP, user id or email, living minutes (TTL; login lockout 15 min, "
         "new-follower marker a day); the keys derivable from the user are computed",
-        erasure="the login-lockout counter of the email and the auth counters of the user's known IPs are deleted",
+        erasure="the login-lockout counter of the email and the auth counters of the user's known "
+        "IPs are deleted",
     ),
     Table(
         "AccountTokensTable",
@@ -129,7 +131,8 @@ TABLES: tuple[Table, ...] = (
     Table(
         "IdempotencyTable",
         "IDEMPOTENCY_TABLE",
-        no_personal_data="stored responses of create routes (pitches, media, follows, NDA requests, reports), "
+        no_personal_data="stored responses of create routes (pitches, media, follows, NDA requests, "
+        "reports), "
         "none of which carries a name, email or IP; keyed by a hash, removed by TTL after 24 h",
     ),
     Table(
@@ -215,7 +218,8 @@ TABLES: tuple[Table, ...] = (
         (Find("userId", "byUser"),),
         through="instant emails to others about the user's messages and follows: `notification#<id>` of the "
         "notifications found by byActor",
-        erasure="the user's emails deleted; the others' instant emails say 'deleted user' instead of the name",
+        erasure="the user's emails deleted; the others' instant emails say 'deleted user' instead of "
+        "the name",
     ),
     Table(
         "DigestQueueTable",
@@ -267,7 +271,8 @@ TABLES: tuple[Table, ...] = (
     Table(
         "MessageAttachmentsTable",
         "MESSAGE_ATTACHMENTS_TABLE",
-        through="the attachments of the user's messages (MessagesTable `attachments`); unsent ones expire in a day",
+        through="the attachments of the user's messages (MessagesTable `attachments`); unsent ones "
+        "expire in a day",
         erasure="kept with the messages",
     ),
     Table(
@@ -345,7 +350,8 @@ TABLES: tuple[Table, ...] = (
     Table(
         "BroadcastsTable",
         "BROADCASTS_TABLE",
-        no_personal_data="an admin's broadcast text and the fan-out's page cursors (user ids), removed by TTL",
+        no_personal_data="an admin's broadcast text and the fan-out's page cursors (user ids), "
+        "removed by TTL",
     ),
     Table(
         "ExportsTable",
