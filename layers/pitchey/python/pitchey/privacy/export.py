@@ -7,6 +7,7 @@ a follower) the owner's personal fields are left out."""
 
 from __future__ import annotations
 
+import html
 import io
 import json
 import zipfile
@@ -34,6 +35,27 @@ def _conversation(item: dict[str, Any], user_id: str) -> dict[str, Any]:
         for p in plain.get("participants") or []
     ]
     return plain
+
+
+OTHER_USER = "another user"
+
+
+def _redact_others(notifications: list[dict[str, Any]], user_id: str) -> None:
+    """Notifications quoting another user's name (messages, new followers) say "another user" instead:
+    the copy must not disclose other people's data (GDPR Art. 15(4))."""
+    names: dict[str, set[str]] = {}
+    for item in notifications:
+        actor = item.pop("actorId", None)
+        if not actor or actor == user_id:
+            continue
+        if actor not in names:
+            other = store.get(table("UsersTable").name, {"id": actor})
+            username = store.plain(other).get("username") if other else None
+            names[actor] = {username, html.escape(username)} if username else set()
+        for name in sorted(names[actor], key=len, reverse=True):
+            for field in ("title", "body", "data"):
+                if isinstance(item.get(field), str):
+                    item[field] = item[field].replace(name, OTHER_USER)
 
 
 def collect(user_id: str) -> dict[str, dict[str, list[dict[str, Any]]]]:
@@ -72,6 +94,7 @@ def collect(user_id: str) -> dict[str, dict[str, list[dict[str, Any]]]]:
     messages = list(gather.sent_messages(user_id))
     add("MessagesTable", messages)
     add("MessageAttachmentsTable", gather.attachments(messages))
+    _redact_others(areas["notifications"]["NotificationsTable"], user_id)
     return {area: dict(tables) for area, tables in areas.items()}
 
 
