@@ -1,4 +1,4 @@
-"""The one-off directory backfill: users from before the admin directory become listable; re-runs are no-ops."""
+"""The one-off directory backfill: users from before the admin directory become listable, once."""
 
 from __future__ import annotations
 
