@@ -64,7 +64,7 @@ def erase(user_id: str) -> bool:
     if user is None:
         return False
     profile = store.plain(store.get(table("UsersTable").name, {"id": user_id}) or {})
-    names = {n for n in (user.username, html.escape(user.username)) if n and n != DELETED_NAME}
+    names = _names(profile)
     steps: list[tuple[str, Callable[[], int]]] = [
         ("sessions", lambda: _sessions(user_id)),
         ("exports", lambda: _exports(user_id)),
@@ -78,7 +78,7 @@ def erase(user_id: str) -> bool:
         ("pitches", lambda: _pitches(user_id)),
         ("ndas", lambda: _ndas(user_id)),
         ("conversations", lambda: _conversations(user_id)),
-        ("audit", lambda: _audit_entries(profile)),
+        ("audit", lambda: _audit_entries(profile, names)),
         ("profile", lambda: _profile(user_id)),
     ]
     for name, step in steps:
@@ -95,6 +95,17 @@ def erase(user_id: str) -> bool:
 
 
 # --- helpers ------------------------------------------------------------------------------------------
+def _names(profile: dict[str, Any]) -> set[str]:
+    """How texts name the user: username, full name, company (as documents do: pitchey.users.service.party)
+    and the names they signed NDAs with; raw and HTML-escaped."""
+    full = " ".join(p for p in (profile.get("firstName"), profile.get("lastName")) if p)
+    found = {profile.get("username"), full, profile.get("companyName")}
+    for nda in store.query(table("NdasTable").name, "requesterId", profile.get("id", ""), "byRequester"):
+        found.add(store.plain(nda).get("signerName"))
+    found = {n for n in found if n and n.strip() and n != DELETED_NAME}
+    return found | {html.escape(n) for n in found}
+
+
 def _delete(logical_id: str, items: Any) -> int:
     name, count = table(logical_id).name, 0
     for item in items:
@@ -145,7 +156,7 @@ def _update(logical_id: str, item: dict[str, Any], set_values: dict[str, Any], r
 def _scrub(text: str | None, names: set[str]) -> str | None:
     if text is None:
         return None
-    for name in sorted(names, key=len, reverse=True):
+    for name in sorted(names, key=len, reverse=True):  # longest first: "Ann Lee" before "Ann"
         text = text.replace(name, DELETED_NAME)
     return text
 
@@ -303,19 +314,19 @@ def _conversations(user_id: str) -> int:
     return count
 
 
-def _audit_entries(profile: dict[str, Any]) -> int:
-    """Kept; the user's own entries lose IP and user agent; entries about the email (failed logins) lose
-    them too and now name the user instead of the address."""
+def _audit_entries(profile: dict[str, Any], names: set[str]) -> int:
+    """Kept; the user's own entries lose IP and user agent (and names or email in their details, e.g. an
+    NDA's signer name); entries about the email (failed logins) lose them too and now name the user."""
     user_id, count = profile["id"], 0
     name = table("AuditLogTable").name
     emails = {e for e in (profile.get("email"), gather.values_for(profile)["email"]) if e}
     for raw in store.query(name, "actorId", user_id):
         item = store.plain(raw)
         remove = [f for f in ("ipAddress", "userAgent") if f in item]
-        if any(e in (item.get("details") or "") for e in emails):
-            remove.append("details")
-        if remove:
-            _update("AuditLogTable", raw, {}, remove)
+        details = item.get("details")
+        scrubbed = _scrub(details, names | emails)
+        if remove or scrubbed != details:
+            _update("AuditLogTable", raw, {"details": scrubbed} if scrubbed != details else {}, remove)
             count += 1
     if not profile.get("email", "").endswith("@deleted.invalid"):
         target = f"email#{gather.values_for(profile)['email']}"
