@@ -84,7 +84,7 @@ def test_export_is_a_job_whose_zip_is_the_callers_own(alice, bob):
     profile = json.loads(files["profile.json"])["UsersTable"][0]
     assert profile["email"] == ALICE and profile["firstName"] == "Alice"
     everything = "".join(files.values())
-    for secret in ("passwordHash", "refreshTokenHash", "secretHash"):
+    for secret in ("passwordHash", "refreshHash", "usedRefreshHashes", "secretHash"):
         assert secret not in everything
     assert BOB not in everything and "bob_p" not in everything
     follows = json.loads(files["follows.json"])["FollowsTable"]

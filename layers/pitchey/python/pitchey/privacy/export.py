@@ -40,20 +40,24 @@ def _conversation(item: dict[str, Any], user_id: str) -> dict[str, Any]:
 OTHER_USER = "another user"
 
 
-def _redact_others(notifications: list[dict[str, Any]], user_id: str) -> None:
-    """Notifications quoting another user's name (messages, new followers) say "another user" instead:
-    the copy must not disclose other people's data (GDPR Art. 15(4))."""
-    names: dict[str, set[str]] = {}
-    for item in notifications:
-        actor = item.pop("actorId", None)
-        if not actor or actor == user_id:
-            continue
-        if actor not in names:
-            other = store.get(table("UsersTable").name, {"id": actor})
-            username = store.plain(other).get("username") if other else None
-            names[actor] = {username, html.escape(username)} if username else set()
-        for name in sorted(names[actor], key=len, reverse=True):
-            for field in ("title", "body", "data"):
+def _redact_others(areas: dict[str, dict[str, list[dict[str, Any]]]], user_id: str) -> None:
+    """Notifications quoting another user's name (messages, new followers, NDA requests), and the emails
+    made of them, say "another user" instead: the copy must not disclose other people's data (GDPR
+    Art. 15(4)). The names are those of the notifications' actors."""
+    notifications = areas["notifications"]["NotificationsTable"]
+    names: set[str] = set()
+    for actor in {item.pop("actorId", None) for item in notifications} - {None, user_id}:
+        other = store.plain(store.get(table("UsersTable").name, {"id": actor}) or {})
+        full = " ".join(p for p in (other.get("firstName"), other.get("lastName")) if p)
+        for name in (other.get("username"), full, other.get("companyName")):
+            if name:
+                names |= {name, html.escape(name)}
+    emails = areas["emails"]["EmailOutboxTable"]
+    for item, fields in [(n, ("title", "body", "data")) for n in notifications] + [
+        (e, ("subject", "text", "html")) for e in emails
+    ]:
+        for name in sorted(names, key=len, reverse=True):
+            for field in fields:
                 if isinstance(item.get(field), str):
                     item[field] = item[field].replace(name, OTHER_USER)
 
@@ -94,7 +98,7 @@ def collect(user_id: str) -> dict[str, dict[str, list[dict[str, Any]]]]:
     messages = list(gather.sent_messages(user_id))
     add("MessagesTable", messages)
     add("MessageAttachmentsTable", gather.attachments(messages))
-    _redact_others(areas["notifications"]["NotificationsTable"], user_id)
+    _redact_others(areas, user_id)
     return {area: dict(tables) for area, tables in areas.items()}
 
 

@@ -70,12 +70,17 @@ SECRET_FIELDS = frozenset(
         "mfaSecret",
         "mfaPendingSecret",
         "mfaBackupHashes",
-        "refreshTokenHash",
-        "previousTokenHashes",
+        "refreshHash",
+        "usedRefreshHashes",
+        "secretHash",
+        # Step Functions task tokens of the NDA and investment waits
         "decisionTaskToken",
         "signatureTaskToken",
-        "secretHash",
-        "taskToken",
+        "pendingToken",
+        "dueDiligenceToken",
+        "negotiationToken",
+        "committedToken",
+        "activeToken",
     }
 )
 
