@@ -21,6 +21,19 @@ from pitchey.users.models import DELETION_QUEUE, User
 MAX_ID_LENGTH = 128
 
 
+def _audit(caller: Caller, action: str, **details: Any) -> None:
+    """A privacy request about the caller's own account (the erasure later drops its IP and user agent)."""
+    audit.record(
+        action,
+        actor_id=caller.id,
+        target_type="user",
+        target_id=caller.id,
+        ip_address=caller.ip,
+        user_agent=caller.user_agent,
+        details=details,
+    )
+
+
 def request_export(caller: Caller) -> dict[str, Any]:
     """POST /api/users/me/export → 202 `{exportId}`: the job item; its stream record builds the zip."""
     export = Export(
@@ -31,15 +44,7 @@ def request_export(caller: Caller) -> dict[str, Any]:
         ttl=clock.epoch() + EXPORT_RETENTION_SECONDS,
     )
     export.save(condition=Export.id.does_not_exist())
-    audit.record(
-        "privacy.export_requested",
-        actor_id=caller.id,
-        target_type="user",
-        target_id=caller.id,
-        ip_address=caller.ip,
-        user_agent=caller.user_agent,
-        details={"exportId": export.id},
-    )
+    _audit(caller, "privacy.export_requested", exportId=export.id)
     return {"exportId": export.id}
 
 
@@ -75,14 +80,6 @@ def request_deletion(caller: Caller, password: str) -> dict[str, Any]:
             actions=[User.deletion_scheduled_at.set(scheduled), User.deletion_queue.set(DELETION_QUEUE)],
             condition=User.id.exists(),
         )
-        audit.record(
-            "account.deletion_requested",
-            actor_id=caller.id,
-            target_type="user",
-            target_id=caller.id,
-            ip_address=caller.ip,
-            user_agent=caller.user_agent,
-            details={"deletionScheduledAt": scheduled},
-        )
+        _audit(caller, "account.deletion_requested", deletionScheduledAt=scheduled)
     auth.revoke_user_sessions(caller.id)
     return {"deletionScheduledAt": scheduled}
