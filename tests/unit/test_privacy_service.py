@@ -14,7 +14,7 @@ from pitchey.core import clock
 from pitchey.core.audit import AuditEntry
 from pitchey.privacy import erasure, export
 from pitchey.privacy.models import Export
-from pitchey.users.models import User
+from pitchey.users.models import User, email_digest
 from tests.auth_support import PASSWORD, authed, login, me, register
 
 ALICE, BOB = "alice.privacy@example.com", "bob.privacy@example.com"
@@ -139,7 +139,7 @@ def test_erasure_anonymises_and_is_idempotent(alice, bob, setenv):
     assert entries and all(
         e.ip_address is None and e.user_agent is None for e in entries if e.actor_id == user.id
     )
-    assert not list(AuditEntry.by_target.query(f"email#{ALICE}"))
+    assert not list(AuditEntry.by_target.query(f"email#{email_digest(ALICE)}"))
     for entry in AuditEntry.scan():
         assert ALICE not in json.dumps(entry.attribute_values, default=str)
     steps = [
@@ -159,3 +159,24 @@ def test_erasure_anonymises_and_is_idempotent(alice, bob, setenv):
     new = [e for e in AuditEntry.scan() if e.sk not in before]
     assert all(json.loads(e.details)["count"] == 0 for e in new if e.action != "account.erasure.profile")
     assert erasure.run_due() == {"erased": 0}
+
+
+def test_failed_logins_are_audited_by_the_emails_digest_not_the_address(alice):
+    assert login("creator", ALICE.upper(), "not-the-password").status == 401
+    (entry,) = AuditEntry.by_target.query(f"email#{email_digest(ALICE)}")
+    assert entry.action == "auth.login_failure" and ALICE not in json.dumps(entry.attribute_values)
+
+
+def test_exports_are_limited_per_hour(alice):
+    for _ in range(5):
+        assert request_export(alice["accessToken"]).status == 202
+    assert request_export(alice["accessToken"]).status == 429
+
+
+def test_a_login_after_the_erasure_claimed_the_account_is_refused(alice, setenv):
+    setenv("ACCOUNT_DELETION_GRACE_SECONDS", "0")
+    assert delete_me(alice["accessToken"]).status == 202
+    assert erasure._claim(alice["user"]["id"]) is not None  # the schedule got there first
+    assert login("creator", ALICE).status == 401
+    assert User.get(alice["user"]["id"]).deletion_scheduled_at  # not cancelled: the erasure goes on
+    assert erasure.run_due() == {"erased": 1}

@@ -38,6 +38,7 @@ from pitchey.users.models import (
     PORTALS,
     EmailClaim,
     User,
+    email_digest,
     email_key,
     normalize_email,
     search_text,
@@ -203,9 +204,9 @@ def _write_registration(user: User, claim: EmailClaim, session: Session) -> None
 
 # --- login -------------------------------------------------------------------------------------------
 def _about_email(email: str) -> dict[str, str]:
-    """Failed logins have no actor: their target is the (normalised) email, so the audit index byTarget
-    finds them for the account's export and erasure (pitchey.privacy)."""
-    return {"target_type": "email", "target_id": email}
+    """Failed logins have no actor: their target is the email's digest (never the address itself), so the
+    audit index byTarget finds them for the account's export and erasure (pitchey.privacy)."""
+    return {"target_type": "email", "target_id": email_digest(email)}
 
 
 def login(portal: str, body: LoginBody, client: Client) -> dict[str, Any]:

@@ -329,7 +329,7 @@ def _audit_entries(profile: dict[str, Any], names: set[str]) -> int:
             _update("AuditLogTable", raw, {"details": scrubbed} if scrubbed != details else {}, remove)
             count += 1
     if not profile.get("email", "").endswith("@deleted.invalid"):
-        target = f"email#{gather.values_for(profile)['email']}"
+        target = f"email#{gather.values_for(profile)['email_digest']}"
         for raw in store.query(name, "targetKey", target, "byTarget"):
             moved = {"targetType": "user", "targetId": user_id, "targetKey": f"user#{user_id}"}
             _update("AuditLogTable", raw, moved, ["ipAddress", "userAgent"])

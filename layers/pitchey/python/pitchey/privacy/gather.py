@@ -10,13 +10,14 @@ from typing import Any
 from pitchey.core import clock
 from pitchey.privacy import store
 from pitchey.privacy.registry import TABLES, table
-from pitchey.users.models import normalize_email
+from pitchey.users.models import email_digest, normalize_email
 
 DIGEST_DAYS = 35  # digest entries live 35 days (notifications' DigestQueue TTL)
 
 
 def values_for(user: dict[str, Any]) -> dict[str, str]:
-    return {"user_id": user["id"], "email": normalize_email(user.get("email", ""))}
+    email = user.get("email", "")
+    return {"user_id": user["id"], "email": normalize_email(email), "email_digest": email_digest(email)}
 
 
 def indexed(user: dict[str, Any], *, for_export: bool) -> Iterator[tuple[str, bool, dict[str, Any]]]:

@@ -128,7 +128,7 @@ TABLES: tuple[Table, ...] = (
         (
             Find("actorId"),
             Find("targetKey", "byTarget", "user#{user_id}"),
-            Find("targetKey", "byTarget", "email#{email}"),
+            Find("targetKey", "byTarget", "email#{email_digest}"),
         ),
         erasure="kept (legal record); ipAddress and userAgent removed from the user's own entries and from "
         "entries about the email (failed logins), whose target becomes the erased user",

@@ -10,7 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 from pitchey.auth import service as auth
-from pitchey.core import audit, clock, documents
+from pitchey.core import audit, clock, documents, ratelimit
 from pitchey.core.caller import Caller, Client
 from pitchey.core.errors import NotFound
 from pitchey.core.ids import new_id
@@ -19,6 +19,7 @@ from pitchey.privacy.models import EXPORT_RETENTION_SECONDS, Export
 from pitchey.users.models import DELETION_QUEUE, User
 
 MAX_ID_LENGTH = 128
+EXPORTS_PER_HOUR = 5  # each export reads everything about the user: a bound on what one account can cost
 
 
 def _audit(caller: Caller, action: str, **details: Any) -> None:
@@ -36,6 +37,7 @@ def _audit(caller: Caller, action: str, **details: Any) -> None:
 
 def request_export(caller: Caller) -> dict[str, Any]:
     """POST /api/users/me/export → 202 `{exportId}`: the job item; its stream record builds the zip."""
+    ratelimit.hit("privacy-export", caller.id, EXPORTS_PER_HOUR, window_seconds=3600)
     export = Export(
         new_id(),
         user_id=caller.id,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import unicodedata
 
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute, UnicodeSetAttribute
@@ -87,6 +88,12 @@ class User(Model):
 def search_text(email: str, username: str) -> str:
     """What the admin's `q` matches (a substring): the normalised email and the casefolded username."""
     return f"{normalize_email(email)} {username.casefold()}"
+
+
+def email_digest(email: str) -> str:
+    """A stable, non-reversible name for an email (SHA-256 of its normalised form): what audit entries of
+    failed logins target, so neither the log nor the audit table holds addresses people typed."""
+    return hashlib.sha256(normalize_email(email).encode("utf-8")).hexdigest()
 
 
 def email_key(email: str) -> str:
