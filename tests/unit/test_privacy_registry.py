@@ -55,3 +55,34 @@ def test_registry_env_vars_are_the_templates():
     environment = load_template()["Globals"]["Function"]["Environment"]["Variables"]
     for entry in TABLES:
         assert environment.get(entry.env) == {"Ref": entry.logical_id}, entry.env
+
+
+def _resources(function: str) -> set[str]:
+    """The DynamoDB resources a function's inline policy statements name: `Table` or `Table/index/*`."""
+    names: set[str] = set()
+    for policy in RESOURCES[function]["Properties"]["Policies"]:
+        for statement in policy.get("Statement", []) if isinstance(policy, dict) else []:
+            resources = statement["Resource"]
+            for resource in resources if isinstance(resources, list) else [resources]:
+                if "Fn::GetAtt" in resource:
+                    names.add(resource["Fn::GetAtt"][0])
+                elif "Fn::Sub" in resource:
+                    names.add(resource["Fn::Sub"].replace("${", "").replace(".Arn}", ""))
+    return names
+
+
+def test_the_export_builder_may_run_every_query_of_the_registry():
+    allowed = _resources("PrivacyExportBuilderFunction")
+    for entry in TABLES:
+        for rule in entry.find:
+            if rule.export:
+                needed = f"{entry.logical_id}/index/*" if rule.index else entry.logical_id
+                assert needed in allowed, f"PrivacyExportBuilderFunction cannot read {needed}"
+
+
+def test_the_erasure_may_reach_every_index_it_queries():
+    allowed = _resources("AccountErasureFunction")
+    for entry in TABLES:
+        for rule in entry.find:
+            if rule.index and entry.erasure and not entry.erasure.startswith("kept"):
+                assert f"{entry.logical_id}/index/*" in allowed, entry.logical_id
