@@ -66,9 +66,10 @@ RESOURCES: dict[str, Support] = {
         "DeletionProtectionEnabled TableClass",
     ),
     "AWS::Serverless::SimpleTable": _support("PrimaryKey", "ProvisionedThroughput SSESpecification Tags"),
+    # LifecycleConfiguration: expiry after days, which no local run lasts (the privacy exports' 7 days).
     "AWS::S3::Bucket": _support(
         "CorsConfiguration VersioningConfiguration",
-        "BucketEncryption OwnershipControls PublicAccessBlockConfiguration Tags",
+        "BucketEncryption OwnershipControls PublicAccessBlockConfiguration Tags LifecycleConfiguration",
     ),
     "AWS::S3::BucketPolicy": _support("", "Bucket PolicyDocument"),
     "AWS::SQS::Queue": _support(

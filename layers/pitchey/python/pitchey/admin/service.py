@@ -39,7 +39,7 @@ from pitchey.notifications import service as notifications
 from pitchey.pitches import service as pitches
 from pitchey.realtime import service as realtime
 from pitchey.users import service as users
-from pitchey.users.models import DIRECTORY, STATUSES, User
+from pitchey.users.models import DIRECTORY, STATUSES, User, search_text
 
 Q_MAX = 100
 # action → the status it sets (None: the admin flag instead)
@@ -391,3 +391,26 @@ def export_audit_day(day: str | None = None) -> dict[str, Any]:
         ServerSideEncryption="AES256",
     )
     return {"date": day, "key": key, "entries": len(lines)}
+
+
+def backfill_directory() -> dict[str, int]:
+    """One-off (UserDirectoryBackfillFunction): users registered before the admin directory lack
+    `directory`/`searchText`, so GET /api/admin/users cannot list them. A Scan is fine here: it runs once,
+    off the request path. Each write is conditional on the field still missing, so re-runs (or a run racing
+    a registration) change nothing twice."""
+    scanned = updated = 0
+    for user in User.scan(filter_condition=User.directory.does_not_exist()):
+        scanned += 1
+        try:
+            user.update(
+                actions=[
+                    User.directory.set(DIRECTORY),
+                    User.search_text.set(search_text(user.email, user.username)),
+                ],
+                condition=User.directory.does_not_exist(),
+            )
+            updated += 1
+        except UpdateError as error:
+            if getattr(error, "cause_response_code", None) != "ConditionalCheckFailedException":
+                raise
+    return {"scanned": scanned, "updated": updated}

@@ -33,7 +33,16 @@ from pitchey.core.errors import Conflict, Forbidden, NotFound, RateLimited, Unau
 from pitchey.core.ids import new_id
 from pitchey.core.settings import settings
 from pitchey.payments import service as payments
-from pitchey.users.models import DIRECTORY, PORTALS, EmailClaim, User, email_key, normalize_email
+from pitchey.users.models import (
+    DIRECTORY,
+    PORTALS,
+    EmailClaim,
+    User,
+    email_digest,
+    email_key,
+    normalize_email,
+    search_text,
+)
 from pitchey.users.schemas import user_view
 from pitchey.users.service import find_by_email
 
@@ -150,7 +159,7 @@ def register(portal: str, body: RegisterBody, client: Client, link_base: str) ->
         status="active",
         is_admin=_is_bootstrap_admin(body.email),
         directory=DIRECTORY,
-        search_text=f"{normalize_email(body.email)} {body.username.casefold()}",
+        search_text=search_text(body.email, body.username),
     )
     claim = EmailClaim(email_key(body.email), user_id=user.id, created_at=now)
     session, refresh_token = _new_session(user, client)
@@ -194,19 +203,27 @@ def _write_registration(user: User, claim: EmailClaim, session: Session) -> None
 
 
 # --- login -------------------------------------------------------------------------------------------
+def _about_email(email: str) -> dict[str, str]:
+    """Failed logins have no actor: their target is the email's digest (never the address itself), so the
+    audit index byTarget finds them for the account's export and erasure (pitchey.privacy)."""
+    return {"target_type": "email", "target_id": email_digest(email)}
+
+
 def login(portal: str, body: LoginBody, client: Client) -> dict[str, Any]:
     email = normalize_email(body.email)
     try:
         attempts, window_left = lockout.reserve(email)
     except RateLimited:
-        _audit("auth.login_refused_locked", client, None, details={"email": email})
+        _audit("auth.login_refused_locked", client, None, **_about_email(email))
         raise
 
     user = _check_credentials(email, body.password)
     if user is None:
-        _audit("auth.login_failure", client, None, details={"email": email, "failures": attempts})
+        _audit("auth.login_failure", client, None, **_about_email(email), details={"failures": attempts})
         if attempts == lockout.MAX_FAILURES:
-            _audit("auth.lockout", client, None, details={"email": email, "lockedForSeconds": window_left})
+            _audit(
+                "auth.lockout", client, None, **_about_email(email), details={"lockedForSeconds": window_left}
+            )
         raise Unauthorized(BAD_CREDENTIALS)
     lockout.clear(email)
 
@@ -242,6 +259,9 @@ def _start_session(user: User, client: Client, details: dict[str, Any]) -> dict[
     if current.account_status != "active":
         _revoke(session.id)
         _refuse_closed_account(current, client)
+    if current.deletion_scheduled_at and not _cancel_deletion(current, client):
+        _revoke(session.id)  # the erasure claimed the account first
+        raise Unauthorized(BAD_CREDENTIALS)
     _audit(
         "auth.login",
         client,
@@ -253,11 +273,41 @@ def _start_session(user: User, client: Client, details: dict[str, Any]) -> dict[
     return _grant(user, session, refresh_token)
 
 
+def _cancel_deletion(user: User, client: Client) -> bool:
+    """Signing in during the deletion grace keeps the account (API.md). False when the erasure claimed
+    the account first (it sets status `deleted`; this update requires the status it read)."""
+    status = User.status.does_not_exist() if user.status is None else User.status == user.status
+    try:
+        User(user.id).update(
+            actions=[User.deletion_scheduled_at.remove(), User.deletion_queue.remove()],
+            condition=(User.deletion_scheduled_at == user.deletion_scheduled_at) & status,
+        )
+    except UpdateError as error:
+        if not _condition_failed(error):
+            raise
+        return False
+    _audit("account.deletion_cancelled", client, user.id, target_type="user", target_id=user.id)
+    return True
+
+
+def check_password(user_id: str, password: str, client: Client, action: str) -> User:
+    """The user when `password` is theirs; otherwise 401 `INVALID_PASSWORD` (as change-password and
+    mfa/disable answer) and an audit entry `<action>_refused`."""
+    user = User.get(user_id, consistent_read=True)
+    if not verify_password(password, user.password_hash):
+        _audit(f"{action}_refused", client, user_id, target_type="user", target_id=user_id)
+        raise Unauthorized("The password is wrong", code="INVALID_PASSWORD")
+    return user
+
+
 CLOSED_ACCOUNT_CODES = {"suspended": "ACCOUNT_SUSPENDED", "banned": "ACCOUNT_BANNED"}
 
 
 def _refuse_closed_account(user: User, client: Client) -> None:
-    """Suspended and banned accounts cannot sign in (403), told only after the right password."""
+    """Suspended and banned accounts cannot sign in (403), told only after the right password. An erased
+    (or being erased) account is as if unknown."""
+    if user.account_status == "deleted":
+        raise Unauthorized(BAD_CREDENTIALS)
     code = CLOSED_ACCOUNT_CODES.get(user.account_status)
     if code is not None:
         _audit("auth.login_refused_closed", client, user.id, details={"status": user.account_status})

@@ -32,18 +32,24 @@ def put(bucket: str, key: str, body: bytes, content_type: str) -> None:
     _s3().put_object(Bucket=bucket, Key=key, Body=body, ContentType=content_type, ServerSideEncryption=SSE)
 
 
+def delete(bucket: str, key: str) -> None:
+    _s3().delete_object(Bucket=bucket, Key=key)
+
+
 def get_text(bucket: str, key: str) -> str:
     return _s3().get_object(Bucket=bucket, Key=key)["Body"].read().decode("utf-8")
 
 
-def download_url(bucket: str, key: str, file_name: str) -> tuple[str, str]:
-    """A presigned GET of a PDF valid for 15 minutes, and when it expires (ISO-8601)."""
+def download_url(
+    bucket: str, key: str, file_name: str, content_type: str = "application/pdf"
+) -> tuple[str, str]:
+    """A presigned GET of a document valid for 15 minutes, and when it expires (ISO-8601)."""
     url = _s3().generate_presigned_url(
         "get_object",
         Params={
             "Bucket": bucket,
             "Key": key,
-            "ResponseContentType": "application/pdf",
+            "ResponseContentType": content_type,
             "ResponseContentDisposition": f'attachment; filename="{file_name}"',
         },
         ExpiresIn=DOWNLOAD_URL_SECONDS,

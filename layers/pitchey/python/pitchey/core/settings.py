@@ -73,6 +73,9 @@ class Settings:
     # admin
     admin_bootstrap_email: str = _env("ADMIN_BOOTSTRAP_EMAIL", "")
     audit_export_bucket: str = _env("AUDIT_EXPORT_BUCKET", "auditexportbucket")
+    # privacy
+    privacy_exports_bucket: str = _env("PRIVACY_EXPORTS_BUCKET", "privacyexportsbucket")
+    account_deletion_grace_seconds: int = _env("ACCOUNT_DELETION_GRACE_SECONDS", 2592000)
     # realtime
     websocket_management_endpoint: str | None = _env("WEBSOCKET_MANAGEMENT_ENDPOINT")
     websocket_connection_ttl_seconds: int = _env("WEBSOCKET_CONNECTION_TTL_SECONDS", 7500)

@@ -45,7 +45,7 @@ def notify_request(event: dict[str, Any]) -> dict[str, Any]:
     body = f'{who}, {requester.role.lower()}, asks to sign an NDA for "{nda.pitch_title}".'
     if nda.message:
         body += f' Message: "{nda.message}"'
-    notify(nda.creator_id, "nda_request", "New NDA request", body, _data(nda))
+    notify(nda.creator_id, "nda_request", "New NDA request", body, _data(nda), actor_id=nda.requester_id)
     return {}
 
 
@@ -79,6 +79,7 @@ def notify_signed(event: dict[str, Any]) -> dict[str, Any]:
         "NDA signed",
         f'{nda.signer_name} signed the NDA for "{nda.pitch_title}".',
         _data(nda),
+        actor_id=nda.requester_id,
     )
     notify(
         nda.requester_id,

@@ -46,6 +46,21 @@ class UnreadByUser(GlobalSecondaryIndex):
     sk = UnicodeAttribute(range_key=True)
 
 
+class ByActor(GlobalSecondaryIndex):
+    """Sparse: notifications whose text names another user, by that user (pitchey.privacy erasure)."""
+
+    class Meta:
+        index_name = "byActor"
+        projection = AllProjection()
+
+    actor_id = UnicodeAttribute(hash_key=True, attr_name="actorId")
+    sk = UnicodeAttribute(range_key=True)
+
+
+# The data keys naming the user a notification's text quotes by name.
+ACTOR_KEYS = ("senderId", "followerId")
+
+
 class Notification(Model):
     class Meta(TableMeta):
         table_name = table_name("NOTIFICATIONS_TABLE", "NotificationsTable")
@@ -63,8 +78,11 @@ class Notification(Model):
     read_at = UnicodeAttribute(null=True, attr_name="readAt")
     unread_user_id = UnicodeAttribute(null=True, attr_name="unreadUserId")
     created_at = UnicodeAttribute(attr_name="createdAt")
+    # The user whose name the text quotes (messages, new followers): index byActor, for account erasure.
+    actor_id = UnicodeAttribute(null=True, attr_name="actorId")
 
     unread_by_user = UnreadByUser()
+    by_actor = ByActor()
 
 
 class NotificationPreferences(Model):

@@ -14,7 +14,7 @@ from typing import Any
 from pitchey.core import clock
 from pitchey.core.db import Transaction
 from pitchey.core.ids import new_id
-from pitchey.notifications.models import NOTIFICATION_TYPES, Notification
+from pitchey.notifications.models import ACTOR_KEYS, NOTIFICATION_TYPES, Notification
 
 
 def _new_notification(
@@ -24,9 +24,11 @@ def _new_notification(
     body: str,
     data: dict[str, Any] | None,
     stable: tuple[str, str] | None = None,
+    actor_id: str | None = None,
 ) -> Notification:
     """`stable` = (source id, its precise createdAt): the same key for the same user and source, so a
-    re-run of a fan-out overwrites its notification instead of adding a second one."""
+    re-run of a fan-out overwrites its notification instead of adding a second one. `actor_id`: the user
+    the text names (default: the data's sender/follower), so account erasure can find the text."""
     if type not in NOTIFICATION_TYPES:
         raise ValueError(f"unknown notification type {type}")
     if stable is None:
@@ -46,13 +48,20 @@ def _new_notification(
         read=False,
         unread_user_id=user_id,
         created_at=created_at,
+        actor_id=actor_id or next((data[key] for key in ACTOR_KEYS if data and data.get(key)), None),
     )
 
 
 def notify(
-    user_id: str, type: str, title: str, body: str, data: dict[str, Any] | None = None
+    user_id: str,
+    type: str,
+    title: str,
+    body: str,
+    data: dict[str, Any] | None = None,
+    *,
+    actor_id: str | None = None,
 ) -> Notification:
-    notification = _new_notification(user_id, type, title, body, data)
+    notification = _new_notification(user_id, type, title, body, data, actor_id=actor_id)
     notification.save()
     return notification
 

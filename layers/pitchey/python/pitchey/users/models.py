@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import unicodedata
 
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute, UnicodeSetAttribute
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
 from pitchey.core.config import table_name
@@ -15,6 +16,7 @@ USER_TYPES = ("creator", "investor", "production", "viewer")
 PORTALS = ("creator", "investor", "production")
 STATUSES = ("active", "suspended", "banned")
 DIRECTORY = "users"  # the constant partition of the byCreated index: the admin's user list, newest first
+DELETION_QUEUE = "due"  # the constant partition of the sparse pendingDeletion index (pitchey.privacy)
 
 
 class UsersByCreated(GlobalSecondaryIndex):
@@ -24,6 +26,15 @@ class UsersByCreated(GlobalSecondaryIndex):
 
     directory = UnicodeAttribute(hash_key=True)
     created_at = UnicodeAttribute(range_key=True, attr_name="createdAt")
+
+
+class UsersPendingDeletion(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "pendingDeletion"
+        projection = KeysOnlyProjection()
+
+    deletion_queue = UnicodeAttribute(hash_key=True, attr_name="deletionQueue")
+    deletion_scheduled_at = UnicodeAttribute(range_key=True, attr_name="deletionScheduledAt")
 
 
 class User(Model):
@@ -61,11 +72,28 @@ class User(Model):
     directory = UnicodeAttribute(null=True)
     search_text = UnicodeAttribute(null=True, attr_name="searchText")  # lowercased email + username
 
+    # Privacy: a requested deletion (DELETE /api/users/me) until a login cancels it or erasure runs.
+    deletion_scheduled_at = UnicodeAttribute(null=True, attr_name="deletionScheduledAt")
+    deletion_queue = UnicodeAttribute(null=True, attr_name="deletionQueue")
+    erased_at = UnicodeAttribute(null=True, attr_name="erasedAt")
+
     by_created = UsersByCreated()
+    pending_deletion = UsersPendingDeletion()
 
     @property
     def account_status(self) -> str:
         return self.status or "active"
+
+
+def search_text(email: str, username: str) -> str:
+    """What the admin's `q` matches (a substring): the normalised email and the casefolded username."""
+    return f"{normalize_email(email)} {username.casefold()}"
+
+
+def email_digest(email: str) -> str:
+    """A stable, non-reversible name for an email (SHA-256 of its normalised form): what audit entries of
+    failed logins target, so neither the log nor the audit table holds addresses people typed."""
+    return hashlib.sha256(normalize_email(email).encode("utf-8")).hexdigest()
 
 
 def email_key(email: str) -> str:

@@ -1,0 +1,14 @@
+"""POST /api/users/me/export → 202 {exportId}; GET /api/users/me/export/{exportId} (own exports only)."""
+
+from pitchey.auth.http import api
+from pitchey.core.http import Request, Response, accepted, ok
+from pitchey.privacy import service
+from pitchey.privacy.schemas import NoBody
+
+
+@api()
+def handler(request: Request) -> Response:
+    if request.method == "POST":
+        request.parse(NoBody)
+        return accepted(service.request_export(request.caller()))
+    return ok(service.export_status(request.caller(), request.path_param("exportId")))

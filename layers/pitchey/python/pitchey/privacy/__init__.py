@@ -1,0 +1,1 @@
+"""Privacy (GDPR): data export and account erasure."""
