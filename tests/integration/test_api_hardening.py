@@ -8,7 +8,6 @@ import uuid
 from typing import Any
 
 import httpx
-import pytest
 
 from local.testing import RuntimeProcess
 from tests.integration.accounts import PASSWORD, Account, register, verify_email

@@ -161,7 +161,7 @@ def test_every_route_is_mapped() -> None:
     assert sorted((set(CASES) | set(EXEMPT)) - routes) == [], "BOLA cases for routes the template lacks"
 
 
-# --- the world: resources owned by A-side users, created through the API -------------------------------------
+# --- the world: resources owned by A-side users, created through the API ---------------------------------
 def data(answer: httpx.Response, status: int = 200) -> Any:
     assert answer.status_code == status, answer.text
     return answer.json()["data"]
