@@ -7,6 +7,7 @@ with start_runtime({"AuthRateLimitPerMinute": "100000"}) as rt:
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -22,6 +23,7 @@ from local.procutil import free_port
 from local.template import TEMPLATE_PATH
 
 ROOT = Path(__file__).resolve().parent.parent
+_FUNCTION_LINE = re.compile(r"^\[(\w+)\] (.*)$")
 
 
 class RuntimeProcess:
@@ -122,6 +124,16 @@ class RuntimeProcess:
 
     def logs(self) -> str:
         return Path(self.log_file.name).read_text(encoding="utf-8", errors="replace")
+
+    def function_logs(self, function: str | None = None) -> list[tuple[str, str]]:
+        """What the functions wrote (the runtime echoes each line as `[FunctionName] line`), as
+        (function, line) pairs in order; `function`: only that function's."""
+        lines = []
+        for line in self.logs().splitlines():
+            match = _FUNCTION_LINE.match(line)
+            if match and (function is None or match.group(1) == function):
+                lines.append((match.group(1), match.group(2)))
+        return lines
 
     def stop(self) -> int | None:
         self.client.close()

@@ -1,4 +1,5 @@
-"""GET /api/payments/plans (public): tiers, credit packs and what actions cost, in EUR cents."""
+"""GET /api/payments/plans (public): tiers, credit packs and what actions cost, in EUR cents. The same for
+everyone and changed only by a deploy: shared caches may keep it 5 minutes."""
 
 from pitchey.auth.http import api
 from pitchey.core.http import Request, Response, ok
@@ -7,4 +8,4 @@ from pitchey.payments.plans import catalogue
 
 @api(auth="none")
 def handler(request: Request) -> Response:
-    return ok(catalogue())
+    return ok(catalogue(), public_max_age=300)

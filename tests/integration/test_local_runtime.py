@@ -54,7 +54,7 @@ def test_cors_preflight(runtime: RuntimeProcess) -> None:
         "/api/health", headers={"Origin": "http://localhost:5173", "Access-Control-Request-Method": "GET"}
     )
     assert response.status_code == 204
-    assert response.headers["access-control-allow-origin"] == "*"
+    assert response.headers["access-control-allow-origin"] == "http://localhost:5173"  # AllowedOrigins
     assert "GET" in response.headers["access-control-allow-methods"]
 
 

@@ -185,3 +185,49 @@ def test_a_failed_create_is_not_stored_so_a_fixed_retry_runs(aws):
     assert call(flaky, http_event("POST", "/f", **event)).status == 404
     assert call(flaky, http_event("POST", "/f", **event)).status == 201
     assert len(attempts) == 2
+
+
+# --- security headers ---------------------------------------------------------------------------------
+SECURITY = {
+    "Strict-Transport-Security": "max-age=63072000; includeSubDomains",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+}
+
+
+@api(auth="optional")
+def price_list(request):
+    return ok({"price": 1}, public_max_age=300)
+
+
+@pytest.mark.parametrize(
+    ("handler", "event"),
+    [
+        (echo, http_event("POST", "/x", body={"title": "A", "amountCents": 5})),  # success
+        (echo, http_event("POST", "/x", raw_body="{nope")),  # 4xx envelope
+        (boom, http_event("GET", "/boom")),  # 500 envelope
+    ],
+)
+def test_every_answer_carries_the_security_headers_and_no_store(handler, event):
+    answer = call(handler, event)
+    assert {k: answer.headers[k] for k in SECURITY} == SECURITY
+    assert answer.headers["Cache-Control"] == "no-store"
+
+
+def test_a_public_read_may_be_cached_only_when_the_caller_sent_no_credentials(aws):
+    anonymous = call(price_list, http_event("GET", "/plans"))
+    assert anonymous.headers["Cache-Control"] == "public, max-age=300"
+    # a bad token is still credentials: the answer (here a 401) is personal and never stored
+    with_token = call(price_list, http_event("GET", "/plans", token="not-a-jwt"))
+    assert with_token.headers["Cache-Control"] == "no-store"
+    with_cookie = {**http_event("GET", "/plans"), "cookies": ["session=x"]}
+    assert call(price_list, with_cookie).headers["Cache-Control"] == "no-store"
+
+
+def test_the_price_list_is_publicly_cacheable():
+    plans = load_handler("payments/plans")
+    assert call(plans, http_event("GET", "/api/payments/plans")).headers["Cache-Control"] == (
+        "public, max-age=300"
+    )

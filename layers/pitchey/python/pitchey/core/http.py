@@ -9,6 +9,10 @@ authenticates the caller and checks the role there: handlers use that `api`), ru
 answers in API.md's envelope. Client mistakes become 4xx envelopes; anything unexpected is logged and
 answered with a 500 envelope carrying only the request id. Core knows no context: `request.user` is
 whatever the guard set.
+
+Every answer carries SECURITY_HEADERS and `Cache-Control: no-store`, except a success that asked for
+shared caching (`Response.public_max_age`, e.g. the price list) answered to a caller without credentials.
+API Gateway (HTTP API) adds none of these itself, so the function sets them (docs/decisions.md).
 """
 
 from __future__ import annotations
@@ -42,6 +46,17 @@ DEFAULT_PAGE_LIMIT = 20
 MAX_PAGE_LIMIT = 100
 M = TypeVar("M", bound=BaseModel)
 
+# JSON answers are never rendered as a page: no framing, no sniffing, no referrer, nothing loadable from
+# them (CSP default-src 'none'). A response's own headers override these (an HTML page sets its CSP).
+SECURITY_HEADERS: dict[str, str] = {
+    "Strict-Transport-Security": "max-age=63072000; includeSubDomains",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+}
+NO_STORE = "no-store"
+
 
 @dataclass
 class Response:
@@ -49,10 +64,13 @@ class Response:
     data: Any = None
     metadata: dict[str, Any] | None = None
     headers: dict[str, str] = field(default_factory=dict)
+    # Seconds a shared cache may keep this answer; only honoured for callers without credentials (an
+    # answer that depends on who asks is never stored). None: no-store.
+    public_max_age: int | None = None
 
 
-def ok(data: Any, metadata: dict[str, Any] | None = None) -> Response:
-    return Response(200, data, metadata)
+def ok(data: Any, metadata: dict[str, Any] | None = None, *, public_max_age: int | None = None) -> Response:
+    return Response(200, data, metadata, public_max_age=public_max_age)
 
 
 def created(data: Any) -> Response:
@@ -177,21 +195,42 @@ class Request:
     def client(self) -> Client:
         return Client(self.source_ip, self.user_agent or None)
 
+    @property
+    def anonymous(self) -> bool:
+        """No caller and no credentials sent (a token or cookie makes an answer personal)."""
+        return (
+            self.user is None
+            and not self.authorizer
+            and not (self.headers.get("authorization") or self.event.get("cookies"))
+        )
+
 
 # --- responses ----------------------------------------------------------------------------------------
-def _json_response(status: int, payload: dict[str, Any], request_id: str, headers: dict[str, str]) -> dict:
+def _json_response(
+    status: int, payload: dict[str, Any], request_id: str, headers: dict[str, str], cache: str = NO_STORE
+) -> dict:
     return {
         "statusCode": status,
-        "headers": {"Content-Type": "application/json", "X-Request-Id": request_id, **headers},
+        "headers": {
+            "Content-Type": "application/json",
+            "X-Request-Id": request_id,
+            **SECURITY_HEADERS,
+            "Cache-Control": cache,
+            **headers,
+        },
         "body": json.dumps(payload, separators=(",", ":"), default=str),
     }
 
 
-def success_response(response: Response, request_id: str) -> dict[str, Any]:
+def success_response(response: Response, request_id: str, *, shared_cache: bool = False) -> dict[str, Any]:
+    """shared_cache: the caller sent no credentials, so a `public_max_age` answer may be cached."""
     payload: dict[str, Any] = {"success": True, "data": response.data, "timestamp": clock.iso()}
     if response.metadata is not None:
         payload["metadata"] = response.metadata
-    return _json_response(response.status, payload, request_id, response.headers)
+    cache = NO_STORE
+    if shared_cache and response.public_max_age is not None:
+        cache = f"public, max-age={response.public_max_age}"
+    return _json_response(response.status, payload, request_id, response.headers, cache)
 
 
 def error_response(error: AppError, request_id: str) -> dict[str, Any]:
@@ -233,7 +272,7 @@ def api(
                 key = request.headers.get("idempotency-key") if idempotent else None
                 if key:
                     return _run_idempotent(endpoint, request, key, context)
-                return success_response(endpoint(request), request.request_id)
+                return success_response(endpoint(request), request.request_id, shared_cache=request.anonymous)
             except AppError as error:
                 if error.status >= 500:
                     logger.error("application error", extra={"code": error.code})
