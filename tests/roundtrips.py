@@ -11,13 +11,14 @@ from contextlib import contextmanager
 
 from botocore.client import BaseClient
 
-_recording: list[list[str]] = []
+# Open recordings by id (parallel handler calls in one test each have one, and see each other's calls).
+_recording: dict[int, list[str]] = {}
 _original = BaseClient._make_api_call
 
 
 def _make_api_call(self: BaseClient, operation_name: str, api_params: dict) -> dict:
     if _recording and self.meta.service_model.service_name == "dynamodb":
-        for calls in _recording:
+        for calls in list(_recording.values()):
             calls.append(operation_name)
     return _original(self, operation_name, api_params)
 
@@ -29,8 +30,8 @@ BaseClient._make_api_call = _make_api_call  # type: ignore[method-assign]
 def dynamodb_calls() -> Iterator[list[str]]:
     """The DynamoDB operations made inside the block, in order."""
     calls: list[str] = []
-    _recording.append(calls)
+    _recording[id(calls)] = calls
     try:
         yield calls
     finally:
-        _recording.remove(calls)
+        del _recording[id(calls)]
