@@ -15,12 +15,12 @@ from typing import Any
 
 import httpx
 
+from bench.bench_api import _samples
 from bench.bench_runtime import percentile
 from local.testing import RuntimeProcess
 
 ROOT = Path(__file__).resolve().parent.parent
 PITCHES = 20
-WARMUP = 5
 SAMPLES = int(os.environ.get("BENCH_BROWSE_SAMPLES", "100"))
 CLIENTS = 16
 SECONDS = float(os.environ.get("BENCH_BROWSE_SECONDS", "20"))
@@ -77,14 +77,7 @@ def _in_process(aws_endpoint: str) -> tuple[Any, Any]:
 
 
 def _timed(call: Any) -> list[float]:
-    for _ in range(WARMUP):
-        call()
-    samples = []
-    for _ in range(SAMPLES):
-        started = time.perf_counter()
-        call()
-        samples.append((time.perf_counter() - started) * 1000)
-    return samples
+    return _samples(call, SAMPLES)
 
 
 def _compare(name: str, http: list[float], direct: list[float]) -> list[dict[str, Any]]:
