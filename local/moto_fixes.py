@@ -34,6 +34,10 @@ DynamoDB Streams
 10. GetRecords can long-poll: with the request header `X-Pitchey-Wait-Ms: <ms>` an empty answer waits up
    to that long for the next record of the table (local/streams.py uses it: low latency without busy
    polling). Clients that do not send the header see the API unchanged.
+11. Every DynamoDB answer went through moto's generic per-attribute response serializer: ~85 % of a warm
+   Query of ten pitches (60 of 70 ms), the local runtime's main cost under concurrent reads. DynamoDB's JSON
+   protocol is the result dict itself, so a successful result is now written with json.dumps (errors, and
+   any result json cannot write, still go through moto's serializer).
 """
 
 from __future__ import annotations
@@ -66,6 +70,7 @@ def install() -> None:
             "moto.stepfunctions.responses": [_fix_send_task_failure_response],
             "moto.stepfunctions.parser.asl.utils.boto_client": [_cache_boto_clients],
             "moto.dynamodb.models": [_fix_stream_records],
+            "moto.dynamodb.responses": [_json_dynamodb_results],
             "moto.dynamodbstreams.models": [_fix_shard_iterators],
             "moto.dynamodbstreams.responses": [_long_poll_get_records],
         }
@@ -334,6 +339,24 @@ def _fix_stream_records() -> None:
             _in_update.creating = False
 
     DynamoDBBackend.update_item = update_item
+
+
+def _json_dynamodb_results() -> None:
+    from moto.core.responses import ActionResult
+    from moto.dynamodb.responses import DynamoHandler
+
+    serialized = DynamoHandler.serialized
+
+    def json_result(self: Any, result: Any) -> Any:
+        if isinstance(result, ActionResult) and not isinstance(result.result, Exception):
+            try:
+                body = json.dumps(result.result)
+            except TypeError:  # e.g. DescribeTable's datetimes: moto's serializer knows their wire form
+                return serialized(self, result)
+            return 200, {"Content-Type": "application/x-amz-json-1.0", **self.response_headers}, body
+        return serialized(self, result)
+
+    DynamoHandler.serialized = json_result
 
 
 def _fix_shard_iterators() -> None:

@@ -82,7 +82,12 @@ class Answer:
 
 
 def call(handler: Any, event: dict[str, Any]) -> Answer:
-    result = handler(event, lambda_context())
+    """Every handler call in the unit tests is also a guard: no request path may Scan."""
+    from tests.roundtrips import dynamodb_calls
+
+    with dynamodb_calls() as calls:
+        result = handler(event, lambda_context())
+    assert "Scan" not in calls, f"{event.get('routeKey')} made a DynamoDB Scan: {calls}"
     return Answer(result["statusCode"], result.get("headers", {}), json.loads(result["body"]))
 
 
