@@ -155,7 +155,19 @@ def create_queue(sqs: Any, model: AppModel, logical_id: str, resource: dict[str,
     props = resource.get("Properties") or {}
     resolve = model.resolver.resolve
     attributes = {name: str(resolve(props[name], logical_id)) for name in _QUEUE_ATTRIBUTES if name in props}
-    sqs.create_queue(QueueName=logical_id, Attributes=attributes)
+    if "RedrivePolicy" in props:
+        policy = resolve(props["RedrivePolicy"], logical_id)
+        attributes["RedrivePolicy"] = policy if isinstance(policy, str) else json.dumps(policy)
+    name = model.resolver.getatt(logical_id, "QueueName", logical_id)
+    sqs.create_queue(QueueName=name, Attributes=attributes)
+
+
+def _create_queues(sqs: Any, model: AppModel, queues: dict[str, dict[str, Any]]) -> None:
+    """Dead-letter queues before the queues whose RedrivePolicy names them (SQS checks the target)."""
+    for redrives in (False, True):
+        for lid, res in queues.items():
+            if ("RedrivePolicy" in (res.get("Properties") or {})) == redrives:
+                create_queue(sqs, model, lid, res)
 
 
 def create_resources(model: AppModel, aws: AwsServer) -> dict[str, Any]:
@@ -170,8 +182,7 @@ def create_resources(model: AppModel, aws: AwsServer) -> dict[str, Any]:
         ]
         jobs += [pool.submit(create_bucket, s3, model, lid) for lid in model.buckets]
         if queues:
-            sqs = aws.client("sqs")
-            jobs += [pool.submit(create_queue, sqs, model, lid, res) for lid, res in queues.items()]
+            jobs.append(pool.submit(_create_queues, aws.client("sqs"), model, queues))
         tables = [name for job in jobs[: len(model.tables)] for name in job.result()]
         for job in jobs:
             job.result()

@@ -73,7 +73,7 @@ RESOURCES: dict[str, Support] = {
     "AWS::S3::BucketPolicy": _support("", "Bucket PolicyDocument"),
     "AWS::SQS::Queue": _support(
         "DelaySeconds MaximumMessageSize MessageRetentionPeriod ReceiveMessageWaitTimeSeconds "
-        "VisibilityTimeout",
+        "VisibilityTimeout QueueName RedrivePolicy",
         "SqsManagedSseEnabled KmsMasterKeyId Tags",
     ),
     "AWS::SecretsManager::Secret": _support(
@@ -109,6 +109,9 @@ EVENTS: dict[str, Support] = {
     "HttpApi": _support("ApiId Path Method Auth PayloadFormatVersion"),
     "Schedule": _support("Schedule Input Enabled State", "Description Name"),
     "ScheduleV2": _support("ScheduleExpression Input State", "Description Name FlexibleTimeWindow"),
+    "SQS": _support(
+        "Queue BatchSize MaximumBatchingWindowInSeconds FunctionResponseTypes Enabled",
+    ),
     "DynamoDB": _support(
         "Stream StartingPosition BatchSize MaximumBatchingWindowInSeconds FilterCriteria "
         "MaximumRetryAttempts MaximumRecordAgeInSeconds BisectBatchOnFunctionError FunctionResponseTypes "

@@ -216,11 +216,17 @@ class Resolver:
             lid, attr, self.arn("iam", f"role/{lid}", region=False)
         )
         self._refs["AWS::SNS::Topic"] = lambda lid, res: self.arn("sns", lid)
+
+        def queue_name(lid: str, res: dict[str, Any]) -> str:
+            return prop(lid, res, "QueueName", lid)  # as CloudFormation names it (logical id locally)
+
         self._refs["AWS::SQS::Queue"] = lambda lid, res: (
-            f"https://sqs.{self.region}.amazonaws.com/{self.account}/{lid}"
+            f"https://sqs.{self.region}.amazonaws.com/{self.account}/{queue_name(lid, res)}"
         )
         self._getatts["AWS::SQS::Queue"] = lambda lid, res, attr: (
-            lid if attr == "QueueName" else self._only_arn(lid, attr, self.arn("sqs", lid))
+            queue_name(lid, res)
+            if attr == "QueueName"
+            else self._only_arn(lid, attr, self.arn("sqs", queue_name(lid, res)))
         )
         self._refs["AWS::Events::Rule"] = lambda lid, res: lid
         self._refs["AWS::Scheduler::Schedule"] = lambda lid, res: lid

@@ -31,7 +31,9 @@ Resources:
           ENCODED: !Base64 hello
           PARAM: "{{resolve:ssm:/app/value}}"
       Events:
-        Queue: {Type: SQS, Properties: {Queue: arn:aws:sqs:us-east-1:123456789012:q}}
+        Queue:
+          Type: SQS
+          Properties: {Queue: arn:aws:sqs:us-east-1:123456789012:q, ScalingConfig: {MaximumConcurrency: 2}}
         Changes:
           Type: DynamoDB
           Properties: {Stream: arn:x, StartingPosition: LATEST, ParallelizationFactor: 2}
@@ -51,8 +53,13 @@ Resources:
 
 @pytest.mark.parametrize(
     "template",
-    [TEMPLATE_PATH, FIXTURES / "template.yaml", FIXTURES / "triggers" / "template.yaml"],
-    ids=["project", "fixture", "triggers"],
+    [
+        TEMPLATE_PATH,
+        FIXTURES / "template.yaml",
+        FIXTURES / "triggers" / "template.yaml",
+        FIXTURES / "queues" / "template.yaml",
+    ],
+    ids=["project", "fixture", "triggers", "queues"],
 )
 def test_the_templates_we_serve_are_fully_emulated(template: Path) -> None:
     assert [str(report) for report in check(load_template(template))] == []
@@ -68,7 +75,7 @@ def test_everything_not_emulated_is_reported_with_its_logical_id(tmp_path: Path)
             "Fn: AWS::Serverless::Function property ReservedConcurrentExecutions is not emulated",
             "Fn: intrinsic Fn::Base64 is not emulated",
             "Fn: dynamic references other than {{resolve:secretsmanager:...}}",
-            "Fn (Events.Queue): event type SQS is not emulated",
+            "Fn (Events.Queue): SQS event property ScalingConfig is not emulated",
             "Fn (Events.Changes): DynamoDB event property ParallelizationFactor is not emulated",
             "Pattern: AWS::Events::Rule property EventPattern is not emulated",
             "Pattern: rules without ScheduleExpression (event patterns) are not emulated",
