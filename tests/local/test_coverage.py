@@ -41,7 +41,12 @@ Resources:
     Type: AWS::Events::Rule
     Properties:
       EventPattern: {source: [app]}
-      Targets: [{Id: fn, Arn: !GetAtt Fn.Arn}]
+      EventBusName: orders
+      Targets: [{Id: fn, Arn: !GetAtt Fn.Arn, InputTransformer: {InputTemplate: x}}]
+  Topic:
+    Type: AWS::SNS::Topic
+    Properties:
+      Subscription: [{Protocol: email, Endpoint: a@example.com}]
   Table:
     Type: AWS::DynamoDB::Table
     Properties:
@@ -57,9 +62,9 @@ Resources:
         TEMPLATE_PATH,
         FIXTURES / "template.yaml",
         FIXTURES / "triggers" / "template.yaml",
-        FIXTURES / "queues" / "template.yaml",
+        *sorted((FIXTURES / "event_sources").glob("*.yaml")),
     ],
-    ids=["project", "fixture", "triggers", "queues"],
+    ids=lambda path: f"{path.parent.name}/{path.name}",
 )
 def test_the_templates_we_serve_are_fully_emulated(template: Path) -> None:
     assert [str(report) for report in check(load_template(template))] == []
@@ -77,9 +82,9 @@ def test_everything_not_emulated_is_reported_with_its_logical_id(tmp_path: Path)
             "Fn: dynamic references other than {{resolve:secretsmanager:...}}",
             "Fn (Events.Queue): SQS event property ScalingConfig is not emulated",
             "Fn (Events.Changes): DynamoDB event property ParallelizationFactor is not emulated",
-            "Pattern: AWS::Events::Rule property EventPattern is not emulated",
-            "Pattern: rules without ScheduleExpression (event patterns) are not emulated",
-            "Table: AWS::DynamoDB::Table property TableName is not emulated",
+            "Pattern: custom event buses are not emulated (only the default bus)",
+            "Pattern: rule target property InputTransformer (Targets[0]) is not emulated",
+            "Topic: AWS::SNS::Topic property Subscription is not emulated",
         ]
     )
 

@@ -16,7 +16,7 @@ from local.testing import RuntimeProcess
 from tests.local.triggers_support import wait_until
 
 pytestmark = pytest.mark.integration
-TEMPLATE = Path(__file__).parent / "fixtures" / "queues" / "template.yaml"
+TEMPLATE = Path(__file__).parent / "fixtures" / "event_sources" / "sqs.yaml"
 
 
 @pytest.fixture(scope="module")
