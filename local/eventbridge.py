@@ -122,7 +122,7 @@ class EventBridgeRules:
 
     def _deliverer(self, target: dict[str, Any]) -> Any:
         def deliver(body: str, message: dict[str, Any]) -> None:
-            payload = target_input(json.loads(body), target.get("input"), target.get("input_path"))
+            payload = target_input(self._event(body), target.get("input"), target.get("input_path"))
             if "function" in target:
                 invoke_function(self.runtime, target["function"], payload)
                 return
@@ -135,6 +135,13 @@ class EventBridgeRules:
             self.executions.append(started["executionArn"])
 
         return deliver
+
+    def _event(self, body: str) -> dict[str, Any]:
+        """moto's delivered event (which drops `account`) in EventBridge's shape and key order."""
+        sent = json.loads(body)
+        sent["account"] = self.runtime.model.resolver.account
+        order = ("version", "id", "detail-type", "source", "account", "time", "region", "resources", "detail")
+        return {key: sent.get(key) for key in order} | {k: v for k, v in sent.items() if k not in order}
 
     def stop(self) -> None:
         pass  # the bridges stop with their component

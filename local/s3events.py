@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import time
 from typing import Any
+from urllib.parse import quote_plus, unquote_plus
 
 from local.bridge import bridges_of, invoke_function
 from local.functions_ref import TemplateError
@@ -79,7 +80,10 @@ def lambda_event(body: str) -> dict[str, Any]:
         )
         s3 = record.get("s3") or {}
         s3.get("bucket", {}).setdefault("ownerIdentity", {"principalId": PRINCIPAL.split(":", 1)[1]})
-        s3.get("object", {}).setdefault("sequencer", f"{time.time_ns():016X}")
+        obj = s3.get("object", {})
+        obj.setdefault("sequencer", f"{time.time_ns():016X}")
+        if "key" in obj:  # URL-encoded as AWS does it: `/` kept (moto encodes it too)
+            obj["key"] = quote_plus(unquote_plus(obj["key"]), safe="/")
     return event
 
 
@@ -112,7 +116,9 @@ class S3Triggers:
 
     def _deliverer(self, function: str) -> Any:
         def deliver(body: str, message: dict[str, Any]) -> None:
-            invoke_function(self.runtime, function, lambda_event(body))
+            event = lambda_event(body)
+            if event.get("Records"):  # not the s3:TestEvent a queue gets when it is configured
+                invoke_function(self.runtime, function, event)
 
         return deliver
 
