@@ -111,7 +111,8 @@ class EventBridgeRules:
         for rule in event_rules(self.runtime.model):
             events.put_rule(Name=rule["rule"], EventPattern=rule["pattern"], State=rule["state"])
             moto_targets = []
-            for target in rule["targets"]:
+            # moto matches disabled rules too: one without targets delivers nothing, as on AWS.
+            for target in rule["targets"] if rule["state"] == "ENABLED" else []:
                 what = target.get("function") or target["state_machine"]
                 bridge = self.bridges.add(
                     f"{rule['rule']}-{target['id']}", "eventbridge", what, self._deliverer(target)
