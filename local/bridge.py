@@ -166,6 +166,33 @@ class Bridges:
         return json_response(200, [bridge.describe() for bridge in self.bridges])
 
 
+class BridgedTriggers:
+    """Base of the SNS, S3 and EventBridge components: they wire moto at start (subclasses' `start`); their
+    bridges stop with the Bridges component."""
+
+    name = ""
+
+    def __init__(self, runtime: Any) -> None:
+        self.runtime = runtime
+        self.bridges = bridges_of(runtime)
+
+    def to_function(self, function: str, make_event: Callable[[str], Any]) -> Callable[[str, Any], None]:
+        """A deliver callback invoking `function` with make_event(body) (None: nothing to deliver)."""
+
+        def deliver(body: str, message: dict[str, Any]) -> None:
+            event = make_event(body)
+            if event is not None:
+                invoke_function(self.runtime, function, event)
+
+        return deliver
+
+    def stop(self) -> None:
+        pass
+
+    def health(self) -> bool:
+        return True
+
+
 def bridges_of(runtime: Any) -> Bridges:
     """The runtime's Bridges component (created and registered by the first plugin that needs it)."""
     existing = getattr(runtime, "_bridges", None)

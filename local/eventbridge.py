@@ -16,10 +16,12 @@ StartExecution with the event as input. Not emulated (reported at start): custom
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
-from local.bridge import DeliveryFailed, bridges_of, invoke_function
+from local.bridge import BridgedTriggers, DeliveryFailed, invoke_function
 
+log = logging.getLogger("pitchey-local")
 STATE_MACHINE_TYPES = ("AWS::Serverless::StateMachine", "AWS::StepFunctions::StateMachine")
 
 
@@ -98,13 +100,8 @@ def target_input(event: dict[str, Any], constant: Any, path: Any) -> Any:
     return event
 
 
-class EventBridgeRules:
+class EventBridgeRules(BridgedTriggers):
     name = "eventbridge"
-
-    def __init__(self, runtime: Any) -> None:
-        self.runtime = runtime
-        self.bridges = bridges_of(runtime)
-        self.executions: list[str] = []
 
     def start(self) -> None:
         events = self.runtime.aws.client("events")
@@ -133,7 +130,7 @@ class EventBridgeRules:
                 )
             except Exception as error:  # a botocore error: retried like a failed invocation
                 raise DeliveryFailed(str(error)) from error
-            self.executions.append(started["executionArn"])
+            log.info("rule target %s started %s", target["id"], started["executionArn"])
 
         return deliver
 
@@ -143,12 +140,6 @@ class EventBridgeRules:
         sent["account"] = self.runtime.model.resolver.account
         order = ("version", "id", "detail-type", "source", "account", "time", "region", "resources", "detail")
         return {key: sent.get(key) for key in order} | {k: v for k, v in sent.items() if k not in order}
-
-    def stop(self) -> None:
-        pass  # the bridges stop with their component
-
-    def health(self) -> bool:
-        return True
 
 
 def setup(runtime: Any) -> None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from local.bridge import bridges_of, invoke_function
+from local.bridge import BridgedTriggers
 from local.functions_ref import TemplateError
 
 
@@ -82,12 +82,8 @@ def lambda_event(body: str, subscription_arn: str) -> dict[str, Any]:
     }
 
 
-class SnsTriggers:
+class SnsTriggers(BridgedTriggers):
     name = "sns"
-
-    def __init__(self, runtime: Any) -> None:
-        self.runtime = runtime
-        self.bridges = bridges_of(runtime)
 
     def start(self) -> None:
         sns = self.runtime.aws.client("sns")
@@ -106,19 +102,7 @@ class SnsTriggers:
                 Attributes=attributes,
                 ReturnSubscriptionArn=True,
             )["SubscriptionArn"]
-            bridge.deliver = self._deliverer(sub["function"], arn)
-
-    def _deliverer(self, function: str, subscription_arn: str) -> Any:
-        def deliver(body: str, message: dict[str, Any]) -> None:
-            invoke_function(self.runtime, function, lambda_event(body, subscription_arn))
-
-        return deliver
-
-    def stop(self) -> None:
-        pass  # the bridges stop with their component
-
-    def health(self) -> bool:
-        return True
+            bridge.deliver = self.to_function(sub["function"], lambda body, arn=arn: lambda_event(body, arn))
 
 
 def setup(runtime: Any) -> None:

@@ -18,7 +18,7 @@ import time
 from typing import Any
 from urllib.parse import quote_plus, unquote_plus
 
-from local.bridge import bridges_of, invoke_function
+from local.bridge import BridgedTriggers
 from local.functions_ref import TemplateError
 
 PRINCIPAL = "AWS:AIDAJDPLRKLG7UEXAMPLE"  # the documented example principal of S3 events
@@ -68,9 +68,12 @@ def s3_notifications(model: Any) -> dict[str, list[dict[str, Any]]]:
     return found
 
 
-def lambda_event(body: str) -> dict[str, Any]:
-    """moto's S3 event completed with the fields AWS's records carry."""
+def lambda_event(body: str) -> dict[str, Any] | None:
+    """moto's S3 event completed with the fields AWS's records carry; None for the s3:TestEvent a queue gets
+    when a configuration is put (AWS does not invoke functions with it)."""
     event = json.loads(body)
+    if not event.get("Records"):
+        return None
     for record in event.get("Records", []):
         record.setdefault("userIdentity", {"principalId": PRINCIPAL})
         record.setdefault("requestParameters", {"sourceIPAddress": "127.0.0.1"})
@@ -87,12 +90,8 @@ def lambda_event(body: str) -> dict[str, Any]:
     return event
 
 
-class S3Triggers:
+class S3Triggers(BridgedTriggers):
     name = "s3-events"
-
-    def __init__(self, runtime: Any) -> None:
-        self.runtime = runtime
-        self.bridges = bridges_of(runtime)
 
     def start(self) -> None:
         s3 = self.runtime.aws.client("s3")
@@ -100,7 +99,9 @@ class S3Triggers:
             configurations = []
             for item in notifications:
                 function = item["function"]
-                bridge = self.bridges.add(item["name"], "s3", function, self._deliverer(function))
+                bridge = self.bridges.add(
+                    item["name"], "s3", function, self.to_function(function, lambda_event)
+                )
                 configuration: dict[str, Any] = {
                     "Id": item["name"],
                     "QueueArn": bridge.queue_arn,
@@ -113,20 +114,6 @@ class S3Triggers:
                 Bucket=self.runtime.model.resolver.ref(bucket, bucket),
                 NotificationConfiguration={"QueueConfigurations": configurations},
             )
-
-    def _deliverer(self, function: str) -> Any:
-        def deliver(body: str, message: dict[str, Any]) -> None:
-            event = lambda_event(body)
-            if event.get("Records"):  # not the s3:TestEvent a queue gets when it is configured
-                invoke_function(self.runtime, function, event)
-
-        return deliver
-
-    def stop(self) -> None:
-        pass  # the bridges stop with their component
-
-    def health(self) -> bool:
-        return True
 
 
 def setup(runtime: Any) -> None:
