@@ -17,7 +17,7 @@ from typing import Any
 from local.functions import FAKE_CREDENTIALS
 from local.model import AppModel, TemplateError
 from local.procutil import ChildServer
-from local.template import TABLE_TYPES, create_tables, local_bucket_name
+from local.template import TABLE_TYPES, create_tables
 
 log = logging.getLogger("pitchey-local")
 ROOT = Path(__file__).resolve().parent.parent
@@ -133,7 +133,7 @@ _QUEUE_ATTRIBUTES = (
 
 def create_bucket(s3: Any, model: AppModel, logical_id: str) -> None:
     """The bucket with its CORS rules and versioning (moto applies both)."""
-    name = local_bucket_name(logical_id)
+    name = model.resolver.ref(logical_id, logical_id)
     props = model.resources("AWS::S3::Bucket")[logical_id].get("Properties") or {}
     s3.create_bucket(Bucket=name)
     rules = model.resolver.resolve(props.get("CorsConfiguration") or {}, logical_id).get("CorsRules") or []
@@ -155,7 +155,19 @@ def create_queue(sqs: Any, model: AppModel, logical_id: str, resource: dict[str,
     props = resource.get("Properties") or {}
     resolve = model.resolver.resolve
     attributes = {name: str(resolve(props[name], logical_id)) for name in _QUEUE_ATTRIBUTES if name in props}
-    sqs.create_queue(QueueName=logical_id, Attributes=attributes)
+    if "RedrivePolicy" in props:
+        policy = resolve(props["RedrivePolicy"], logical_id)
+        attributes["RedrivePolicy"] = policy if isinstance(policy, str) else json.dumps(policy)
+    name = model.resolver.getatt(logical_id, "QueueName", logical_id)
+    sqs.create_queue(QueueName=name, Attributes=attributes)
+
+
+def _create_queues(sqs: Any, model: AppModel, queues: dict[str, dict[str, Any]]) -> None:
+    """Dead-letter queues before the queues whose RedrivePolicy names them (SQS checks the target)."""
+    for redrives in (False, True):
+        for lid, res in queues.items():
+            if ("RedrivePolicy" in (res.get("Properties") or {})) == redrives:
+                create_queue(sqs, model, lid, res)
 
 
 def create_resources(model: AppModel, aws: AwsServer) -> dict[str, Any]:
@@ -165,17 +177,26 @@ def create_resources(model: AppModel, aws: AwsServer) -> dict[str, Any]:
     queues = model.resources("AWS::SQS::Queue")
     with ThreadPoolExecutor(max_workers=8) as pool:  # moto serves requests concurrently
         jobs = [
-            pool.submit(create_tables, dynamodb, {"Resources": {logical_id: resource}})
+            pool.submit(
+                create_tables,
+                dynamodb,
+                {"Resources": {logical_id: resource}},
+                {logical_id: model.resolver.ref(logical_id, logical_id)},
+            )
             for logical_id, resource in model.resources(*TABLE_TYPES).items()
         ]
         jobs += [pool.submit(create_bucket, s3, model, lid) for lid in model.buckets]
         if queues:
-            sqs = aws.client("sqs")
-            jobs += [pool.submit(create_queue, sqs, model, lid, res) for lid, res in queues.items()]
+            jobs.append(pool.submit(_create_queues, aws.client("sqs"), model, queues))
         tables = [name for job in jobs[: len(model.tables)] for name in job.result()]
         for job in jobs:
             job.result()
-    buckets = [local_bucket_name(lid) for lid in model.buckets]
+    buckets = [model.resolver.ref(lid, lid) for lid in model.buckets]
+    topics = model.resources("AWS::SNS::Topic")
+    if topics:
+        sns = aws.client("sns")
+        for lid in topics:
+            sns.create_topic(Name=model.resolver.getatt(lid, "TopicName", lid))
     for logical_id, resource in model.resources("AWS::SecretsManager::Secret").items():
         props = resource.get("Properties") or {}
         name = str(model.resolver.resolve(props.get("Name", logical_id), logical_id))
@@ -196,5 +217,6 @@ def create_resources(model: AppModel, aws: AwsServer) -> dict[str, Any]:
         "tables": tables,
         "buckets": buckets,
         "queues": list(queues),
+        "topics": list(topics),
         "secrets": list(model.resolver.secret_arns),
     }

@@ -60,23 +60,28 @@ RESOURCES: dict[str, Support] = {
     "AWS::ApiGatewayV2::RouteResponse": _support("ApiId RouteId RouteResponseKey"),
     "AWS::ApiGatewayV2::Deployment": _support("", "ApiId Description StageName"),
     "AWS::DynamoDB::Table": _support(
-        "AttributeDefinitions KeySchema GlobalSecondaryIndexes LocalSecondaryIndexes StreamSpecification "
+        "TableName AttributeDefinitions KeySchema GlobalSecondaryIndexes LocalSecondaryIndexes "
+        "StreamSpecification "
         "TimeToLiveSpecification",
         "BillingMode ProvisionedThroughput PointInTimeRecoverySpecification SSESpecification Tags "
         "DeletionProtectionEnabled TableClass",
     ),
-    "AWS::Serverless::SimpleTable": _support("PrimaryKey", "ProvisionedThroughput SSESpecification Tags"),
+    "AWS::Serverless::SimpleTable": _support(
+        "PrimaryKey TableName", "ProvisionedThroughput SSESpecification Tags"
+    ),
     # LifecycleConfiguration: expiry after days, which no local run lasts (the privacy exports' 7 days).
     "AWS::S3::Bucket": _support(
-        "CorsConfiguration VersioningConfiguration",
+        "BucketName CorsConfiguration VersioningConfiguration NotificationConfiguration",
         "BucketEncryption OwnershipControls PublicAccessBlockConfiguration Tags LifecycleConfiguration",
     ),
     "AWS::S3::BucketPolicy": _support("", "Bucket PolicyDocument"),
     "AWS::SQS::Queue": _support(
         "DelaySeconds MaximumMessageSize MessageRetentionPeriod ReceiveMessageWaitTimeSeconds "
-        "VisibilityTimeout",
+        "VisibilityTimeout QueueName RedrivePolicy",
         "SqsManagedSseEnabled KmsMasterKeyId Tags",
     ),
+    "AWS::SNS::Topic": _support("TopicName", "DisplayName KmsMasterKeyId Tags FifoTopic"),
+    "AWS::SNS::Subscription": _support("TopicArn Protocol Endpoint FilterPolicy FilterPolicyScope"),
     "AWS::SecretsManager::Secret": _support(
         "Name SecretString GenerateSecretString", "Description Tags KmsKeyId"
     ),
@@ -98,7 +103,9 @@ RESOURCES: dict[str, Support] = {
         "Definition DefinitionString DefinitionSubstitutions StateMachineName StateMachineType",
         "RoleArn TracingConfiguration LoggingConfiguration",
     ),
-    "AWS::Events::Rule": _support("ScheduleExpression Targets State", "Description Name"),
+    "AWS::Events::Rule": _support(
+        "ScheduleExpression EventPattern EventBusName Targets State Name", "Description RoleArn"
+    ),
     "AWS::Scheduler::Schedule": _support(
         "ScheduleExpression Target State", "FlexibleTimeWindow Description Name"
     ),
@@ -110,6 +117,13 @@ EVENTS: dict[str, Support] = {
     "HttpApi": _support("ApiId Path Method Auth PayloadFormatVersion"),
     "Schedule": _support("Schedule Input Enabled State", "Description Name"),
     "ScheduleV2": _support("ScheduleExpression Input State", "Description Name FlexibleTimeWindow"),
+    "SQS": _support(
+        "Queue BatchSize MaximumBatchingWindowInSeconds FunctionResponseTypes Enabled",
+    ),
+    "SNS": _support("Topic FilterPolicy FilterPolicyScope"),
+    "S3": _support("Bucket Events Filter"),
+    "EventBridgeRule": _support("Pattern EventBusName Input InputPath RuleName State Target"),
+    "CloudWatchEvent": _support("Pattern EventBusName Input InputPath State"),
     "DynamoDB": _support(
         "Stream StartingPosition BatchSize MaximumBatchingWindowInSeconds FilterCriteria "
         "MaximumRetryAttempts MaximumRecordAgeInSeconds BisectBatchOnFunctionError FunctionResponseTypes "
@@ -188,8 +202,7 @@ def check(template: dict[str, Any]) -> list[Report]:
                 reports.append(Report(lid, f"resource attribute {attribute} is not emulated"))
         props = resource.get("Properties") or {}
         _properties(props, support, kind, lid, reports)
-        if kind == "AWS::Events::Rule" and "ScheduleExpression" not in props:
-            reports.append(Report(lid, "rules without ScheduleExpression (event patterns) are not emulated"))
+        reports += _partial(lid, kind, props)
         events = (props.get("Events") or {}) if kind == "AWS::Serverless::Function" else {}
         for name, event in events.items():
             where = f"{lid} (Events.{name})"
@@ -197,9 +210,47 @@ def check(template: dict[str, Any]) -> list[Report]:
             if event_support is None:
                 reports.append(Report(where, f"event type {event.get('Type')} is not emulated"))
             else:
+                reports += _partial_event(where, event.get("Type", ""), event.get("Properties") or {})
                 _properties(
                     event.get("Properties") or {}, event_support, f"{event['Type']} event", where, reports
                 )
         if kind == "AWS::Serverless::StateMachine" and props.get("Events"):
             reports.append(Report(lid, "state machine Events are not triggered locally"))
     return reports
+
+
+def _custom_bus(bus: Any) -> bool:
+    return bus is not None and bus != "default" and not str(bus).endswith(":event-bus/default")
+
+
+def _partial(lid: str, kind: str, props: dict[str, Any]) -> list[Report]:
+    """Resources whose type is emulated but a part of this one is not."""
+    reports = []
+    if kind == "AWS::Events::Rule":
+        if "ScheduleExpression" in props and "EventPattern" in props:
+            reports.append(
+                Report(lid, "rules with both ScheduleExpression and EventPattern are not emulated")
+            )
+        if _custom_bus(props.get("EventBusName")):
+            reports.append(Report(lid, "custom event buses are not emulated (only the default bus)"))
+        for index, target in enumerate(props.get("Targets") or []):
+            for name in target:
+                if name not in ("Id", "Arn", "Input", "InputPath", "RoleArn"):
+                    reports.append(
+                        Report(lid, f"rule target property {name} (Targets[{index}]) is not emulated")
+                    )
+    if kind == "AWS::S3::Bucket":
+        for name in props.get("NotificationConfiguration") or {}:
+            if name != "LambdaConfigurations":
+                reports.append(Report(lid, f"bucket NotificationConfiguration.{name} is not emulated"))
+    if kind == "AWS::SNS::Subscription" and props.get("Protocol") != "lambda":
+        reports.append(
+            Report(lid, f"SNS subscriptions with Protocol {props.get('Protocol')} are not emulated")
+        )
+    return reports
+
+
+def _partial_event(where: str, kind: str, props: dict[str, Any]) -> list[Report]:
+    if kind in ("EventBridgeRule", "CloudWatchEvent") and _custom_bus(props.get("EventBusName")):
+        return [Report(where, "custom event buses are not emulated (only the default bus)")]
+    return []

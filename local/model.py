@@ -169,15 +169,16 @@ class Resolver:
             return prop(lid, res, "FunctionName", lid)
 
         def table_name(lid: str, res: dict[str, Any]) -> str:
-            return lid  # tables are named by logical id locally (see local/template.py)
+            # An explicit TableName (SimpleTable: TableName too), else the logical id (local/template.py).
+            return prop(lid, res, "TableName", lid)
 
         def state_machine_name(lid: str, res: dict[str, Any]) -> str:
             return prop(lid, res, "Name", prop(lid, res, "StateMachineName", lid))
 
         for kind in TABLE_TYPES:
             self._refs[kind] = table_name
-            self._getatts[kind] = lambda lid, res, attr: self._table_attr(lid, attr)
-        self._refs["AWS::S3::Bucket"] = lambda lid, res: local_bucket_name(lid)
+            self._getatts[kind] = lambda lid, res, attr: self._table_attr(table_name(lid, res), lid, attr)
+        self._refs["AWS::S3::Bucket"] = lambda lid, res: prop(lid, res, "BucketName", local_bucket_name(lid))
         self._getatts["AWS::S3::Bucket"] = self._bucket_attr
         self._refs["AWS::SecretsManager::Secret"] = self._secret_ref
         for kind in FUNCTION_TYPES:
@@ -215,12 +216,25 @@ class Resolver:
         self._getatts["AWS::IAM::Role"] = lambda lid, res, attr: self._only_arn(
             lid, attr, self.arn("iam", f"role/{lid}", region=False)
         )
-        self._refs["AWS::SNS::Topic"] = lambda lid, res: self.arn("sns", lid)
+        self._refs["AWS::SNS::Topic"] = lambda lid, res: self.arn("sns", prop(lid, res, "TopicName", lid))
+        self._getatts["AWS::SNS::Topic"] = lambda lid, res, attr: (
+            prop(lid, res, "TopicName", lid)
+            if attr == "TopicName"
+            else self._refs["AWS::SNS::Topic"](lid, res)
+            if attr == "TopicArn"
+            else self._only_arn(lid, attr, "")
+        )
+
+        def queue_name(lid: str, res: dict[str, Any]) -> str:
+            return prop(lid, res, "QueueName", lid)  # as CloudFormation names it (logical id locally)
+
         self._refs["AWS::SQS::Queue"] = lambda lid, res: (
-            f"https://sqs.{self.region}.amazonaws.com/{self.account}/{lid}"
+            f"https://sqs.{self.region}.amazonaws.com/{self.account}/{queue_name(lid, res)}"
         )
         self._getatts["AWS::SQS::Queue"] = lambda lid, res, attr: (
-            lid if attr == "QueueName" else self._only_arn(lid, attr, self.arn("sqs", lid))
+            queue_name(lid, res)
+            if attr == "QueueName"
+            else self._only_arn(lid, attr, self.arn("sqs", queue_name(lid, res)))
         )
         self._refs["AWS::Events::Rule"] = lambda lid, res: lid
         self._refs["AWS::Scheduler::Schedule"] = lambda lid, res: lid
@@ -234,8 +248,8 @@ class Resolver:
             raise TemplateError(f"{lid}: attribute {attr} is not supported locally (only Arn)")
         return arn
 
-    def _table_attr(self, lid: str, attr: str) -> str:
-        table_arn = self.arn("dynamodb", f"table/{lid}")
+    def _table_attr(self, name: str, lid: str, attr: str) -> str:
+        table_arn = self.arn("dynamodb", f"table/{name}")
         if attr == "Arn":
             return table_arn
         if attr == "StreamArn":
@@ -243,7 +257,7 @@ class Resolver:
         raise TemplateError(f"{lid}: table attribute {attr} is not supported locally")
 
     def _bucket_attr(self, lid: str, res: dict[str, Any], attr: str) -> str:
-        name = local_bucket_name(lid)
+        name = self._refs["AWS::S3::Bucket"](lid, res)
         values = {
             "Arn": f"arn:aws:s3:::{name}",
             "DomainName": f"{name}.s3.amazonaws.com",

@@ -37,7 +37,15 @@ from local.stripelocal import LOCAL_PARAMETER_DEFAULTS, WEBHOOK_PATH, StripeServ
 from local.template import TEMPLATE_PATH
 
 log = logging.getLogger("pitchey-local")
-PLUGINS = ("local.websocket", "local.stepfunctions", "local.streams")
+PLUGINS = (
+    "local.websocket",
+    "local.stepfunctions",
+    "local.streams",
+    "local.queues",
+    "local.notifications_sns",
+    "local.s3events",
+    "local.eventbridge",
+)
 
 
 class Component(Protocol):

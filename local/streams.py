@@ -254,7 +254,11 @@ class StreamPoller:
     # --- lifecycle ----------------------------------------------------------------------------------------
     def start(self) -> None:
         self._client = self._streams_client()
-        table = self.runtime.aws.client("dynamodb").describe_table(TableName=self.mapping.table)["Table"]
+        model = self.runtime.model
+        name = self.mapping.table
+        if name in model.resources("AWS::DynamoDB::Table"):  # a logical id: its (maybe explicit) TableName
+            name = model.resolver.ref(name, self.mapping.name)
+        table = self.runtime.aws.client("dynamodb").describe_table(TableName=name)["Table"]
         self.stream_arn = table.get("LatestStreamArn")
         if not self.stream_arn:
             raise TemplateError(f"{self.mapping.name}: table {self.mapping.table} has no stream in moto")

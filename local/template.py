@@ -121,19 +121,23 @@ def table_ttl_attribute(resource: dict[str, Any]) -> str | None:
     return ttl["AttributeName"] if ttl and ttl.get("Enabled") else None
 
 
-def create_tables(dynamodb_client: Any, template: dict[str, Any] | None = None) -> list[str]:
-    """Create every table the template declares (with TTL settings). Returns their names."""
+def create_tables(
+    dynamodb_client: Any, template: dict[str, Any] | None = None, table_names: dict[str, str] | None = None
+) -> list[str]:
+    """Create every table the template declares (with TTL settings), named by `table_names` (logical id ->
+    resolved TableName) or else by logical id. Returns their names."""
     template = template or load_template()
     names = []
     for logical_id, resource in resources_of_type(template, *TABLE_TYPES).items():
-        dynamodb_client.create_table(**table_create_args(logical_id, resource))
+        name = (table_names or {}).get(logical_id, logical_id)
+        dynamodb_client.create_table(**{**table_create_args(logical_id, resource), "TableName": name})
         ttl_attribute = table_ttl_attribute(resource)
         if ttl_attribute:
             dynamodb_client.update_time_to_live(
-                TableName=logical_id,
+                TableName=name,
                 TimeToLiveSpecification={"Enabled": True, "AttributeName": ttl_attribute},
             )
-        names.append(logical_id)
+        names.append(name)
     return names
 
 

@@ -31,7 +31,9 @@ Resources:
           ENCODED: !Base64 hello
           PARAM: "{{resolve:ssm:/app/value}}"
       Events:
-        Queue: {Type: SQS, Properties: {Queue: arn:aws:sqs:us-east-1:123456789012:q}}
+        Queue:
+          Type: SQS
+          Properties: {Queue: arn:aws:sqs:us-east-1:123456789012:q, ScalingConfig: {MaximumConcurrency: 2}}
         Changes:
           Type: DynamoDB
           Properties: {Stream: arn:x, StartingPosition: LATEST, ParallelizationFactor: 2}
@@ -39,7 +41,12 @@ Resources:
     Type: AWS::Events::Rule
     Properties:
       EventPattern: {source: [app]}
-      Targets: [{Id: fn, Arn: !GetAtt Fn.Arn}]
+      EventBusName: orders
+      Targets: [{Id: fn, Arn: !GetAtt Fn.Arn, InputTransformer: {InputTemplate: x}}]
+  Topic:
+    Type: AWS::SNS::Topic
+    Properties:
+      Subscription: [{Protocol: email, Endpoint: a@example.com}]
   Table:
     Type: AWS::DynamoDB::Table
     Properties:
@@ -51,8 +58,13 @@ Resources:
 
 @pytest.mark.parametrize(
     "template",
-    [TEMPLATE_PATH, FIXTURES / "template.yaml", FIXTURES / "triggers" / "template.yaml"],
-    ids=["project", "fixture", "triggers"],
+    [
+        TEMPLATE_PATH,
+        FIXTURES / "template.yaml",
+        FIXTURES / "triggers" / "template.yaml",
+        *sorted((FIXTURES / "event_sources").glob("*.yaml")),
+    ],
+    ids=lambda path: f"{path.parent.name}/{path.name}",
 )
 def test_the_templates_we_serve_are_fully_emulated(template: Path) -> None:
     assert [str(report) for report in check(load_template(template))] == []
@@ -68,11 +80,11 @@ def test_everything_not_emulated_is_reported_with_its_logical_id(tmp_path: Path)
             "Fn: AWS::Serverless::Function property ReservedConcurrentExecutions is not emulated",
             "Fn: intrinsic Fn::Base64 is not emulated",
             "Fn: dynamic references other than {{resolve:secretsmanager:...}}",
-            "Fn (Events.Queue): event type SQS is not emulated",
+            "Fn (Events.Queue): SQS event property ScalingConfig is not emulated",
             "Fn (Events.Changes): DynamoDB event property ParallelizationFactor is not emulated",
-            "Pattern: AWS::Events::Rule property EventPattern is not emulated",
-            "Pattern: rules without ScheduleExpression (event patterns) are not emulated",
-            "Table: AWS::DynamoDB::Table property TableName is not emulated",
+            "Pattern: custom event buses are not emulated (only the default bus)",
+            "Pattern: rule target property InputTransformer (Targets[0]) is not emulated",
+            "Topic: AWS::SNS::Topic property Subscription is not emulated",
         ]
     )
 
