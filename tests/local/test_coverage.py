@@ -90,3 +90,37 @@ def test_strict_turns_the_reports_into_a_start_error(tmp_path: Path) -> None:
     assert result.returncode == 2, result.stderr
     assert "not emulated locally (--strict)" in result.stderr
     assert "Stream: resource type AWS::Kinesis::Stream is not emulated" in result.stderr
+
+
+def test_runtimes_the_host_cannot_honour_are_reported() -> None:
+    from local.coverage import runtime_reports
+
+    host = sys.version_info
+    assert runtime_reports("F", f"python3.{host.minor}") == []
+    assert runtime_reports("F", "python3.9") == []  # older code runs on the newer host Python
+    newer = runtime_reports("F", f"python3.{host.minor + 1}")
+    expected = f"is not honoured: functions run on the host's Python 3.{host.minor}"
+    assert [str(r) for r in newer] == [f"F: Runtime python3.{host.minor + 1} {expected}"]
+    assert "not emulated" in str(runtime_reports("F", "java21")[0])
+
+
+def test_openapi_definitions_report_what_is_not_a_lambda_proxy() -> None:
+    from local.coverage import openapi_reports
+
+    document = {
+        "openapi": "3.0.1",
+        "x-amazon-apigateway-request-validators": {},
+        "components": {"securitySchemes": {"jwt": {}}},
+        "paths": {
+            "/ok": {"get": {"x-amazon-apigateway-integration": {"type": "aws_proxy", "uri": "x"}}},
+            "/mock": {
+                "post": {"x-amazon-apigateway-integration": {"type": "mock"}, "security": [{"jwt": []}]}
+            },
+        },
+    }
+    assert [str(r) for r in openapi_reports("Api", document)] == [
+        "Api: DefinitionBody x-amazon-apigateway-request-validators is not emulated",
+        "Api: DefinitionBody security schemes (authorizers) are not emulated",
+        "Api: DefinitionBody paths./mock.post: integration mock is not emulated",
+        "Api: DefinitionBody paths./mock.post: security is not emulated",
+    ]
