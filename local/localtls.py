@@ -15,6 +15,8 @@ import ipaddress
 import ssl
 from pathlib import Path
 
+BUNDLE_NAME = "ca-bundle.pem"
+
 
 def generate(directory: Path, host: str) -> tuple[ssl.SSLContext, Path]:
     """A server context with a fresh certificate, and the CA bundle file that trusts it."""
@@ -54,7 +56,7 @@ def generate(directory: Path, host: str) -> tuple[ssl.SSLContext, Path]:
     cert_path, key_path, bundle_path = (
         directory / "cert.pem",
         directory / "key.pem",
-        directory / "ca-bundle.pem",
+        directory / BUNDLE_NAME,
     )
     cert_path.write_bytes(cert_pem)
     key_path.touch(mode=0o600)
