@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import base64
 import json
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -40,18 +38,6 @@ def test_a_runtime_the_host_cannot_run_is_reported_and_its_invocations_fail(rt: 
     result = rt.boto3("lambda").invoke(FunctionName="NodeFunction")
     assert result["FunctionError"] == "Unhandled"
     assert json.loads(result["Payload"].read())["errorType"] == "Runtime.InvalidRuntime"
-
-
-def test_strict_refuses_a_runtime_the_host_cannot_run() -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "local", "start", "--strict", "--template", str(TEMPLATE), "--port", "9"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=Path(__file__).resolve().parents[2],
-    )
-    assert done.returncode == 2
-    assert NODE_REPORT in done.stderr
 
 
 def test_rest_api_event_is_payload_1_0_with_the_stage_in_the_path(rt: RuntimeProcess) -> None:
