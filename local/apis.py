@@ -94,6 +94,7 @@ def rest_apis(model: Any) -> list[HttpApi]:
         api = HttpApi(lid, short_id(lid), stage, kind="rest")
         api.binary_media_types = _binary_types(resolve(props.get("BinaryMediaTypes") or [], lid))
         api.stage_variables = {k: str(v) for k, v in (resolve(props.get("Variables") or {}, lid)).items()}
+        api.rest_cors = _sam_cors(resolve(props.get("Cors"), lid))
         document = definition(model, lid, props)
         if document is not None:
             api.routes.extend(openapi_routes(model, lid, document, http_api=False))
@@ -133,6 +134,22 @@ def rest_apis(model: Any) -> list[HttpApi]:
             )
         stages[api.stage] = api.logical_id
     return used
+
+
+def _sam_cors(config: Any) -> dict[str, str] | None:
+    """SAM's `Cors` of an Api: `"'origin'"` or {AllowOrigin, AllowMethods, AllowHeaders, MaxAge,
+    AllowCredentials}; the strings are header values in single quotes (SAM passes them to API Gateway)."""
+    if config is None:
+        return None
+    config = {"AllowOrigin": config} if isinstance(config, str) else dict(config)
+
+    def unquote_value(value: Any) -> str:
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        text = str(value)
+        return text[1:-1] if len(text) >= 2 and text[0] == text[-1] == "'" else text
+
+    return {key: unquote_value(value) for key, value in config.items()}
 
 
 def _binary_types(values: Any) -> list[str]:

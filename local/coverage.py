@@ -50,7 +50,7 @@ RESOURCES: dict[str, Support] = {
         "AccessLogSettings DefaultRouteSettings Description Tags",
     ),
     "AWS::Serverless::Api": _support(
-        "StageName DefinitionBody DefinitionUri BinaryMediaTypes Variables",
+        "StageName DefinitionBody DefinitionUri BinaryMediaTypes Variables Cors",
         "Name Description Tags AccessLogSetting MethodSettings TracingEnabled EndpointConfiguration "
         "CacheClusterEnabled CacheClusterSize MinimumCompressionSize OpenApiVersion Mode",
     ),

@@ -507,6 +507,7 @@ class HttpApi:
     kind: str = "http"  # "rest": an AWS::Serverless::Api (local/apis.py), served under /<stage>
     binary_media_types: list[str] = field(default_factory=list)  # REST: bodies passed base64
     stage_variables: dict[str, str] = field(default_factory=dict)  # REST: the stage's Variables
+    rest_cors: dict[str, str] | None = None  # REST: SAM's Cors, values unquoted (local/apis.py)
 
 
 @dataclass

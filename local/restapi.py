@@ -180,6 +180,10 @@ class RestApis:
             return None
         api, router = served
         resource_path = f"/{rest}"
+        if request.method == "OPTIONS" and api.rest_cors is not None:
+            preflight = self._preflight(api, router, resource_path)
+            if preflight is not None:
+                return preflight
         matched = router.match(request.method, resource_path)
         if matched is None:
             if self.gateway.router.match(request.method, request.raw_path) is not None:
@@ -198,3 +202,35 @@ class RestApis:
         except (TypeError, ValueError, KeyError) as exc:
             log.warning("%s returned a response API Gateway cannot map: %s", route.function, exc)
             return gateway_message(502, "Internal server error")
+
+    @staticmethod
+    def _preflight(api: HttpApi, router: Any, resource_path: str) -> Any | None:
+        """SAM's `Cors` adds an OPTIONS method (a mock integration) to every path that has none: it answers
+        200 with the configured headers, whatever the request carries. The function's own responses get
+        no CORS headers from it (a proxy function must set them, as on AWS)."""
+        from local.httpapi import HttpResponse
+
+        own = router.match("OPTIONS", resource_path)
+        if own is not None and own[0].method == "OPTIONS":
+            return None  # the template's own OPTIONS method
+        methods = sorted(
+            {m for m in ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD") if router.match(m, resource_path)}
+        )
+        if not methods:
+            return None  # no such resource: REST's 403
+        cors = api.rest_cors
+        assert cors is not None
+        response = HttpResponse(200, [("Content-Type", "application/json")])
+        response.set_header("Access-Control-Allow-Origin", cors.get("AllowOrigin", "*"))
+        response.set_header(
+            "Access-Control-Allow-Methods", cors.get("AllowMethods") or ",".join([*methods, "OPTIONS"])
+        )
+        for key, header in (
+            ("AllowHeaders", "Access-Control-Allow-Headers"),
+            ("MaxAge", "Access-Control-Max-Age"),
+        ):
+            if cors.get(key):
+                response.set_header(header, cors[key])
+        if cors.get("AllowCredentials") == "true":
+            response.set_header("Access-Control-Allow-Credentials", "true")
+        return response

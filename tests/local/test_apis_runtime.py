@@ -83,6 +83,18 @@ def test_explicit_rest_api_stage_variables_binary_media_types_and_greedy_paths(r
     assert (text["body"], text["isBase64Encoded"]) == ("plain", False)
 
 
+def test_rest_api_cors_answers_preflights_like_sams_options_methods(rt: RuntimeProcess) -> None:
+    preflight = rt.client.options("/v1/things/a", headers={"Origin": "https://app.example.com"})
+    assert preflight.status_code == 200
+    assert preflight.headers["access-control-allow-origin"] == "https://app.example.com"
+    assert preflight.headers["access-control-allow-headers"] == "Content-Type,Authorization"
+    assert preflight.headers["access-control-max-age"] == "600"
+    # ANY on /things/{proxy+}: every method, then OPTIONS.
+    assert preflight.headers["access-control-allow-methods"] == "DELETE,GET,HEAD,PATCH,POST,PUT,OPTIONS"
+    assert rt.client.options("/v1/elsewhere").status_code == 403  # no such resource
+    assert rt.client.options("/Prod/hello").status_code == 403  # the implicit API has no Cors
+
+
 def test_openapi_definition_body_routes_for_rest_and_http_apis(rt: RuntimeProcess) -> None:
     rest = event_of(rt, "/spec/documents/readme")
     assert rest["resource"] == "/documents/{name}" and rest["pathParameters"] == {"name": "readme"}
