@@ -52,10 +52,21 @@ def register(runtime: Any) -> None:
 
     def list_routes(request: HttpRequest) -> HttpResponse:
         routes = runtime.gateway.api.routes if runtime.gateway and runtime.gateway.api else []
-        return json_response(
-            200,
-            [{"routeKey": r.route_key, "function": r.function, "authorizer": r.authorizer} for r in routes],
-        )
+        listed = [
+            {"routeKey": r.route_key, "function": r.function, "authorizer": r.authorizer} for r in routes
+        ]
+        for api in runtime.model.rest_apis:  # REST APIs: served under /<stage>
+            listed += [
+                {
+                    "routeKey": r.route_key,
+                    "function": r.function,
+                    "authorizer": None,
+                    "api": api.logical_id,
+                    "stage": api.stage,
+                }
+                for r in api.routes
+            ]
+        return json_response(200, listed)
 
     def list_schedules(request: HttpRequest) -> HttpResponse:
         return json_response(

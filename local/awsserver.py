@@ -2,9 +2,10 @@
 
 Runs as a child process (`python -m local.awsserver --port P --lambda-url URL`), one WSGI app on one port:
 
-* `POST /2015-03-31/functions/<name>/invocations` (Lambda Invoke) is forwarded to the runtime's worker
-  pool, so `AWS_ENDPOINT_URL` covers Lambda too: boto3 `lambda` clients and moto's own Step Functions
-  interpreter (which calls `http://localhost:$MOTO_PORT`) run our functions.
+* `/2015-03-31/functions...` (Lambda Invoke, ListFunctions, GetFunction, UpdateFunctionConfiguration) is
+  forwarded to the runtime (local/lambda_api.py, its worker pool), so `AWS_ENDPOINT_URL` covers Lambda
+  too: boto3 `lambda` clients and moto's own Step Functions interpreter (which calls
+  `http://localhost:$MOTO_PORT`) see and run our functions.
 * SES sends (v1 SendEmail/SendRawEmail/SendTemplatedEmail, v2 SendEmail) are captured with both the text
   and the HTML part (moto keeps only one) for `GET /_local/emails`, and the sender is verified on the fly so
   sends succeed as they do in a production account out of the sandbox.
@@ -36,7 +37,7 @@ from local.motopatch import serialize_dynamodb_requests
 from local.procutil import die_with_parent
 from local.s3post import PolicyViolation, check_post_policy
 
-_INVOKE = re.compile(r"^/2015-03-31/functions/([^/]+)/invocations/?$")
+_FUNCTIONS = re.compile(r"^/2015-03-31/functions(/.*)?$")  # Lambda's API: the template's functions
 _CREDENTIAL_SCOPE = re.compile(r"Credential=[^/]+/\d+/([^/]+)/([^/]+)/")
 DEFAULT_ACCOUNT = "123456789012"
 FAKE_KEY_ID = os.environ.get("AWS_ACCESS_KEY_ID", "")  # the runtime's dev-only credentials (see functions.py)
@@ -177,8 +178,8 @@ class Gateway:
                 self.mail.clear()
                 return self._json(start_response, 200, {"deleted": True})
             return self._json(start_response, 200, self.mail.snapshot())
-        if method == "POST" and _INVOKE.match(path):
-            return self._forward_invoke(environ, start_response, path)
+        if _FUNCTIONS.match(path):
+            return self._forward_lambda(environ, start_response, path, method)
         if method == "POST" and environ.get("CONTENT_TYPE", "").startswith("multipart/form-data"):
             violation = self._s3_post_violation(environ, path)
             if violation is not None:
@@ -224,7 +225,9 @@ class Gateway:
         fields = {name: form[name] for name in form}
         return check_post_policy(fields, size, bucket, {FAKE_KEY_ID: FAKE_SECRET})
 
-    def _forward_invoke(self, environ: dict[str, Any], start_response: Any, path: str) -> list[bytes]:
+    def _forward_lambda(
+        self, environ: dict[str, Any], start_response: Any, path: str, method: str
+    ) -> list[bytes]:
         body = self._read_body(environ)
         headers = {
             name[5:].replace("_", "-").title(): value
@@ -235,7 +238,7 @@ class Gateway:
         target = f"{self.lambda_path}{path}" + (f"?{query}" if query else "")
         connection = http.client.HTTPConnection(self.lambda_host, self.lambda_port, timeout=960)
         try:
-            connection.request("POST", target, body=body, headers=headers)
+            connection.request(method, target, body=body, headers=headers)
             response = connection.getresponse()
             payload = response.read()
             out_headers = [

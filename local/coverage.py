@@ -28,13 +28,14 @@ def _support(emulated: str, inert: str = "") -> Support:
 
 
 _FUNCTION = _support(
-    "CodeUri Handler Runtime Timeout MemorySize Environment Layers Events FunctionName",
+    "CodeUri InlineCode Handler Runtime Timeout MemorySize Environment Layers Events FunctionName "
+    "LoggingConfig",
     "Policies Role Architectures Tracing Description Tags",
 )
 RESOURCES: dict[str, Support] = {
     "AWS::Serverless::Function": _FUNCTION,
     "AWS::Lambda::Function": _support(
-        "Code Handler Runtime Timeout MemorySize Environment Layers FunctionName",
+        "Code Handler Runtime Timeout MemorySize Environment Layers FunctionName LoggingConfig",
         "Role Architectures TracingConfig Description Tags",
     ),
     "AWS::Serverless::LayerVersion": _support(
@@ -45,7 +46,13 @@ RESOURCES: dict[str, Support] = {
     ),
     "AWS::Lambda::Permission": _support("", "Action FunctionName Principal SourceArn SourceAccount"),
     "AWS::Serverless::HttpApi": _support(
-        "StageName Auth CorsConfiguration", "AccessLogSettings DefaultRouteSettings Description Tags"
+        "StageName Auth CorsConfiguration DefinitionBody DefinitionUri",
+        "AccessLogSettings DefaultRouteSettings Description Tags",
+    ),
+    "AWS::Serverless::Api": _support(
+        "StageName DefinitionBody DefinitionUri BinaryMediaTypes Variables Cors",
+        "Name Description Tags AccessLogSetting MethodSettings TracingEnabled EndpointConfiguration "
+        "CacheClusterEnabled CacheClusterSize MinimumCompressionSize OpenApiVersion Mode",
     ),
     "AWS::ApiGatewayV2::Api": _support("ProtocolType RouteSelectionExpression", "Name Description Tags"),
     "AWS::ApiGatewayV2::Stage": _support(
@@ -115,6 +122,7 @@ RESOURCE_ATTRIBUTES = _support(
 )
 EVENTS: dict[str, Support] = {
     "HttpApi": _support("ApiId Path Method Auth PayloadFormatVersion"),
+    "Api": _support("Path Method RestApiId"),
     "Schedule": _support("Schedule Input Enabled State", "Description Name"),
     "ScheduleV2": _support("ScheduleExpression Input State", "Description Name FlexibleTimeWindow"),
     "SQS": _support(
@@ -214,6 +222,19 @@ def check(template: dict[str, Any]) -> list[Report]:
                 _properties(
                     event.get("Properties") or {}, event_support, f"{event['Type']} event", where, reports
                 )
+        if kind in FUNCTION_RUNTIME_TYPES:
+            runtime = props.get("Runtime", (template.get("Globals") or {}).get("Function", {}).get("Runtime"))
+            reports.extend(runtime_reports(lid, runtime))
+            logging_config = props.get("LoggingConfig") or {}
+            for name in set(logging_config) - {
+                "LogFormat",
+                "ApplicationLogLevel",
+                "SystemLogLevel",
+                "LogGroup",
+            }:
+                reports.append(Report(lid, f"LoggingConfig.{name} is not emulated"))
+        if kind in ("AWS::Serverless::Api", "AWS::Serverless::HttpApi"):
+            reports.extend(openapi_reports(lid, props.get("DefinitionBody")))
         if kind == "AWS::Serverless::StateMachine" and props.get("Events"):
             reports.append(Report(lid, "state machine Events are not triggered locally"))
     return reports
@@ -254,3 +275,76 @@ def _partial_event(where: str, kind: str, props: dict[str, Any]) -> list[Report]
     if kind in ("EventBridgeRule", "CloudWatchEvent") and _custom_bus(props.get("EventBusName")):
         return [Report(where, "custom event buses are not emulated (only the default bus)")]
     return []
+
+
+FUNCTION_RUNTIME_TYPES = ("AWS::Serverless::Function", "AWS::Lambda::Function")
+
+
+def runtime_reports(lid: str, runtime: Any) -> list[Report]:
+    """Functions run on the host's Python. A python3.X runtime with X up to the host's is honoured (code
+    written for an older Python runs on a newer one); a newer Python, or any other language, is not."""
+    import sys
+
+    if runtime is None or not isinstance(runtime, str):
+        return []  # the default (python3.11, what SAM's Globals give here) or an intrinsic (checked above)
+    host = sys.version_info
+    if runtime.startswith("python3."):
+        try:
+            minor = int(runtime.removeprefix("python3."))
+        except ValueError:
+            minor = None
+        if minor is not None and minor <= host.minor:
+            return []
+        return [
+            Report(
+                lid,
+                f"Runtime {runtime} is not honoured: functions run on the host's Python {host.major}."
+                f"{host.minor}",
+            )
+        ]
+    return [Report(lid, f"Runtime {runtime} is not emulated (Python functions only); invocations fail")]
+
+
+OPENAPI_KEYS = frozenset(
+    {
+        "openapi",
+        "swagger",
+        "info",
+        "paths",
+        "servers",
+        "tags",
+        "components",
+        "definitions",
+        "externalDocs",
+        "x-amazon-apigateway-binary-media-types",
+    }
+)
+
+
+def openapi_reports(lid: str, document: Any) -> list[Report]:
+    """A DefinitionBody's operations are served when they are Lambda proxy integrations; whatever else
+    changes API Gateway's behaviour (other integrations, authorizers, validators, policies) is reported."""
+    from local.apis import INTEGRATION, OPENAPI_METHODS, is_lambda_proxy
+
+    if not isinstance(document, dict):
+        return []
+    reports = []
+    for key in document:
+        if key == "security" or (key.startswith("x-amazon-apigateway-") and key not in OPENAPI_KEYS):
+            reports.append(Report(lid, f"DefinitionBody {key} is not emulated"))
+    schemes = (document.get("components") or {}).get("securitySchemes") or document.get("securityDefinitions")
+    if schemes:
+        reports.append(Report(lid, "DefinitionBody security schemes (authorizers) are not emulated"))
+    for path, operations in (document.get("paths") or {}).items():
+        for method, operation in (operations or {}).items():
+            if method.lower() not in OPENAPI_METHODS or not isinstance(operation, dict):
+                continue
+            where = f"paths.{path}.{method}"
+            integration = operation.get(INTEGRATION)
+            if not is_lambda_proxy(integration):
+                kind = integration.get("type") if isinstance(integration, dict) else None
+                reports.append(Report(lid, f"DefinitionBody {where}: integration {kind} is not emulated"))
+            for key in operation:
+                if key == "security" or (key.startswith("x-amazon-apigateway-") and key != INTEGRATION):
+                    reports.append(Report(lid, f"DefinitionBody {where}: {key} is not emulated"))
+    return reports

@@ -143,6 +143,18 @@ class Worker:
         self.sock = sock
         self.generation = generation  # the pool's code generation this worker imported
         self.invocations = 0
+        self.log_fd: int | None = None  # the worker's in-memory log file (its fd number there)
+
+    def pending_logs(self) -> str:
+        """What the running invocation has written so far (read through /proc before the worker is killed, so
+        a timed-out invocation keeps its output as on Lambda)."""
+        if self.log_fd is None:
+            return ""
+        try:
+            with open(f"/proc/{self.pid}/fd/{self.log_fd}", "rb") as handle:
+                return handle.read().decode("utf-8", "replace")
+        except OSError:
+            return ""
 
     def closed(self) -> bool:
         """True if the worker went away while idle (its socket reads EOF)."""
@@ -281,7 +293,12 @@ class WorkerPool:
             "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
             "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{spec.name}",
             "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+            "AWS_EXECUTION_ENV": f"AWS_Lambda_{spec.runtime}",
         }
+        # LoggingConfig: Lambda sets these (and honours a log level) only for the JSON log format.
+        if spec.log_format == "JSON":
+            env["AWS_LAMBDA_LOG_FORMAT"] = "JSON"
+            env["AWS_LAMBDA_LOG_LEVEL"] = spec.log_level or "INFO"
         return env
 
     def invoke(self, logical_id: str, event: Any, timeout: float | None = None) -> InvocationResult:
@@ -290,6 +307,11 @@ class WorkerPool:
         limit = float(timeout if timeout is not None else spec.timeout)
         request_id = str(uuid.uuid4())
         started = time.perf_counter()
+        if not spec.runtime.startswith("python"):
+            message = f"Runtime {spec.runtime} is not available locally (pitchey-local runs Python only)"
+            result = InvocationResult(None, _error("Runtime.InvalidRuntime", message), "", 0.0, request_id)
+            self._emit(spec, result)
+            return result
         worker, init_failure = self._acquire(spec)
         if init_failure is not None:
             result = InvocationResult(
@@ -306,11 +328,14 @@ class WorkerPool:
         try:
             reply = worker.call(message, limit)
         except TimeoutError:
+            printed = worker.pending_logs()
             self._discard(spec, worker)
+            if printed and not printed.endswith("\n"):
+                printed += "\n"
             result = InvocationResult(
                 None,
                 _error("Sandbox.Timedout", f"Task timed out after {limit:.2f} seconds"),
-                f"Task timed out after {limit:.2f} seconds\n",
+                f"{printed}{request_id} Task timed out after {limit:.2f} seconds\n",
                 (time.perf_counter() - started) * 1000,
                 request_id,
             )
@@ -400,6 +425,7 @@ class WorkerPool:
                 self._functions[spec.logical_id].count -= 1
                 self._cond.notify_all()
             return None, hello
+        worker.log_fd = hello.get("log_fd")
         with self._cond:
             if self._stopping:
                 worker.kill()

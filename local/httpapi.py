@@ -7,12 +7,14 @@ Routes, the Lambda REQUEST authorizer and CORS come from the template (see `AppM
 from __future__ import annotations
 
 import base64
+import contextlib
 import fnmatch
 import json
 import logging
 import re
 import secrets
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Callable
@@ -275,6 +277,9 @@ class HttpGateway:
         self.api: HttpApi | None = runtime.model.apis[0] if runtime.model.apis else None
         self.router = Router(self.api)
         self.cors = CorsPolicy(self.api)
+        from local.restapi import RestApis
+
+        self.rest = RestApis(self, getattr(runtime.model, "rest_apis", []))
         self._auth_cache: dict[tuple[str, tuple[str, ...]], tuple[float, bool, dict[str, Any]]] = {}
         self._auth_lock = threading.Lock()
 
@@ -290,7 +295,10 @@ class HttpGateway:
         if request.path.startswith("/_local/"):
             return self.runtime.admin.dispatch(request)
         request_id = _request_id()
-        if self.cors.is_preflight(request):
+        rest_response = self.rest.handle(request, request_id)  # REST APIs, under their stage
+        if rest_response is not None:
+            response = rest_response
+        elif self.cors.is_preflight(request):
             response = self.cors.preflight(request)
         else:
             response = self._route(request, request_id)
@@ -310,10 +318,21 @@ class HttpGateway:
             denial = self._authorize(request, route, event)
             if denial is not None:
                 return denial
+        if route.payload_version == "1.0":
+            from local.restapi import to_http_v1, v1_event
+
+            assert self.api is not None
+            authorizer = event["requestContext"].get("authorizer")
+            account = self.runtime.model.resolver.account
+            event = v1_event(request, self.api, route, path_params, request_id, account, request.raw_path)
+            if authorizer is not None:
+                event["requestContext"]["authorizer"] = authorizer
         result = self.runtime.functions.invoke(route.function, event)
         if result.error:
             return gateway_message(500, "Internal Server Error")
         try:
+            if route.payload_version == "1.0":
+                return to_http_v1(result.payload, self.api, None)
             return self.to_http(result.payload)
         except (TypeError, ValueError, KeyError) as exc:
             log.warning("%s returned a response API Gateway cannot map: %s", route.function, exc)
@@ -524,6 +543,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _serve(self) -> None:
         upgrade = getattr(self.gateway, "upgrade", None)
+        if isinstance(self.connection, ssl.SSLSocket) and "websocket" in (self.headers.get("Upgrade") or ""):
+            self.close_connection = True  # TLS here is for @connections (local/localtls.py), not wss://
+            self._send(gateway_message(400, "wss:// is not served locally: connect with ws://"))
+            return
         if upgrade is not None and "websocket" in (self.headers.get("Upgrade") or "").lower():
             # The socket leaves this server (detached, so closing the handler neither shuts it down nor
             # closes it) with the head already read; nothing else has been read (the client waits for 101).
@@ -570,14 +593,40 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True  # SO_REUSEADDR (HTTPServer's default, relied on): a restart binds at once
     request_queue_size = 128
+    tls: ssl.SSLContext | None = None  # also serve TLS on this port (see local/localtls.py)
+
+    def finish_request(self, request: Any, client_address: Any) -> None:
+        if self.tls is None:
+            super().finish_request(request, client_address)
+            return
+        # Plain HTTP and TLS on one port: a TLS connection starts with a handshake record (0x16).
+        try:
+            request.settimeout(10)
+            if request.recv(1, socket.MSG_PEEK) != b"\x16":
+                request.settimeout(None)
+                super().finish_request(request, client_address)
+                return
+            secure = self.tls.wrap_socket(request, server_side=True)  # detaches `request`
+        except (OSError, ssl.SSLError) as error:
+            log.debug("TLS handshake from %s failed: %s", client_address, error)
+            return
+        try:
+            secure.settimeout(None)
+            super().finish_request(secure, client_address)
+        finally:
+            with contextlib.suppress(OSError):
+                secure.close()
 
 
 class HttpServerComponent:
     name = "http"
 
-    def __init__(self, gateway: RequestHandler, host: str, port: int) -> None:
+    def __init__(
+        self, gateway: RequestHandler, host: str, port: int, tls: ssl.SSLContext | None = None
+    ) -> None:
         handler = type("GatewayHandler", (_Handler,), {"gateway": gateway})
         self.server = _Server((host, port), handler)
+        self.server.tls = tls
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:

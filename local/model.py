@@ -342,6 +342,8 @@ class Resolver:
         if name in self.parameters:
             return self.parameters[name]
         resource = self.resources.get(name)
+        if resource is None and name in ("ServerlessRestApi", IMPLICIT_HTTP_API):
+            return short_id(name)  # the API SAM creates for events without an explicit API
         if resource is None:
             raise TemplateError(f"{where}: !Ref {name} names no parameter or resource")
         handler = self._refs.get(resource.get("Type", ""))
@@ -467,6 +469,9 @@ class FunctionSpec:
     layer_dirs: list[Path]
     environment: dict[str, str]
     events: dict[str, dict[str, Any]]  # raw event definitions (Type + Properties), plugins read their own
+    log_format: str = "Text"  # LoggingConfig.LogFormat
+    log_level: str | None = None  # LoggingConfig.ApplicationLogLevel (JSON format only, as on Lambda)
+    description: str = ""
 
 
 @dataclass
@@ -487,6 +492,7 @@ class Route:
     function: str
     event_name: str
     authorizer: str | None  # authorizer name, None = public
+    payload_version: str = "2.0"  # "1.0" for REST APIs and HttpApi routes that ask for it
 
     @property
     def route_key(self) -> str:
@@ -512,6 +518,10 @@ class HttpApi:
     authorizers: dict[str, Authorizer] = field(default_factory=dict)
     cors: Cors | None = None
     default_authorizer: str | None = None
+    kind: str = "http"  # "rest": an AWS::Serverless::Api (local/apis.py), served under /<stage>
+    binary_media_types: list[str] = field(default_factory=list)  # REST: bodies passed base64
+    stage_variables: dict[str, str] = field(default_factory=dict)  # REST: the stage's Variables
+    rest_cors: dict[str, str] | None = None  # REST: SAM's Cors, values unquoted (local/apis.py)
 
 
 @dataclass
@@ -558,7 +568,9 @@ class AppModel:
         self.resolver = Resolver(template, self.parameters, region)
         self.functions: dict[str, FunctionSpec] = {}
         self.apis: list[HttpApi] = []
+        self.rest_apis: list[HttpApi] = []  # local/apis.py
         self.schedules: list[Schedule] = []
+        self.inline_dir: Path | None = None  # where InlineCode is written (a temporary directory)
 
     @classmethod
     def load(
@@ -609,6 +621,9 @@ class AppModel:
             lid: self._function(lid, res) for lid, res in self.resources(*FUNCTION_TYPES).items()
         }
         self.apis = self._http_apis()
+        from local.apis import rest_apis
+
+        self.rest_apis = rest_apis(self)
         self.schedules = self._schedules()
 
     def _function(self, lid: str, resource: dict[str, Any]) -> FunctionSpec:
@@ -619,11 +634,18 @@ class AppModel:
             code_uri = code if isinstance(code, str) else None
         else:
             code_uri = props.get("CodeUri")
-        if "InlineCode" in props or not isinstance(code_uri, str):
-            raise TemplateError(f"{lid}: only a local CodeUri directory is supported")
-        runtime = str(props.get("Runtime", "python3.11"))
-        if not runtime.startswith("python"):
-            raise TemplateError(f"{lid}: runtime {runtime} is not supported (python only)")
+        inline = props.get("InlineCode") if resource["Type"] != "AWS::Lambda::Function" else None
+        if inline is None and isinstance(props.get("Code"), dict):
+            inline = props["Code"].get("ZipFile")
+        if inline is not None:
+            code_dir = self._inline_code(lid, str(resolve(inline, f"{lid} (InlineCode)")))
+        elif isinstance(code_uri, str):
+            code_dir = (self.root / code_uri).resolve()
+        else:
+            raise TemplateError(f"{lid}: only a local CodeUri directory or InlineCode is supported")
+        # A runtime the host cannot honour is a coverage report (local/coverage.py: runtime_report); an
+        # invocation of a non-Python one fails with Runtime.InvalidRuntime (local/functions.py).
+        runtime = str(resolve(props.get("Runtime", "python3.11"), lid))
         variables = ((props.get("Environment") or {}).get("Variables")) or {}
         environment = {}
         for key, value in variables.items():
@@ -631,11 +653,12 @@ class AppModel:
             if resolved is not None:  # AWS::NoValue drops the variable
                 environment[key] = env_string(resolved)
         name = str(resolve(props.get("FunctionName", lid), lid))
+        logging_config = resolve(props.get("LoggingConfig") or {}, lid)
         return FunctionSpec(
             logical_id=lid,
             name=name,
             arn=self.resolver.arn("lambda", f"function:{name}"),
-            code_dir=(self.root / code_uri).resolve(),
+            code_dir=code_dir,
             handler=str(resolve(props.get("Handler", ""), lid)),
             runtime=runtime,
             timeout=float(resolve(props.get("Timeout", 3), lid)),
@@ -643,7 +666,22 @@ class AppModel:
             layer_dirs=[self._layer_dir(layer, lid) for layer in props.get("Layers") or []],
             environment=environment,
             events=dict(props.get("Events") or {}),
+            log_format=str(logging_config.get("LogFormat", "Text")),
+            log_level=logging_config.get("ApplicationLogLevel"),
+            description=str(resolve(props.get("Description", ""), lid)),
         )
+
+    def _inline_code(self, lid: str, code: str) -> Path:
+        """InlineCode (ZipFile) is written as `index.py` of its own directory, as CloudFormation does, so
+        `Handler: index.handler` imports it."""
+        import tempfile
+
+        if self.inline_dir is None:
+            self.inline_dir = Path(tempfile.mkdtemp(prefix="pitchey-local-inline-"))
+        directory = self.inline_dir / lid
+        directory.mkdir(parents=True, exist_ok=True)
+        (directory / "index.py").write_text(code, encoding="utf-8")
+        return directory
 
     def _layer_dir(self, layer: Any, lid: str) -> Path:
         if isinstance(layer, dict) and "Ref" in layer:
@@ -688,6 +726,11 @@ class AppModel:
                 raise TemplateError(f"{api_lid}: DefaultAuthorizer {default_authorizer} is not declared")
             api.default_authorizer = default_authorizer
             api.cors = self._cors(resolve(props.get("CorsConfiguration"), api_lid))
+            from local.apis import definition, openapi_routes
+
+            document = definition(self, api_lid, props)
+            if document is not None:
+                api.routes.extend(openapi_routes(self, api_lid, document, http_api=True))
             apis[api_lid] = api
         for fn in self.functions.values():
             for event_name, event in fn.events.items():
@@ -705,10 +748,8 @@ class AppModel:
                     apis[api_lid] = HttpApi(api_lid, short_id(api_lid), "$default")
                 api = apis[api_lid]
                 version = str(resolve(props.get("PayloadFormatVersion", "2.0"), where))
-                if version != "2.0":
-                    raise TemplateError(
-                        f"{where}: PayloadFormatVersion {version} is not supported (2.0 only)"
-                    )
+                if version not in ("1.0", "2.0"):
+                    raise TemplateError(f"{where}: PayloadFormatVersion {version} is not 1.0 or 2.0")
                 authorizer = ((props.get("Auth") or {}).get("Authorizer")) or api.default_authorizer
                 if authorizer == "NONE":
                     authorizer = None
@@ -725,6 +766,7 @@ class AppModel:
                         fn.logical_id,
                         event_name,
                         authorizer,
+                        version,
                     )
                 )
         used = [api for api in apis.values() if api.routes]

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import shutil
 import sys
 import threading
 import time
@@ -26,6 +27,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from local import admin, coverage, lambda_api
+from local.apis import api_url_rewrite
 from local.aws import AwsServer, create_resources
 from local.functions import WorkerPool
 from local.httpapi import AdminRoutes, HttpGateway, HttpServerComponent
@@ -85,6 +87,8 @@ class Runtime:
         self.aws = AwsServer(config.host, config.aws_port, f"{self.http_url}/_local/lambda")
         self.stripe = StripeServer(config.host, config.stripe_port)
         self.model.resolver.add_rewrite(self.stripe.rewrite)
+        # The template's HTTP/REST API URLs (email links, clients' base URLs) are the local HTTP port.
+        self.model.resolver.add_rewrite(api_url_rewrite(self.model, config.host, config.port))
         self.functions = WorkerPool(
             self.model,
             self.aws.endpoint,
@@ -97,6 +101,7 @@ class Runtime:
         self.http: HttpServerComponent | None = None
         self.gateway: HttpGateway | None = None
         self.started_at: float | None = None
+        self.started_wall = time.time()  # Lambda's LastModified of every function (local/lambda_api.py)
         self.ready_seconds: float | None = None
         self.timings: dict[str, float] = {}  # start-up phase -> seconds since start() (see /_local/health)
         self._ready_callbacks: list[Callable[[Runtime], None]] = []
@@ -229,3 +234,5 @@ class Runtime:
             except Exception:
                 log.exception("stopping %s failed", getattr(component, "name", component))
         self._started.clear()
+        if self.model.inline_dir is not None:
+            shutil.rmtree(self.model.inline_dir, ignore_errors=True)  # InlineCode written at start

@@ -17,7 +17,9 @@ import argparse
 import contextlib
 import decimal
 import importlib
+import io
 import json
+import logging
 import os
 import signal
 import socket
@@ -84,12 +86,36 @@ def _error(exc: BaseException, skip_frames: int = 1) -> dict[str, Any]:
     }
 
 
+# Lambda's Python runtime (awslambdaric) installs this root handler before importing the handler module.
+_LOG_FORMAT = "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s"
+_LOG_LEVELS = {"TRACE": 5, "DEBUG": 10, "INFO": 20, "WARN": 30, "ERROR": 40, "FATAL": 50}
+
+
+class _JsonFormatter(logging.Formatter):
+    """LoggingConfig LogFormat JSON: one object per record, as the Lambda runtime writes it."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "timestamp": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
+            + f".{int(record.msecs):03d}Z",
+            "level": record.levelname,
+            "message": record.getMessage(),
+            "logger": record.name,
+            "requestId": getattr(record, "aws_request_id", None),
+        }
+        if record.exc_info:
+            entry["errorType"] = record.exc_info[0].__name__ if record.exc_info[0] else None
+            entry["stackTrace"] = traceback.format_exception(*record.exc_info)
+        return json.dumps(entry, default=str)
+
+
 class Worker:
     def __init__(self, spec: dict[str, Any], sock: socket.socket) -> None:
         self.spec = spec
         self.sock = sock
         self.handler: Any = None
         self.log_fd = -1
+        self.request_id: str | None = None  # of the running invocation, for log records
 
     def setup(self) -> None:
         spec = self.spec
@@ -110,6 +136,39 @@ class Worker:
         sys.stderr.flush()
         os.dup2(self.log_fd, 1)
         os.dup2(self.log_fd, 2)
+        # Unbuffered like Lambda's runtime: what a handler printed is in the log even if it then times out
+        # (the pool reads this file when it kills the worker) and stays in order with logging's output.
+        for name, fd in (("stdout", 1), ("stderr", 2)):
+            raw = io.FileIO(fd, "w", closefd=False)
+            setattr(sys, name, io.TextIOWrapper(raw, encoding="utf-8", errors="replace", write_through=True))
+        self._install_log_handler()
+
+    def _install_log_handler(self) -> None:
+        """The root handler Lambda's runtime installs: `[LEVEL]\ttimestamp\trequestId\tmessage` (or JSON with
+        LoggingConfig LogFormat JSON), root level from AWS_LAMBDA_LOG_LEVEL when set (WARNING otherwise, the
+        logging default, as on Lambda)."""
+        worker = self
+
+        class RequestIdFilter(logging.Filter):
+            def filter(self, record: logging.LogRecord) -> bool:
+                record.aws_request_id = worker.request_id
+                return True
+
+        root = logging.getLogger()
+        for existing in list(root.handlers):
+            root.removeHandler(existing)
+        handler = logging.StreamHandler(sys.stdout)
+        if os.environ.get("AWS_LAMBDA_LOG_FORMAT") == "JSON":
+            handler.setFormatter(_JsonFormatter())
+        else:
+            formatter = logging.Formatter(_LOG_FORMAT, "%Y-%m-%dT%H:%M:%S")
+            formatter.converter = time.gmtime
+            handler.setFormatter(formatter)
+        handler.addFilter(RequestIdFilter())
+        root.addHandler(handler)
+        level = _LOG_LEVELS.get(os.environ.get("AWS_LAMBDA_LOG_LEVEL", "").upper())
+        if level is not None:
+            root.setLevel(level)
 
     def init(self) -> dict[str, Any] | None:
         """Lambda's init phase: import the handler module. Returns an error dict on failure."""
@@ -145,6 +204,7 @@ class Worker:
     def invoke(self, request: dict[str, Any]) -> dict[str, Any]:
         event = json.loads(request["event"])
         context = LambdaContext(self.spec, request["request_id"], request["deadline"])
+        self.request_id = request["request_id"]
         payload = error = None
         try:
             result = self.handler(event, context)
@@ -173,7 +233,7 @@ class Worker:
                 json.dumps({"ready": False, "error": init_error, "logs": self.take_logs()}).encode(),
             )
             return
-        send_frame(self.sock, json.dumps({"ready": True}).encode())
+        send_frame(self.sock, json.dumps({"ready": True, "log_fd": self.log_fd}).encode())
         while True:
             try:
                 request = json.loads(recv_frame(self.sock))

@@ -50,7 +50,10 @@ def setup(runtime: Any) -> None:
     """Runtime plugin hook (see local/runtime.py): resolver hooks, endpoint rewriting, the gateway."""
     register_resolver_hooks(runtime.model.resolver)
     gateway = WebSocketGateway(runtime)
-    install_endpoint_rewriting(
-        runtime.model.resolver, declared_api_ids(runtime.model), gateway.host, gateway.port
-    )
+    api_ids = declared_api_ids(runtime.model)
+    install_endpoint_rewriting(runtime.model.resolver, api_ids, gateway.host, gateway.port)
+    if api_ids:
+        # `https://{domainName}/{stage}` (AWS's documented @connections endpoint) must reach this port.
+        bundle = gateway.enable_tls()
+        runtime.functions.base_env["AWS_CA_BUNDLE"] = str(bundle)
     runtime.add_component(gateway)

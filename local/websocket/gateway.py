@@ -18,10 +18,12 @@ import asyncio
 import fnmatch
 import json
 import logging
+import shutil
 import socket
 import threading
 import time
 from http import HTTPStatus
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -153,6 +155,25 @@ class WebSocketGateway:
         self._start_error: BaseException | None = None
         self._server: Server | None = None
         self._adopt_factory: Any = None
+        self._tls: Any = None  # ssl.SSLContext once enable_tls() ran
+        self._tls_dir: Path | None = None
+        self._tls_thread: threading.Thread | None = None
+
+    def enable_tls(self) -> Path:
+        """Serve TLS on this port too (local/localtls.py); returns the CA bundle functions must trust. The
+        certificate is made in the background (start() waits for it): the start-up's CPU is moto's."""
+        import tempfile
+
+        from local.localtls import BUNDLE_NAME, generate
+
+        directory = self._tls_dir = Path(tempfile.mkdtemp(prefix="pitchey-local-tls-"))
+
+        def make() -> None:
+            self._tls, _ = generate(directory, self.host)
+
+        self._tls_thread = threading.Thread(target=make, name="tls-certificate", daemon=True)
+        self._tls_thread.start()
+        return directory / BUNDLE_NAME
 
     @property
     def connections(self) -> dict[str, Connection]:
@@ -179,7 +200,11 @@ class WebSocketGateway:
         if self.spec is None:
             return  # the template declares no WebSocket API
         self.dispatcher = RouteDispatcher(self.runtime, self.spec, self.registry)
-        self._http = HttpServerComponent(self, self.host, self.port)  # binds now: a busy port fails here
+        if self._tls_thread is not None:
+            self._tls_thread.join(timeout=30)
+            if self._tls is None:
+                raise RuntimeError("could not create the local TLS certificate of the WebSocket port")
+        self._http = HttpServerComponent(self, self.host, self.port, self._tls)  # binds now: busy port fails
         self._thread = threading.Thread(target=self._run, name="websocket", daemon=True)
         self._thread.start()
         self._started.wait(timeout=10)
@@ -197,6 +222,8 @@ class WebSocketGateway:
             self._thread.join(timeout=10)
         if self.dispatcher is not None:
             self.dispatcher.shutdown()
+        if self._tls_dir is not None:
+            shutil.rmtree(self._tls_dir, ignore_errors=True)
 
     def health(self) -> bool:
         if self.spec is None:

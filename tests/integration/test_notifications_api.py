@@ -121,6 +121,8 @@ def test_an_instant_notification_is_emailed(runtime: RuntimeProcess) -> None:
     assert mail["subject"] == "[Pitchey] New NDA request"
     assert "An investor asked for Night Train" in mail["text"]
     assert "unsubscribe?token=" in mail["text"] and "Unsubscribe" in mail["html"]
+    # Locally the link reaches the local API (EMAIL_LINK_BASE_URL resolves to the runtime's HTTP port).
+    assert f"{runtime.http}/api/notifications/unsubscribe?token=" in mail["text"]
 
 
 def test_never_means_no_email(runtime: RuntimeProcess) -> None:

@@ -89,16 +89,60 @@ def test_everything_not_emulated_is_reported_with_its_logical_id(tmp_path: Path)
     )
 
 
-def test_strict_turns_the_reports_into_a_start_error(tmp_path: Path) -> None:
-    path = tmp_path / "template.yaml"
-    path.write_text(UNSUPPORTED)
-    result = subprocess.run(
-        [sys.executable, "-m", "local", "start", "--strict", "--template", str(path), "--port", "0"],
+def start_strict(template: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "local", "start", "--strict", "--template", str(template), "--port", "0"],
         capture_output=True,
         text=True,
         timeout=60,
         cwd=Path(__file__).resolve().parents[2],
     )
+
+
+def test_strict_turns_the_reports_into_a_start_error(tmp_path: Path) -> None:
+    path = tmp_path / "template.yaml"
+    path.write_text(UNSUPPORTED)
+    result = start_strict(path)
     assert result.returncode == 2, result.stderr
     assert "not emulated locally (--strict)" in result.stderr
     assert "Stream: resource type AWS::Kinesis::Stream is not emulated" in result.stderr
+
+
+def test_runtimes_the_host_cannot_honour_are_reported() -> None:
+    from local.coverage import runtime_reports
+
+    host = sys.version_info
+    assert runtime_reports("F", f"python3.{host.minor}") == []
+    assert runtime_reports("F", "python3.9") == []  # older code runs on the newer host Python
+    newer = runtime_reports("F", f"python3.{host.minor + 1}")
+    expected = f"is not honoured: functions run on the host's Python 3.{host.minor}"
+    assert [str(r) for r in newer] == [f"F: Runtime python3.{host.minor + 1} {expected}"]
+    assert "not emulated" in str(runtime_reports("F", "java21")[0])
+
+
+def test_openapi_definitions_report_what_is_not_a_lambda_proxy() -> None:
+    from local.coverage import openapi_reports
+
+    document = {
+        "openapi": "3.0.1",
+        "x-amazon-apigateway-request-validators": {},
+        "components": {"securitySchemes": {"jwt": {}}},
+        "paths": {
+            "/ok": {"get": {"x-amazon-apigateway-integration": {"type": "aws_proxy", "uri": "x"}}},
+            "/mock": {
+                "post": {"x-amazon-apigateway-integration": {"type": "mock"}, "security": [{"jwt": []}]}
+            },
+        },
+    }
+    assert [str(r) for r in openapi_reports("Api", document)] == [
+        "Api: DefinitionBody x-amazon-apigateway-request-validators is not emulated",
+        "Api: DefinitionBody security schemes (authorizers) are not emulated",
+        "Api: DefinitionBody paths./mock.post: integration mock is not emulated",
+        "Api: DefinitionBody paths./mock.post: security is not emulated",
+    ]
+
+
+def test_strict_refuses_a_runtime_the_host_cannot_run() -> None:
+    result = start_strict(FIXTURES / "apis" / "template.yaml")  # its NodeFunction is nodejs20.x
+    assert result.returncode == 2
+    assert "NodeFunction: Runtime nodejs20.x is not emulated (Python functions only)" in result.stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -50,7 +51,7 @@ def fake_api() -> Iterator[tuple[str, list[tuple[str, dict]]]]:
 def test_seed_registers_each_portal_and_reports(fake_api: tuple[str, list[tuple[str, dict]]]) -> None:
     base, received = fake_api
     lines: list[str] = []
-    report = seed(base, out=lines.append)
+    report = seed(base, out=lines.append, content=False)
     assert [path for path, _ in received] == [
         "/api/auth/creator/register",
         "/_local/emails?to=creator%40demo.pitchey.dev",  # the demo user verifies its email from the mail
@@ -73,6 +74,7 @@ def test_seed_registers_each_portal_and_reports(fake_api: tuple[str, list[tuple[
 
 def test_seed_survives_an_unreachable_api() -> None:
     report = seed("http://127.0.0.1:9", out=lambda _: None)
+    assert len(report) == 4
     assert all(row["outcome"].startswith("FAILED (0") for row in report)
 
 
@@ -82,3 +84,64 @@ def test_seed_makes_the_demo_admin_the_bootstrap_email_unless_one_is_given() -> 
     assert _with_seed_admin({}, seed=True) == {"AdminBootstrapEmail": "admin@demo.pitchey.dev"}
     assert _with_seed_admin({"AdminBootstrapEmail": "x@y.z"}, seed=True) == {"AdminBootstrapEmail": "x@y.z"}
     assert _with_seed_admin({}, seed=False) == {}
+
+
+def _marketplace(rt) -> dict:
+    """What a newcomer sees: published pitches, and each demo user's NDAs and notifications."""
+    from local.seed import DEMO_USERS, _call, _items, _login
+
+    pitches = rt.client.get("/api/pitches/browse", params={"limit": 50}).json()["data"]
+    seen = {"pitches": sorted((p["title"], p["requiresNDA"], p["seekingInvestment"]) for p in pitches)}
+    for user in DEMO_USERS[:3]:
+        token = _login(rt.http, user["portal"], user["email"])
+        kind = "incoming-requests" if user["portal"] == "creator" else "outgoing-requests"
+        _, ndas = _call(rt.http, "GET", f"/api/ndas/{kind}", token)
+        _, notes = _call(rt.http, "GET", "/api/notifications", token)
+        seen[user["portal"]] = {
+            "ndas": sorted(n["status"] for n in _items(ndas)),
+            "notifications": sorted(n["type"] for n in _items(notes)),
+        }
+    return seen
+
+
+def test_seed_builds_a_living_marketplace_idempotently_across_restarts() -> None:
+    """`make dev` (`start --seed`) with the project's template and default credits: pitches (two behind an
+    NDA, one seeking investment), a pending and a signed NDA, notifications; seeding again (same runtime)
+    and after a restart (moto starts empty) gives the same marketplace, nothing twice."""
+    import time
+
+    from local.seed import seed
+    from local.testing import RuntimeProcess
+
+    expected_pitches = [
+        ("Night Shift", False, False),
+        ("Orbital Decay", True, True),
+        ("Second Helpings", False, False),
+        ("The Lighthouse Keeper", True, False),
+    ]
+    runtime = RuntimeProcess({"BcryptRounds": "4"}, extra_args=["--seed", "--quiet"])
+    try:
+        for attempt in range(2):
+            runtime.start() if attempt == 0 else runtime.restart()
+            deadline = time.monotonic() + 60
+            while "investor likes" not in runtime.logs().split("pitchey-local stopped")[-1]:
+                assert time.monotonic() < deadline, runtime.logs()[-3000:]
+                time.sleep(0.2)
+            first = _marketplace(runtime)
+            assert first["pitches"] == expected_pitches
+            assert first["creator"]["ndas"] == ["pending", "signed"]
+            assert first["investor"]["ndas"] == ["pending"]
+            assert first["production"]["ndas"] == ["signed"]
+            assert {"nda_request", "nda_signed", "new_follower"} <= set(first["creator"]["notifications"])
+            assert "nda_approved" in first["production"]["notifications"]
+            # Links in captured mail (verification, NDA notifications with their unsubscribe links) are local.
+            mails = runtime.emails()
+            links = {link for m in mails for link in re.findall(r"https?://[^\s\"'<>)]+", m["text"] or "")}
+            assert any("/api/notifications/unsubscribe?token=" in link for link in links), links
+            assert links and all(link.startswith(f"{runtime.http}/api/") for link in links), links
+            lines: list[str] = []
+            seed(runtime.http, out=lines.append, wait_seconds=5)
+            assert not [line for line in lines if "FAILED" in line], lines
+            assert _marketplace(runtime) == first  # nothing created twice
+    finally:
+        runtime.stop()
