@@ -47,7 +47,7 @@ unit: install
 	$(BIN)/python -m pytest -q -n 2 tests/unit
 
 integration: install
-	$(BIN)/python -m pytest -q tests/local tests/integration
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile tests/local tests/integration
 
 bench: install
 	$(BIN)/python -m bench
