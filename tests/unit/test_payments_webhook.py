@@ -368,3 +368,26 @@ def test_the_sample_events_run(aws, monkeypatch, setenv):
     monkeypatch.setattr(clock, "epoch", lambda: signed_at + 60)
     answer = call(WEBHOOK, sample)
     assert answer.status == 200 and answer.data["result"] == "applied"  # about no payment of ours: no effect
+
+
+def test_an_applied_event_and_its_credit_movement_are_audited_once_with_it(buyer):
+    from pitchey.core.audit import AuditEntry
+
+    record = pending_purchase(buyer.id)
+    event = stripe_event("payment_intent.succeeded", intent(record))
+    for _ in range(3):
+        deliver(event)
+    by_stripe = [e for e in AuditEntry.query("stripe") if json.loads(e.details)["eventId"] == event["id"]]
+    assert [e.action for e in by_stripe] == ["stripe.payment_intent.succeeded"]
+    movements = [
+        e
+        for e in AuditEntry.query(buyer.id)
+        if e.action == "credits.purchase" and json.loads(e.details)["referenceId"] == record.id
+    ]
+    assert len(movements) == 1 and movements[0].target_key == f"credits#{buyer.id}"
+    assert json.loads(movements[0].details) == {
+        "delta": 10,
+        "reason": "purchase",
+        "referenceId": record.id,
+        "balanceAfter": balance(buyer.id),
+    }

@@ -69,7 +69,7 @@ class AuditEntry(Model):
     by_target = AuditByTarget()
 
 
-def record(
+def entry(
     action: str,
     *,
     actor_id: str | None,
@@ -79,9 +79,10 @@ def record(
     user_agent: str | None = None,
     details: dict[str, Any] | None = None,
 ) -> AuditEntry:
-    """Write one entry. `actor_id` None means an anonymous caller (e.g. a failed login)."""
+    """One entry, not yet written: `record` saves it, a transaction may put it beside the change it tells
+    of (so the entry exists exactly when the change does). `actor_id` None means an anonymous caller."""
     at = clock.iso_precise()
-    entry = AuditEntry(
+    return AuditEntry(
         actor_id or "anonymous",
         f"{at}#{new_id()}",
         action=action,
@@ -94,9 +95,14 @@ def record(
         details=json.dumps(details, separators=(",", ":"), default=str) if details else None,
         log=LOG,
     )
-    entry.save()
-    logger.info("audit", extra={"audit_action": action, "actor": entry.actor_id, "target": entry.target_key})
-    return entry
+
+
+def record(action: str, **fields: Any) -> AuditEntry:
+    """Write one entry now (fields as for `entry`)."""
+    item = entry(action, **fields)
+    item.save()
+    logger.info("audit", extra={"audit_action": action, "actor": item.actor_id, "target": item.target_key})
+    return item
 
 
 def record_about(caller: Caller, action: str, target_type: str, item: Any, **details: Any) -> AuditEntry:

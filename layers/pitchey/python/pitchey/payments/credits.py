@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pitchey.core import clock
+from pitchey.core import audit, clock
 from pitchey.core.db import Transaction
 from pitchey.core.settings import settings
 from pitchey.payments.models import CreditAccount, LedgerEntry
@@ -15,6 +15,7 @@ from pitchey.payments.plans import TIERS
 
 ACCOUNT = "credits"  # transaction item names
 LEDGER = "credits-ledger"
+AUDIT = "credits-audit"
 
 
 def starter_credits() -> int:
@@ -92,6 +93,14 @@ def movement(
         created_at=now,
     )
     tx.put(LEDGER, entry, LedgerEntry.seq.does_not_exist())
+    # The audit log tells of every credit movement, written with it (never one without the other).
+    details = {"delta": delta, "reason": reason, "referenceId": reference_id, "balanceAfter": balance + delta}
+    tx.put(
+        AUDIT,
+        audit.entry(
+            f"credits.{reason}", actor_id=user_id, target_type="credits", target_id=user_id, details=details
+        ),
+    )
     return Movement(delta, balance + delta, shortfall)
 
 

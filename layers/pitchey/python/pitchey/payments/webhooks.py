@@ -24,7 +24,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from pitchey.core import clock
+from pitchey.core import audit, clock
 from pitchey.core.db import Transaction, TransactionCancelled, transact
 from pitchey.core.errors import AppError, BadRequest
 from pitchey.core.log import logger
@@ -41,6 +41,7 @@ TOLERANCE_SECONDS = 300
 EVENT_RECORD_SECONDS = 30 * 24 * 3600  # Stripe retries for 3 days; keep ids well past that
 DEV_SECRET = "whsec_local_dev_only"  # noqa: S105 (public by design: API.md names it)
 _ATTEMPTS = 8
+AUDIT = "stripe-event-audit"
 EVENT = "stripe-event"  # transaction item names (a workflow's own items share the transaction)
 
 Event = dict[str, Any]
@@ -116,8 +117,12 @@ def apply(event: Event, effects: Effects, activate_paid: ActivatePaid) -> str:
         ttl=clock.epoch() + EVENT_RECORD_SECONDS,
     )
 
+    details = {"eventId": event["id"], "object": obj.get("object"), "objectId": obj.get("id")}
+
     def build(tx: Transaction) -> None:
         tx.put(EVENT, record, PaymentRecord.key.does_not_exist())
+        # Who did it is Stripe; the entry is written exactly when the event's effects are.
+        tx.put(AUDIT, audit.entry(f"stripe.{event['type']}", actor_id="stripe", details=details))
         effects(tx, event, obj)
 
     for attempt in range(_ATTEMPTS):
