@@ -26,6 +26,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from local.functions_ref import TemplateError
+from local.pollers import PollerSet
 
 log = logging.getLogger("pitchey-local")
 LONG_POLL_SECONDS = 1  # also how long a stop waits for a poller
@@ -215,7 +216,7 @@ class QueuePoller:
         return ids
 
 
-class QueueTriggers:
+class QueueTriggers(PollerSet):
     """Runtime component: one poller per SQS event of the template."""
 
     name = "queues"
@@ -237,36 +238,18 @@ class QueueTriggers:
         for poller in self.pollers:
             poller.join(timeout=LONG_POLL_SECONDS + 2)
 
-    def health(self) -> bool:
-        return all(poller.alive() for poller in self.pollers)
-
-    def describe(self) -> list[dict[str, Any]]:
-        return [
-            {
-                "mapping": p.mapping.name,
-                "function": p.mapping.function,
-                "queue": p.mapping.queue,
-                "queueUrl": p.queue_url,
-                "batchSize": p.mapping.batch_size,
-                "maximumBatchingWindowInSeconds": p.mapping.batching_window,
-                "reportBatchItemFailures": p.mapping.report_item_failures,
-                "running": p.alive(),
-                "batches": p.stats.batches,
-                "messages": p.stats.messages,
-                "failed": p.stats.failed,
-                "lastError": p.stats.last_error,
-            }
-            for p in self.pollers
-        ]
-
-    def admin_handler(self, request: Any) -> Any:
-        from local.httpapi import json_response
-
-        return json_response(200, self.describe())
+    def describe_poller(self, p: Any) -> dict[str, Any]:
+        return {
+            "queue": p.mapping.queue,
+            "queueUrl": p.queue_url,
+            "batchSize": p.mapping.batch_size,
+            "maximumBatchingWindowInSeconds": p.mapping.batching_window,
+            "reportBatchItemFailures": p.mapping.report_item_failures,
+            "messages": p.stats.messages,
+            "failed": p.stats.failed,
+        }
 
 
 def setup(runtime: Any) -> None:
     """Runtime plugin hook (see local/runtime.py): the component and `GET /_local/queues`."""
-    component = QueueTriggers(runtime)
-    runtime.add_component(component)
-    runtime.admin.add("GET", "/_local/queues", component.admin_handler)
+    QueueTriggers.install(runtime, "/_local/queues")

@@ -43,6 +43,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from local.functions import FAKE_CREDENTIALS
 from local.functions_ref import TemplateError
+from local.pollers import PollerSet
 
 log = logging.getLogger("pitchey-local")
 WAIT_HEADER = "X-Pitchey-Wait-Ms"  # see local/moto_fixes.py
@@ -515,7 +516,7 @@ def _iso_now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
-class StreamTriggers:
+class StreamTriggers(PollerSet):
     """Runtime component: one poller per DynamoDB stream event of the template."""
 
     name = "streams"
@@ -549,41 +550,23 @@ class StreamTriggers:
         for poller in self.pollers:
             poller.join(timeout=LONG_POLL_MS / 1000 + 2)
 
-    def health(self) -> bool:
-        return all(poller.alive() for poller in self.pollers)
-
-    def describe(self) -> list[dict[str, Any]]:
-        return [
-            {
-                "mapping": p.mapping.name,
-                "function": p.mapping.function,
-                "table": p.mapping.table,
-                "streamArn": p.stream_arn,
-                "startingPosition": p.mapping.starting_position,
-                "batchSize": p.mapping.batch_size,
-                "maximumRetryAttempts": p.mapping.max_retry_attempts,
-                "bisectBatchOnFunctionError": p.mapping.bisect,
-                "reportBatchItemFailures": p.mapping.report_item_failures,
-                "running": p.alive(),
-                "batches": p.stats.batches,
-                "records": p.stats.records,
-                "filtered": p.stats.filtered,
-                "retries": p.stats.retries,
-                "lastSequenceNumber": p.stats.last_sequence_number,
-                "lastError": p.stats.last_error,
-                "dropped": p.stats.dropped,
-            }
-            for p in self.pollers
-        ]
-
-    def admin_handler(self, request: Any) -> Any:
-        from local.httpapi import json_response
-
-        return json_response(200, self.describe())
+    def describe_poller(self, p: Any) -> dict[str, Any]:
+        return {
+            "table": p.mapping.table,
+            "streamArn": p.stream_arn,
+            "startingPosition": p.mapping.starting_position,
+            "batchSize": p.mapping.batch_size,
+            "maximumRetryAttempts": p.mapping.max_retry_attempts,
+            "bisectBatchOnFunctionError": p.mapping.bisect,
+            "reportBatchItemFailures": p.mapping.report_item_failures,
+            "records": p.stats.records,
+            "filtered": p.stats.filtered,
+            "retries": p.stats.retries,
+            "lastSequenceNumber": p.stats.last_sequence_number,
+            "dropped": p.stats.dropped,
+        }
 
 
 def setup(runtime: Any) -> None:
     """Runtime plugin hook (see local/runtime.py): the component and `GET /_local/streams`."""
-    component = StreamTriggers(runtime)
-    runtime.add_component(component)
-    runtime.admin.add("GET", "/_local/streams", component.admin_handler)
+    StreamTriggers.install(runtime, "/_local/streams")
