@@ -80,6 +80,8 @@ CASES: dict[str, Case] = {
     "GET /api/analytics/pitch/{id}": Case("/api/analytics/pitch/{pitch}", "pitch"),
     # NDAs: the investor's signed NDA on the creator's pitch
     "GET /api/ndas/{id}": Case("/api/ndas/{nda}", "nda"),
+    # privacy: the creator's data export (its own status changes as it is built, so the view is the profile)
+    "GET /api/users/me/export/{exportId}": Case("/api/users/me/export/{export}", "me"),
     "GET /api/ndas/{id}/document": Case("/api/ndas/{nda}/document", "nda"),
     "POST /api/ndas/{id}/approve": Case("/api/ndas/{pending_nda}/approve", "pending_nda", {}),
     "POST /api/ndas/{id}/reject": Case("/api/ndas/{pending_nda}/reject", "pending_nda", {"reason": "x"}),
@@ -286,6 +288,8 @@ def world(runtime: RuntimeProcess) -> World:
         201,
     )
 
+    export = data(c.post("/api/users/me/export", json={}, headers=creator.headers), 202)
+
     def view(who: Account, *paths: str) -> Callable[[], Any]:
         return lambda: [data(c.get(path, headers=who.headers)) for path in paths]
 
@@ -305,6 +309,7 @@ def world(runtime: RuntimeProcess) -> World:
         "project": project["id"],
         "report": report["id"],
         "creator": creator.id,
+        "export": export["exportId"],
     }
     views = {
         "draft": view(creator, f"/api/pitches/{draft['id']}", f"/api/pitches/{draft['id']}/history"),
