@@ -87,7 +87,8 @@ def test_create_records_a_pending_investment_pledges_it_and_starts_the_workflow(
     claim = OpenInvestmentClaim.get(open_claim_key(pitch_id, crew.investor.id))
     assert claim.investment_id == investment["id"]
     assert [e.status for e in InvestmentEvent.query(crew.investor.id)] == ["pending"]
-    assert [e.action for e in AuditEntry.query(crew.investor.id)] == ["investment.create"]
+    actions = [e.action for e in AuditEntry.query(crew.investor.id)]
+    assert [a for a in actions if not a.startswith("credits.")] == ["investment.create"]
 
 
 def test_the_alias_route_creates_too(world):
