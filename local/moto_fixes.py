@@ -45,15 +45,24 @@ S3 and SNS (the triggers of local/s3events.py and local/notifications_sns.py)
    `ObjectRemoved:Delete`), and no record carried the object's `versionId`.
 13. A `MessageStructure: json` publish reached a Lambda subscription (locally an SQS queue of the runtime's
    own) with the message's `sqs` entry; Lambda gets the `lambda` entry (or `default`).
+
+DynamoDB transactions
+14. TransactWriteItems ignored `ClientRequestToken`: an SDK retry of a transaction that was applied but whose
+   answer was lost (a read timeout under load) applied it again, or, its conditions now false, reported a
+   success as a failure. As on AWS, a token seen with the same items within 10 minutes answers success and
+   applies nothing, with other items IdempotentParameterMismatchException, and while the first request
+   with it is still running TransactionInProgressException. Only committed transactions are remembered.
 """
 
 from __future__ import annotations
 
 import copy
+import hashlib
 import importlib.abc
 import json
 import sys
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -77,7 +86,7 @@ def install() -> None:
             "moto.stepfunctions.responses": [_fix_send_task_failure_response],
             "moto.stepfunctions.parser.asl.utils.boto_client": [_cache_boto_clients],
             "moto.dynamodb.models": [_fix_stream_records],
-            "moto.dynamodb.responses": [_json_dynamodb_results],
+            "moto.dynamodb.responses": [_json_dynamodb_results, _idempotent_transactions],
             "moto.dynamodbstreams.models": [_fix_shard_iterators],
             "moto.dynamodbstreams.responses": [_long_poll_get_records],
             "moto.s3.models": [_fix_versioned_delete_events, _add_version_ids],
@@ -438,6 +447,56 @@ def _lambda_entry_of_structured_messages() -> None:
             raise InvalidParameterValue("Message does not contain lambda or default keys.") from None
 
     Subscription._parse_message_structure = parse_message_structure
+
+
+IDEMPOTENCY_SECONDS = 600
+
+
+def _idempotent_transactions() -> None:
+    from moto.core.responses import ActionResult
+    from moto.dynamodb.exceptions import ERROR_TYPE_PREFIX, DynamodbException
+    from moto.dynamodb.responses import DynamoHandler
+
+    original = DynamoHandler.transact_write_items
+    committed: dict[str, tuple[str, float]] = {}  # token -> (digest of the items, when)
+    running: set[str] = set()
+    lock = threading.Lock()
+
+    def refused(code: str, message: str) -> DynamodbException:
+        return DynamodbException(ERROR_TYPE_PREFIX + code, message)
+
+    def transact_write_items(self: Any) -> Any:
+        token = self.body.get("ClientRequestToken")
+        if not token:
+            return original(self)
+        digest = hashlib.sha256(json.dumps(self.body["TransactItems"], sort_keys=True).encode()).hexdigest()
+        now = time.monotonic()
+        with lock:
+            for old in [t for t, (_, when) in committed.items() if now - when > IDEMPOTENCY_SECONDS]:
+                del committed[old]
+            if token in running:
+                raise refused("TransactionInProgressException", "Transaction is ongoing for the token")
+            seen = committed.get(token)
+            if seen is not None:
+                if seen[0] != digest:
+                    raise refused(
+                        "IdempotentParameterMismatchException",
+                        "Request with the same client token was made with different parameters",
+                    )
+                return ActionResult({"ConsumedCapacity": [], "ItemCollectionMetrics": {}})
+            running.add(token)
+        try:
+            result = original(self)
+        except BaseException:
+            with lock:
+                running.discard(token)
+            raise
+        with lock:  # one step, so a resend sees either running or committed
+            running.discard(token)
+            committed[token] = (digest, now)
+        return result
+
+    DynamoHandler.transact_write_items = transact_write_items
 
 
 def _fix_shard_iterators() -> None:
