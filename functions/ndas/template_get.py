@@ -1,4 +1,5 @@
-"""GET /api/ndas/templates/{id} (creator: a standard template or the caller's own; others 404) → `template`."""
+"""GET /api/ndas/templates/{id} (creator: a standard template or the caller's own; others 404)
+→ `template`."""
 
 from pitchey.auth.http import api
 from pitchey.core.http import Request, Response, ok

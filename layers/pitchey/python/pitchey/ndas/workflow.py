@@ -4,7 +4,8 @@ handling (core.workflow) are shared with the API.
 
     NotifyCreator → WaitForDecision (token, timeout = request TTL) → DecisionOutcome
       approved → GenerateDocument → NotifyApproved → WaitForSignature (token, timeout = signature TTL)
-                 → SignatureOutcome: signed → GenerateSignedDocument → OpenConversation → NotifySigned → Signed
+                 → SignatureOutcome: signed → GenerateSignedDocument → OpenConversation (the parties'
+                   pitch conversation, with a system message) → NotifySigned → Signed
       rejected → NotifyRejected → Rejected
       timeout  → ExpireRequest / ExpireSignature → expired → NotifyExpired → Expired
 
