@@ -67,7 +67,8 @@ def pdf_text(data: bytes) -> str:
 
 # --- the template syntax (pure) ----------------------------------------------------------------------------
 def test_sections_placeholders_and_paragraphs():
-    values = {"project": '"Tide"', "receivingParty": "Ivy", "disclosingParty": "Zoë", "effectiveDate": "1 May"}
+    values = {"project": '"Tide"', "receivingParty": "Ivy", "disclosingParty": "Zoë"}
+    values["effectiveDate"] = "1 May"
     sections = sections_of(BODY, values)
     assert [s.heading for s in sections] == ["Terms", "Screeners", "Festival Embargo"]
     assert sections[1].paragraphs == ('Screeners of "Tide" stay with Ivy and are never copied.',)
@@ -85,7 +86,7 @@ def test_every_standard_template_is_well_formed():
         assert len(template.body) <= 20_000 and len(template.name) <= 120
 
 
-# --- list, create, get ---------------------------------------------------------------------------------------
+# --- list, create, get --------------------------------------------------------------------------------------
 def test_a_creator_lists_the_standard_templates_then_their_own_newest_first(cast):
     first, second = own(cast.creator, name="First"), own(cast.creator, name="Second")
     own(make_user("creator"), name="Someone else's")
