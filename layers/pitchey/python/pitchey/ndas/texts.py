@@ -17,30 +17,19 @@ from pitchey.ndas.templated import compose_from_template
 
 def agreement_for(nda: Nda, disclosing: Party) -> Agreement:
     pitch = load_pitch_for_nda(nda.pitch_id)
-    receiving = load_party(nda.requester_id)
-    effective = clock.from_iso(nda.decided_at)
+    parts = {
+        "reference": nda.id,
+        "nda_type": nda.nda_type,
+        "pitch_title": nda.pitch_title,
+        "effective": clock.from_iso(nda.decided_at),
+        "disclosing": disclosing,
+        "receiving": load_party(nda.requester_id),
+    }
     template = None
     if pitch is not None and pitch.nda_template_id:
         from pitchey.ndas.templates import text_of
 
         template = text_of(pitch.creator_id, pitch.nda_template_id)  # None: deleted since it was chosen
     if template is not None:
-        return compose_from_template(
-            reference=nda.id,
-            nda_type=nda.nda_type,
-            template_name=template.name,
-            body=template.body,
-            pitch_title=nda.pitch_title,
-            effective=effective,
-            disclosing=disclosing,
-            receiving=receiving,
-        )
-    return compose(
-        reference=nda.id,
-        nda_type=nda.nda_type,
-        pitch_title=nda.pitch_title,
-        effective=effective,
-        disclosing=disclosing,
-        receiving=receiving,
-        custom_text=pitch.custom_nda_text if pitch else None,
-    )
+        return compose_from_template(template_name=template.name, body=template.body, **parts)
+    return compose(custom_text=pitch.custom_nda_text if pitch else None, **parts)
