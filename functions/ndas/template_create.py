@@ -6,6 +6,6 @@ from pitchey.ndas import templates
 from pitchey.ndas.template_schemas import CreateTemplate
 
 
-@api(roles={"creator"})
+@api(roles={"creator"}, idempotent=True)
 def handler(request: Request) -> Response:
     return created(templates.create(request.caller(), request.parse(CreateTemplate)))

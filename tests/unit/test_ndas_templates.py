@@ -427,3 +427,55 @@ def test_templates_are_exported_and_erased_with_the_account(cast):
     assert erasure.erase(cast.creator.id) is True
     assert list(NdaTemplate.query(cast.creator.id)) == []
     assert len(list(NdaTemplate.scan())) == 1  # the other creator's stays
+
+
+def test_create_with_an_idempotency_key_stores_one_template(cast):
+    headers = {"idempotency-key": "template-create-0001"}
+    first = api("template_create", cast.creator, body={"name": "Once", "body": "Text."}, headers=headers)
+    again = api("template_create", cast.creator, body={"name": "Once", "body": "Text."}, headers=headers)
+    assert first.status == again.status == 201 and first.data["id"] == again.data["id"]
+    assert len(list(NdaTemplate.query(cast.creator.id))) == 1
+
+
+# --- least privilege: each template function may do exactly what its code does ------------------------------
+EXPECTED_POLICIES = {
+    "NdaTemplatesListFunction": {("NdaTemplatesTable", "dynamodb:Query")},
+    "NdaTemplateCreateFunction": {("NdaTemplatesTable", "dynamodb:PutItem")},
+    "NdaTemplateGetFunction": {("NdaTemplatesTable", "dynamodb:GetItem")},
+    "NdaTemplateUpdateFunction": {
+        ("NdaTemplatesTable", "dynamodb:GetItem"),
+        ("NdaTemplatesTable", "dynamodb:UpdateItem"),
+    },
+    "NdaTemplateDeleteFunction": {
+        ("NdaTemplatesTable", "dynamodb:GetItem"),
+        ("NdaTemplatesTable", "dynamodb:DeleteItem"),
+        ("PitchesTable/index/byCreator", "dynamodb:Query"),
+    },
+    "NdaTemplatePreviewFunction": {
+        ("NdaTemplatesTable", "dynamodb:GetItem"),
+        ("NdaDocumentsBucket/nda-preview/*", "s3:PutObject"),
+        ("NdaDocumentsBucket/nda-preview/*", "s3:GetObject"),
+    },
+}
+
+
+def _granted(function: str) -> set[tuple[str, str]]:
+    from local.template import load_template
+
+    props = load_template()["Resources"][function]["Properties"]
+    granted = set()
+    for policy in props["Policies"]:
+        if policy == {"Ref": "RequestPipelinePolicy"}:
+            continue
+        assert set(policy) == {"Statement"}, f"{function}: only inline statements, no broad templates"
+        for statement in policy["Statement"]:
+            resource = statement["Resource"]
+            name = resource["Fn::GetAtt"][0] if "Fn::GetAtt" in resource else resource["Fn::Sub"]
+            name = name.replace("${", "").replace(".Arn}", "")
+            granted |= {(name, action) for action in statement["Action"]}
+    return granted
+
+
+@pytest.mark.parametrize("function", sorted(EXPECTED_POLICIES))
+def test_template_functions_have_least_privilege(function):
+    assert _granted(function) == EXPECTED_POLICIES[function]
