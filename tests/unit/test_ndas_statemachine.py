@@ -150,7 +150,7 @@ def test_documents_bucket_is_encrypted_private_and_tls_only():
 
 def test_every_nda_function_has_code_a_sample_event_and_the_pipeline_policy():
     functions = machines.functions_under(RESOURCES, "functions/ndas")
-    assert len(functions) == 13
+    assert len(functions) == 19  # 13 + the six template routes of #21
     machines.assert_code_events_and_pipeline(functions, "ndas")
 
 

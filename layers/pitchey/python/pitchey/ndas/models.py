@@ -7,7 +7,7 @@ Access patterns: docs/data-model.md ("Ndas").
 
 from __future__ import annotations
 
-from pynamodb.attributes import JSONAttribute, UnicodeAttribute
+from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.expressions.update import Action
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
@@ -171,3 +171,20 @@ class OpenNdaClaim(Model):
     key = UnicodeAttribute(hash_key=True)
     nda_id = UnicodeAttribute(attr_name="ndaId")
     created_at = UnicodeAttribute(attr_name="createdAt")
+
+
+class NdaTemplate(Model):
+    """A creator's own NDA template (the standard ones are code: standard_templates.py). Keyed by owner, so
+    a GetItem with the caller's id finds only the caller's templates: anyone else's id is simply absent."""
+
+    class Meta(TableMeta):
+        table_name = table_name("NDA_TEMPLATES_TABLE", "NdaTemplatesTable")
+
+    owner_id = UnicodeAttribute(hash_key=True, attr_name="ownerId")
+    id = UnicodeAttribute(range_key=True)  # new_id(): newest last in the owner's partition
+    name = UnicodeAttribute()
+    description = UnicodeAttribute(null=True)
+    body = UnicodeAttribute()
+    created_at = UnicodeAttribute(attr_name="createdAt")
+    updated_at = UnicodeAttribute(attr_name="updatedAt")
+    version = NumberAttribute(default=1)  # moved on by every edit (ADD), shown to nobody

@@ -4,7 +4,8 @@ handling (core.workflow) are shared with the API.
 
     NotifyCreator → WaitForDecision (token, timeout = request TTL) → DecisionOutcome
       approved → GenerateDocument → NotifyApproved → WaitForSignature (token, timeout = signature TTL)
-                 → SignatureOutcome: signed → GenerateSignedDocument → NotifySigned → Signed
+                 → SignatureOutcome: signed → GenerateSignedDocument → OpenConversation (the parties'
+                   pitch conversation, with a system message) → NotifySigned → Signed
       rejected → NotifyRejected → Rejected
       timeout  → ExpireRequest / ExpireSignature → expired → NotifyExpired → Expired
 
@@ -91,6 +92,24 @@ def notify_signed(event: dict[str, Any]) -> dict[str, Any]:
     return {}
 
 
+def open_conversation(event: dict[str, Any]) -> dict[str, Any]:
+    """After the signature: the parties' conversation about the pitch, opened (or continued) with a
+    message from Pitchey. Once per NDA, however often Step Functions retries this step."""
+    from pitchey.messages.service import post_system_message  # only this step needs messaging
+
+    nda = _nda(event)
+    if not nda.signed_at:
+        raise ValueError(f"NDA {nda.id} is {nda.status}: not signed")
+    message_id = post_system_message(
+        nda.creator_id,
+        nda.requester_id,
+        nda.pitch_id,
+        f'NDA signed: you can now discuss "{nda.pitch_title}" here.',
+        purpose=f"nda-signed#{nda.id}",
+    )
+    return {"messageId": message_id}
+
+
 def notify_expired(event: dict[str, Any]) -> dict[str, Any]:
     nda = _nda(event)
     if nda.decided_at:  # approved, never signed
@@ -142,6 +161,7 @@ STEPS: dict[str, Step] = {
     "notify_rejected": notify_rejected,
     "await_signature": await_signature,
     "notify_signed": notify_signed,
+    "open_conversation": open_conversation,
     "expire": expire,
     "notify_expired": notify_expired,
     "record_failure": FLOW.record_failure,

@@ -78,6 +78,7 @@ def erase(user_id: str) -> bool:
         ("blocks", lambda: _blocks(user_id)),
         ("pitches", lambda: _pitches(user_id)),
         ("ndas", lambda: _ndas(user_id)),
+        ("nda_templates", lambda: _delete_found("NdaTemplatesTable", user_id)),
         ("conversations", lambda: _conversations(user_id)),
         ("audit", lambda: _audit_entries(profile, names)),
         ("stripe_customer", lambda: payments.close_customer(user_id)),
