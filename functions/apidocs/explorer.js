@@ -5,6 +5,6 @@ window.addEventListener("load", function () {
     url: "openapi.json",
     dom_id: "#swagger-ui",
     deepLinking: true,
-    docExpansion: "none",
+    docExpansion: "list", // every tag open, operations folded
   });
 });
