@@ -187,18 +187,17 @@ def test_logs_of_every_flow_hold_no_personal_data_or_secrets(runtime: RuntimePro
     # the verification links every registration mailed
     secrets += [mailed_token(runtime, a.email, "/api/auth/verify-email") for a in (creator, investor)]
 
-    # follows, production, reports, analytics, notifications, privacy export
+    # follows, likes, reports, analytics, notifications, privacy export
     follow = {"targetType": "user", "targetId": creator.id}
     ok(client.post("/api/follows", json=follow, headers=investor.headers), 201)
-    proposal = {"pitchId": pitch["id"], "budgetCents": 5_000_000, "message": f"proposal {uuid.uuid4().hex}"}
-    ok(client.post("/api/production/projects", json=proposal, headers=producer.headers), 201)
+    ok(client.post(f"/api/pitches/{pitch['id']}/like", json={}, headers=investor.headers))
     report = {"targetType": "pitch", "targetId": pitch["id"], "reason": f"report {uuid.uuid4().hex}"}
     ok(client.post("/api/reports", json=report, headers=investor.headers), 201)
     track = {"eventType": "pitch_view", "pitchId": pitch["id"], "sessionId": f"sess-{uuid.uuid4().hex}"}
     ok(client.post("/api/analytics/track", json=track, headers=investor.headers), 202)
     ok(client.get("/api/notifications", headers=creator.headers))
     ok(client.post("/api/users/me/export", json={}, headers=investor.headers), 202)
-    secrets += [proposal["message"], report["reason"], track["sessionId"]]
+    secrets += [report["reason"], track["sessionId"]]
 
     # MFA: the shared secret, its URI and the backup codes
     setup = ok(client.post("/api/auth/mfa/setup", json={}, headers=producer.headers))
