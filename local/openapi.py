@@ -169,6 +169,8 @@ def read_handler(route: Route) -> Handler:
         return eval(compile(ast.Expression(node), str(route.source), "eval"), vars(module))  # noqa: S307
 
     statements = list(_statements_for(function.body, route.method))
+    # A body the handler hands on unparsed (a service validates it) is declared: REQUEST_BODY = (ModelA, B).
+    declared = getattr(module, "REQUEST_BODY", None)
     # The module's own helpers the handler calls (browse's filters_of(request)) read the request too.
     helpers = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name != "handler"}
     pending = list(statements)
@@ -215,6 +217,8 @@ def read_handler(route: Route) -> Handler:
                 result.statuses.add(201)
             elif not on_request and name == "accepted":
                 result.statuses.add(202)
+    if declared is not None:
+        result.body = tuple(declared)
     result.errors = _handler_errors(route, result, module, statements)
     return result
 
@@ -567,6 +571,12 @@ def _operation(
             "description": "An empty body or a JSON object.",
             "content": {"application/json": {"schema": {"type": "object"}}},
         }
+    elif isinstance(handler.body, tuple):  # REQUEST_BODY: one of several models
+        refs = [{"$ref": f"#/components/schemas/{names[model]}"} for model in handler.body]
+        operation["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": {"oneOf": refs}}},
+        }
     elif handler.body is not None:
         name = names[handler.body]
         operation["requestBody"] = {
@@ -670,6 +680,7 @@ def build() -> dict[str, Any]:
     routes = template_routes()
     handlers = {(r.method, r.path): read_handler(r) for r in routes}
     models = {h.body for h in handlers.values() if isinstance(h.body, type)}
+    models |= {m for h in handlers.values() if isinstance(h.body, tuple) for m in h.body}
     components = _components()
     names, request_schemas = _request_schemas(sorted(models, key=lambda m: (m.__module__, m.__name__)))
     components["schemas"].update(request_schemas)
