@@ -73,7 +73,9 @@ class Handler:
     verified: bool = False
     idempotent: bool = False
     body: Any = None  # a pydantic model, "json" (any JSON object) or "raw" (bytes, e.g. a signed webhook)
-    paged: bool = False
+    paged: bool = False  # reads ?limit= (and ?cursor=, unless only `request.page().limit` is used)
+    cursor: bool = False
+    page_answer: bool = False  # answers ok_page(...): data is a list, metadata the paging
     query: dict[str, dict[str, Any]] = field(default_factory=dict)  # name -> schema
     statuses: set[int] = field(default_factory=set)  # success statuses
     media_types: set[str] = field(default_factory=set)  # of a `content(...)` answer (not the envelope)
@@ -180,6 +182,12 @@ def read_handler(route: Route) -> Handler:
                 helper = helpers.pop(node.func.id)
                 statements += helper.body
                 pending += helper.body
+    limit_only = {
+        id(node.value)
+        for statement in statements
+        for node in ast.walk(statement)
+        if isinstance(node, ast.Attribute) and node.attr == "limit" and isinstance(node.value, ast.Call)
+    }
     for statement in statements:
         for node in ast.walk(statement):
             if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute | ast.Name):
@@ -194,6 +202,7 @@ def read_handler(route: Route) -> Handler:
                 result.body = "raw"
             elif on_request and name == "page":
                 result.paged = True
+                result.cursor = result.cursor or id(node) not in limit_only
             elif on_request and name in ("query_param", "bool_param", "choice_param"):
                 query_name = _literal(node.args[0])
                 schema: dict[str, Any] = {"type": "string"}
@@ -208,6 +217,7 @@ def read_handler(route: Route) -> Handler:
                 result.query[query_name] = schema
             elif not on_request and name in ("ok", "ok_page"):
                 result.statuses.add(200)
+                result.page_answer = result.page_answer or name == "ok_page"
             elif not on_request and name == "content":
                 result.statuses.add(200)
                 media_type = _literal(node.args[1])
@@ -552,7 +562,9 @@ def _operation(
         operation["x-roles"] = handler.roles
     parameters: list[dict[str, Any]] = _path_parameters(route.path)
     if handler.paged:
-        parameters += [{"$ref": "#/components/parameters/limit"}, {"$ref": "#/components/parameters/cursor"}]
+        parameters.append({"$ref": "#/components/parameters/limit"})
+    if handler.cursor:
+        parameters.append({"$ref": "#/components/parameters/cursor"})
     parameters += [{"name": n, "in": "query", "schema": s} for n, s in sorted(handler.query.items())]
     if handler.idempotent:
         parameters.append(
@@ -584,7 +596,7 @@ def _operation(
             "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{name}"}}},
         }
     success: dict[str, Any] = {"$ref": "#/components/schemas/SuccessEnvelope"}
-    if handler.paged and handler.statuses == {200}:
+    if handler.page_answer and handler.statuses == {200}:
         success = {
             "allOf": [
                 success,
