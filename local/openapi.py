@@ -30,6 +30,7 @@ from typing import Any
 from local.template import ROOT, load_template
 
 OUTPUT = ROOT / "docs" / "openapi.json"
+EXAMPLE_TIME = "2026-01-01T12:00:00Z"
 LAYER = ROOT / "layers" / "pitchey" / "python"
 # How far the error scan follows calls from a handler: deep enough for service → lifecycle → core.db,
 # shallow enough that generic helpers do not lend every route every code.
@@ -505,7 +506,13 @@ def _error_response(status: int, codes: set[str]) -> dict[str, Any]:
             "application/json": {
                 "schema": schema,
                 "examples": {
-                    code: {"value": {"success": False, "error": {"code": code, "message": "…"}}}
+                    code: {
+                        "value": {
+                            "success": False,
+                            "error": {"code": code, "message": "…"},
+                            "timestamp": EXAMPLE_TIME,
+                        }
+                    }
                     for code in sorted(codes)
                 },
             }

@@ -78,10 +78,18 @@ def test_request_bodies_and_parameters_come_from_the_handlers(fresh):
     pitch = fresh["components"]["schemas"]["CreatePitch"]
     assert pitch["additionalProperties"] is False  # InputModel refuses unknown fields
     assert "title" in pitch["properties"]  # camelCase aliases, as on the wire
-    browse = {p.get("name") or p["$ref"] for p in operations[("GET", "/api/pitches/browse")]["parameters"]}
+    browse_parameters = operations[("GET", "/api/pitches/browse")]["parameters"]
+    browse = {p.get("name") or p["$ref"] for p in browse_parameters}
     assert {"#/components/parameters/limit", "genre", "sort", "seekingInvestment"} <= browse
-    sort = next(p for p in operations[("GET", "/api/pitches/browse")]["parameters"] if p.get("name") == "sort")
-    assert sort["schema"] == {"type": "string", "enum": ["featured", "newest", "popular"], "default": "newest"}
+    sort = next(p for p in browse_parameters if p.get("name") == "sort")
+    assert sort["schema"] == {
+        "type": "string",
+        "enum": ["featured", "newest", "popular"],
+        "default": "newest",
+    }
+    # reads only ?limit= and answers no paging metadata
+    recommendations = operations[("GET", "/api/investment/recommendations")]
+    assert recommendations["parameters"] == [{"$ref": "#/components/parameters/limit"}]
     assert "Idempotency-Key" in {p.get("name") for p in create["parameters"]}
     assert "requestBody" not in operations[("GET", "/api/pitches/{id}")]
 
@@ -145,3 +153,18 @@ def test_an_unknown_explorer_file_is_a_404():
     for name in ("../explorer.py", "index.html", "openapi.json"):
         answer = call(handler, http_event("GET", f"/api/docs/{name}", path_params={"asset": name}))
         assert answer.status == 404 and answer.code == "NOT_FOUND"
+
+
+def test_every_error_example_is_a_valid_envelope(fresh):
+    import jsonschema
+
+    envelope = fresh["components"]["schemas"]["ErrorEnvelope"]
+    examples = [
+        example["value"]
+        for operation in _operations(fresh).values()
+        for response in operation["responses"].values()
+        for example in response.get("content", {}).get("application/json", {}).get("examples", {}).values()
+    ]
+    assert len(examples) > 50
+    for example in examples:
+        jsonschema.validate(example, envelope)
