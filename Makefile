@@ -1,6 +1,7 @@
 # Pitchey Serverless: every entry point a developer or CI needs.
 #   make dev    set up .venv if needed, then start the whole application locally (no Docker, no AWS)
 #   make test   set up .venv if needed, then lint, validate + build the template, run every test
+#   make openapi  regenerate docs/openapi.json from the code (a unit test fails when it is stale)
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -10,7 +11,7 @@ ARGS ?=
 export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: install dev test lint format validate build unit integration bench clean
+.PHONY: install dev test lint format validate build unit integration bench clean openapi
 
 $(STAMP): requirements-dev.txt layers/pitchey/requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -48,6 +49,9 @@ unit: install
 
 integration: install
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile tests/local tests/integration
+
+openapi: install
+	$(BIN)/python -m local.openapi
 
 bench: install
 	$(BIN)/python -m bench

@@ -43,6 +43,7 @@ EXEMPT = {
     "GET /api/users/{id}": "public profile of anyone (API.md), no email",
     "POST /api/users/{id}/block": "changes the caller's own block list; {id} is whom they block",
     "DELETE /api/users/{id}/block": "changes the caller's own block list; {id} is whom they unblock",
+    "GET /api/docs/{asset}": "a static file of the public API explorer, the same for everyone",
 }
 
 
