@@ -57,13 +57,14 @@ STATUS_TEXT = {
 class Route:
     method: str
     path: str
-    area: str
+    area: str  # functions/<area>/...: the tag
     module: str
     public: bool  # the template's `Authorizer: NONE`
+    code: str = ""  # the CodeUri (functions/ndas/documents for the functions that ship fpdf2)
 
     @property
     def source(self) -> Path:
-        return ROOT / "functions" / self.area / f"{self.module}.py"
+        return ROOT / (self.code or f"functions/{self.area}") / f"{self.module}.py"
 
 
 @dataclass
@@ -100,7 +101,8 @@ def template_routes(template: dict[str, Any] | None = None) -> list[Route]:
                 Route(
                     method=spec["Method"].upper(),
                     path=spec["Path"],
-                    area=props["CodeUri"].strip("/").split("/")[-1],
+                    area=props["CodeUri"].strip("/").split("/")[1],
+                    code=props["CodeUri"].strip("/"),
                     module=props["Handler"].split(".")[0],
                     public=auth == "NONE",
                 )
