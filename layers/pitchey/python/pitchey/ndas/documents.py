@@ -6,6 +6,7 @@ The PDF library is imported only inside `generate`, which runs in the document f
 
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 from typing import Any
 
@@ -14,7 +15,7 @@ from pynamodb.exceptions import UpdateError
 from pitchey.core import clock
 from pitchey.core import documents as store
 from pitchey.core.settings import settings
-from pitchey.ndas.agreement import Agreement, Approval, Signature, compose
+from pitchey.ndas.agreement import Agreement, Approval, Signature, compose, with_approval_terms
 from pitchey.ndas.models import APPROVED, CONDITIONAL_FAILED, REVOKED, SIGNED, Nda
 from pitchey.ndas.sources import load_party, load_pitch_for_nda
 
@@ -73,13 +74,17 @@ def generate(nda_id: str, version: str) -> dict[str, Any]:
             receiving=load_party(nda.requester_id),
             custom_text=pitch.custom_nda_text if pitch else None,
         )
+        access_days = int(nda.access_days) if nda.access_days else None
+        agreement = with_approval_terms(agreement, custom_terms=nda.custom_terms, access_days=access_days)
         prefix = new_prefix()
         _put(f"{prefix}/agreement.json", agreement.to_json().encode("utf-8"), "application/json")
-        _put(f"{prefix}/approved.pdf", render(agreement, _approval(nda, disclosing.name)), "application/pdf")
+        pdf = render(agreement, _approval(nda, disclosing.name))
+        _put(f"{prefix}/approved.pdf", pdf, "application/pdf")
         actions = [
             Nda.agreement_key.set(f"{prefix}/agreement.json"),
             Nda.agreement_sha256.set(agreement.sha256()),
             Nda.document_key.set(f"{prefix}/approved.pdf"),
+            Nda.document_sha256.set(hashlib.sha256(pdf).hexdigest()),  # what verify compares
         ]
         condition = Nda.document_key.does_not_exist() & Nda.status.is_in(*allowed)
     elif version == "signed":
@@ -100,8 +105,12 @@ def generate(nda_id: str, version: str) -> dict[str, Any]:
         )
         key = nda.agreement_key.rsplit("/", 1)[0] + "/signed.pdf"
         approval = _approval(nda, agreement.disclosing.name)
-        _put(key, render(agreement, approval, signature), "application/pdf")
-        actions = [Nda.signed_document_key.set(key)]
+        pdf = render(agreement, approval, signature)
+        _put(key, pdf, "application/pdf")
+        actions = [
+            Nda.signed_document_key.set(key),
+            Nda.signed_document_sha256.set(hashlib.sha256(pdf).hexdigest()),
+        ]
         condition = Nda.signed_document_key.does_not_exist() & Nda.status.is_in(*allowed)
     else:
         raise ValueError(f"unknown document version {version}")
