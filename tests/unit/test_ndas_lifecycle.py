@@ -16,8 +16,8 @@ EVENTS = ("approve", "reject", "sign", "revoke", "expire", "request")
 def api_md(status: str, actor: str, event: str) -> str | None:
     """API.md, "## NDAs": approve/reject — pitch owner, pending only; sign — requester, approved only;
     revoke — pitch owner, signed; pending requests not decided within the TTL and approved ones not signed
-    within the signature TTL become expired; #21: a signed NDA whose access period (accessDays) is over becomes
-    expired. Nothing else moves an NDA."""
+    within the signature TTL become expired; #21: a signed NDA whose access period (accessDays) is over
+    becomes expired. Nothing else moves an NDA."""
     if actor == CREATOR and status == "pending" and event in ("approve", "reject"):
         return {"approve": "approved", "reject": "rejected"}[event]
     if actor == REQUESTER and status == "approved" and event == "sign":
