@@ -244,3 +244,29 @@ def test_stats_for_a_creator(runtime, people):
     assert stats["approvalRate"] == 0.5 and stats["completionRate"] == 1.0
     assert 0 <= stats["medianDecisionSeconds"] < 60
     error(runtime.client.get("/api/ndas/stats", headers=investor.headers), 403, "FORBIDDEN")
+
+
+def test_a_continuation_execution_enters_at_the_access_wait(runtime, people):
+    """The entry an access period longer than one execution's year continues through (`stage: access`),
+    run in the local engine: for an NDA whose access is not limited it ends at once, leaving it signed."""
+    creator, investor = people["creator"], people["investor"]
+    pitch = published_pitch(runtime, creator)
+    nda = ok(nda_request(runtime, investor, pitch["id"]), 201)
+    ok(nda_action(runtime, creator, nda["id"], "approve"))
+    ok(nda_action(runtime, investor, nda["id"], "sign", SIGNATURE))
+    wait_for(lambda: execution_status(runtime, nda["id"]) == "SUCCEEDED")
+    sfn = runtime.boto3("stepfunctions")
+    [machine] = [m for m in sfn.list_state_machines()["stateMachines"] if m["name"].endswith("-nda")]
+    arn = sfn.start_execution(
+        stateMachineArn=machine["stateMachineArn"],
+        name=f"{nda['id']}-access-1",
+        input=f'{{"ndaId": "{nda["id"]}", "stage": "access"}}',
+    )["executionArn"]
+    wait_for(lambda: sfn.describe_execution(executionArn=arn)["status"] == "SUCCEEDED")
+    entered = [
+        e["stateEnteredEventDetails"]["name"]
+        for e in sfn.get_execution_history(executionArn=arn)["events"]
+        if "stateEnteredEventDetails" in e
+    ]
+    assert entered == ["Start", "AccessTerm", "AccessLimited", "Signed"]
+    assert nda_get(runtime, investor, nda["id"])["status"] == "signed"

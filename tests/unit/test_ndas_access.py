@@ -132,7 +132,11 @@ def test_custom_terms_and_access_period_are_in_the_document_and_its_digest_is_st
 def test_access_term_waits_until_the_end_or_the_end_of_the_execution_span(world):
     nda = signed_with_access(world, 30)
     term = step("access_term", nda["id"], startedAt=started())
-    assert term == {"limited": True, "waitUntil": nda["accessExpiresAt"]}
+    # One second past the end: a Wait may wake a second early, and access must not close before its time.
+    assert term == {
+        "limited": True,
+        "waitUntil": clock.iso(clock.from_iso(nda["accessExpiresAt"]) + timedelta(seconds=1)),
+    }
     long = signed_with_access(world, 3650, world[0].production)
     begun = started(days_ago=10)
     term = step("access_term", long["id"], startedAt=begun)

@@ -155,7 +155,9 @@ def expire(event: dict[str, Any]) -> dict[str, Any]:
 # A Standard execution lives at most a year; a longer access period continues in a new execution of the
 # same state machine (named <ndaId>-access-<n>, input {"ndaId", "stage": "access"}) before that.
 EXECUTION_SPAN = timedelta(days=360)
-EARLY = timedelta(seconds=1)  # the Wait wakes to whole seconds; the stored time itself is whole seconds
+# A Wait may wake up to a second before its timestamp (whole seconds): waiting one second longer means the
+# expiry step finds the end reached (access is never closed early, at most a second late).
+SLACK = timedelta(seconds=1)
 
 
 def _span_end(event: dict[str, Any]) -> datetime:
@@ -168,7 +170,7 @@ def access_term(event: dict[str, Any]) -> dict[str, Any]:
     nda = _nda(event)
     if nda.status != SIGNED or not nda.access_expires_at:
         return {"limited": False, "waitUntil": None}
-    until = min(clock.from_iso(nda.access_expires_at), _span_end(event))
+    until = min(clock.from_iso(nda.access_expires_at) + SLACK, _span_end(event))
     return {"limited": True, "waitUntil": clock.iso(until)}
 
 
@@ -181,7 +183,7 @@ def expire_access(event: dict[str, Any]) -> dict[str, Any]:
     if nda.status != SIGNED or not nda.access_expires_at:
         return {"outcome": nda.status}
     ends = clock.from_iso(nda.access_expires_at)
-    if clock.now() + EARLY < ends:
+    if clock.now() < ends:
         if ends <= _span_end(event):
             return {"outcome": "wait"}
         _continue_in_new_execution(nda.id, event["execution"])
