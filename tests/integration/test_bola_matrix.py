@@ -44,6 +44,8 @@ EXEMPT = {
     "POST /api/users/{id}/block": "changes the caller's own block list; {id} is whom they block",
     "DELETE /api/users/{id}/block": "changes the caller's own block list; {id} is whom they unblock",
     "GET /api/docs/{asset}": "a static file of the public API explorer, the same for everyone",
+    "GET /api/ndas/{id}/verify": "public by design (#21): only genuine/version for a document digest, the "
+    "same for an unknown id as for a wrong digest (tests/integration/test_ndas_access.py)",
 }
 
 
@@ -86,6 +88,7 @@ CASES: dict[str, Case] = {
     "GET /api/ndas/{id}/document": Case("/api/ndas/{nda}/document", "nda"),
     "POST /api/ndas/{id}/approve": Case("/api/ndas/{pending_nda}/approve", "pending_nda", {}),
     "POST /api/ndas/{id}/reject": Case("/api/ndas/{pending_nda}/reject", "pending_nda", {"reason": "x"}),
+    "POST /api/ndas/{id}/remind": Case("/api/ndas/{pending_nda}/remind", "pending_nda", {}),
     "POST /api/ndas/{id}/revoke": Case("/api/ndas/{nda}/revoke", "nda", {}),
     "POST /api/ndas/{id}/sign": Case(
         "/api/ndas/{approved_nda}/sign", "approved_nda", {"signerName": "X", "accept": True}

@@ -6,6 +6,7 @@ The PDF library is imported only inside `generate`, which runs in the document f
 
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 from typing import Any
 
@@ -67,11 +68,13 @@ def generate(nda_id: str, version: str) -> dict[str, Any]:
         agreement = agreement_for(nda, disclosing)
         prefix = new_prefix()
         _put(f"{prefix}/agreement.json", agreement.to_json().encode("utf-8"), "application/json")
-        _put(f"{prefix}/approved.pdf", render(agreement, _approval(nda, disclosing.name)), "application/pdf")
+        pdf = render(agreement, _approval(nda, disclosing.name))
+        _put(f"{prefix}/approved.pdf", pdf, "application/pdf")
         actions = [
             Nda.agreement_key.set(f"{prefix}/agreement.json"),
             Nda.agreement_sha256.set(agreement.sha256()),
             Nda.document_key.set(f"{prefix}/approved.pdf"),
+            Nda.document_sha256.set(hashlib.sha256(pdf).hexdigest()),  # what verify compares
         ]
         condition = Nda.document_key.does_not_exist() & Nda.status.is_in(*allowed)
     elif version == "signed":
@@ -92,8 +95,12 @@ def generate(nda_id: str, version: str) -> dict[str, Any]:
         )
         key = nda.agreement_key.rsplit("/", 1)[0] + "/signed.pdf"
         approval = _approval(nda, agreement.disclosing.name)
-        _put(key, render(agreement, approval, signature), "application/pdf")
-        actions = [Nda.signed_document_key.set(key)]
+        pdf = render(agreement, approval, signature)
+        _put(key, pdf, "application/pdf")
+        actions = [
+            Nda.signed_document_key.set(key),
+            Nda.signed_document_sha256.set(hashlib.sha256(pdf).hexdigest()),
+        ]
         condition = Nda.signed_document_key.does_not_exist() & Nda.status.is_in(*allowed)
     else:
         raise ValueError(f"unknown document version {version}")

@@ -110,6 +110,14 @@ class Nda(Model):
     signer_user_agent = UnicodeAttribute(null=True, attr_name="signerUserAgent")
     revoked_at = UnicodeAttribute(null=True, attr_name="revokedAt")
 
+    # Set at approval (#21): the creator's extra terms (in the document) and the access period, which
+    # becomes accessExpiresAt = signedAt + accessDays days at signing; the workflow then expires the NDA.
+    custom_terms = UnicodeAttribute(null=True, attr_name="customTerms")
+    access_days = NumberAttribute(null=True, attr_name="accessDays")
+    access_expires_at = UnicodeAttribute(null=True, attr_name="accessExpiresAt")
+    # The requester's last reminder to the creator (at most one per 24 h, claimed by a conditional write).
+    reminded_at = UnicodeAttribute(null=True, attr_name="remindedAt")
+
     # Server-side only, never serialized: Step Functions task tokens of the two waits.
     decision_task_token = UnicodeAttribute(null=True, attr_name="decisionTaskToken")
     signature_task_token = UnicodeAttribute(null=True, attr_name="signatureTaskToken")
@@ -119,6 +127,9 @@ class Nda(Model):
     agreement_key = UnicodeAttribute(null=True, attr_name="agreementKey")
     agreement_sha256 = UnicodeAttribute(null=True, attr_name="agreementSha256")
     signed_document_key = UnicodeAttribute(null=True, attr_name="signedDocumentKey")
+    # SHA-256 of each stored PDF's bytes, for GET /api/ndas/{id}/verify (#21).
+    document_sha256 = UnicodeAttribute(null=True, attr_name="documentSha256")
+    signed_document_sha256 = UnicodeAttribute(null=True, attr_name="signedDocumentSha256")
 
     # Index keys derived from the fields above.
     creator_status = UnicodeAttribute(attr_name="creatorStatus")

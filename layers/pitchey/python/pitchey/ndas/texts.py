@@ -9,13 +9,21 @@ the creator adds at approval belong here too.
 from __future__ import annotations
 
 from pitchey.core import clock
-from pitchey.ndas.agreement import Agreement, Party, compose
+from pitchey.ndas.agreement import Agreement, Party, compose, with_approval_terms
 from pitchey.ndas.models import Nda
 from pitchey.ndas.sources import load_party, load_pitch_for_nda
 from pitchey.ndas.templated import compose_from_template
 
 
 def agreement_for(nda: Nda, disclosing: Party) -> Agreement:
+    """The pitch's text (its template, else its type's), with the terms set at approval added."""
+    access_days = int(nda.access_days) if nda.access_days else None
+    return with_approval_terms(
+        _pitch_text(nda, disclosing), custom_terms=nda.custom_terms, access_days=access_days
+    )
+
+
+def _pitch_text(nda: Nda, disclosing: Party) -> Agreement:
     pitch = load_pitch_for_nda(nda.pitch_id)
     parts = {
         "reference": nda.id,
