@@ -3,14 +3,13 @@ the follower counter moves in the same transaction. A new follower of a user not
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pitchey.core import clock, ratelimit
 from pitchey.core.db import Page, PageRequest, Transaction, TransactionCancelled, query_page, transact
 from pitchey.core.errors import NotFound, ValidationFailed
 from pitchey.core.log import logger
 from pitchey.follows.models import Follow, target_key
-from pitchey.follows.schemas import FollowRequest
 from pitchey.pitches.models import Pitch
 from pitchey.pitches.service import (
     MAX_ID_LENGTH,
@@ -21,6 +20,9 @@ from pitchey.pitches.service import (
     seconds,
 )
 from pitchey.users.models import User
+
+if TYPE_CHECKING:  # request bodies (pydantic) load only in the functions that parse them
+    from pitchey.follows.schemas import FollowRequest
 
 NEW_FOLLOWER_WINDOW = 24 * 3600  # one new_follower notification per follower per target per day
 

@@ -11,7 +11,7 @@ import hashlib
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pynamodb.exceptions import PutError
 
@@ -40,7 +40,9 @@ from pitchey.pitches.models import (
     PitchView,
     feature_rank,
 )
-from pitchey.pitches.schemas import CreatePitch, UpdatePitch
+
+if TYPE_CHECKING:  # request bodies (pydantic) load only in the functions that parse them
+    from pitchey.pitches.schemas import CreatePitch, UpdatePitch
 
 # The follows context keeps the following feed in step with follows through these.
 __all__ = ["feed_followed", "feed_unfollowed", "following_feed"]
