@@ -1,6 +1,7 @@
 # Pitchey Serverless: every entry point a developer or CI needs.
 #   make dev    set up .venv if needed, then start the whole application locally (no Docker, no AWS)
 #   make test   set up .venv if needed, then lint, validate + build the template, run every test
+#   make bench  every benchmark (docs/performance.md); ARGS=load only the locust scenario (BENCH_LOAD_USERS=N)
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -50,7 +51,7 @@ integration: install
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile tests/local tests/integration
 
 bench: install
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench $(ARGS)
 
 clean:
 	rm -rf .aws-sam .pytest_cache .ruff_cache .hypothesis
