@@ -193,7 +193,7 @@ class Creator(PitcheyUser):
         with self.client.put(
             f"/api/pitches/{created['id']}",
             json={"status": "published"},
-            name="PUT /api/pitches/[id] (publish)",
+            name="/api/pitches/[id] (publish)",
             catch_response=True,
         ) as response:
             if _check(response, 200) is not None:
@@ -208,7 +208,7 @@ class Creator(PitcheyUser):
         with self.client.put(
             f"/api/pitches/{pitch_id}",
             json={"logline": f"A keeper hides secret number {random.randint(1, 10**6)}."},
-            name="PUT /api/pitches/[id] (update)",
+            name="/api/pitches/[id] (update)",
             catch_response=True,
         ) as response:
             _check(response, 200)

@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bench.bench_load import charge
+from bench.bench_load import IDLE_COMPONENT, charge
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -28,15 +28,17 @@ def test_the_locustfile_loads_with_its_user_classes():
 def test_profile_samples_are_charged_to_the_innermost_known_component(tmp_path):
     raw = tmp_path / "profile.txt"
     raw.write_text(
-        'process 1:"python -m local";run (/w/local/gateway.py:10);handle (/w/functions/pitches/get.py:5);'
-        "query (/v/site-packages/pynamodb/models.py:1);_do (/v/site-packages/moto/core/responses.py:9) 30\n"
-        'process 1:"python -m local";run (/w/local/gateway.py:10);view (/w/layers/pitchey/python/x.py:3) 10\n'
-        'process 1:"python -m local";select (/usr/lib/python3.11/selectors.py:4) 5\n'
+        'process 1:"python -m local";run (local/gateway.py:10);handle (functions/pitches/get.py:5);'
+        "query (pynamodb/models.py:1);_do (moto/core/responses.py:9) 30\n"
+        'process 1:"python -m local";run (local/gateway.py:10);view (pitchey/x.py:3) 10\n'
+        'process 1:"python -m local";run (local/gateway.py:10);dumps (json/__init__.py:3) 5\n'
+        'process 1:"python -m local";serve (local/zygote.py:9);Event.wait (threading.py:4) 7\n'
         "not a sample line\n"
     )
     charged = charge(raw)
     assert charged == {
         "moto (the emulated AWS)": 30,
         "our layer and handlers": 10,
-        "other (stdlib, interpreter)": 5,
+        "the local runtime (gateway, pollers, workers)": 5,  # json is charged to its caller
+        IDLE_COMPONENT: 7,
     }
