@@ -1,12 +1,12 @@
 """The load scenario (bench/locustfile.py) against a local runtime started on free ports: BENCH_LOAD_USERS
-users (default USERS, the highest this 2-core machine sustained with p95 < 500 ms and zero errors, see
-docs/performance.md) for BENCH_LOAD_SECONDS (default 120), spawned at a tenth of the users per second.
+users (default USERS; docs/performance.md has the counts tried and why this one) for BENCH_LOAD_SECONDS
+(default 120) after a discarded warm-up run, spawned at a tenth of the users per second.
 
 Reports the request rate, p50 / p95 / max, failures (any unexpected status, a refused or dropped WebSocket),
 the WebSocket frames received, and with BENCH_LOAD_PROFILE=1 where the runtime's time goes: py-spy samples the
-runtime and its workers (--subprocesses) for the whole run, and each sample is charged to the innermost frame
-of a known component (moto, our layer, the gateway, PDF rendering, ...). The locust CSVs and the raw py-spy
-profile stay in BENCH_LOAD_OUT (default a temporary directory) for a closer look.
+runtime and its workers (--subprocesses) for the whole run, and each busy sample is charged to the innermost
+frame of a known component (moto, our layer, the gateway, PDF rendering, ...). The locust CSVs and the raw
+py-spy profile stay in BENCH_LOAD_OUT (default a temporary directory) for a closer look.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from typing import Any
 from local.testing import RuntimeProcess
 
 ROOT = Path(__file__).resolve().parent.parent
-USERS = int(os.environ.get("BENCH_LOAD_USERS", "12"))
+USERS = int(os.environ.get("BENCH_LOAD_USERS", "4"))
 SECONDS = int(os.environ.get("BENCH_LOAD_SECONDS", "120"))
 # A discarded run first, at the same user count: every function gets its warm workers (a worker's first
 # request is a cold start of seconds on this machine; bench_coldstart* measure those).
