@@ -191,11 +191,11 @@ def run() -> list[dict[str, Any]]:
     profile = out / "profile.txt"
     if PROFILE and profile.exists():
         charged = charge(profile)
+        idle = charged.pop(IDLE_COMPONENT, 0)
         samples = sum(charged.values()) or 1
+        note = f"of {samples} busy samples ({idle} idle ones left out)"
         for component, count in charged.most_common():
-            rows.append(
-                _row(f"runtime time in {component}", 100.0 * count / samples, "%", f"{count} samples")
-            )
+            rows.append(_row(f"runtime busy time in {component}", 100.0 * count / samples, "%", note))
     rows.append(_row("output", str(out), "", "locust CSVs, locust.log, profile.txt"))
     return rows
 
