@@ -2,6 +2,7 @@
 #   make dev    set up .venv if needed, then start the whole application locally (no Docker, no AWS)
 #   make test   set up .venv if needed, then lint, validate + build the template, run every test
 #   make openapi  regenerate docs/openapi.json from the code (a unit test fails when it is stale)
+#   make bench  every benchmark (docs/performance.md); ARGS=load only the locust scenario (BENCH_LOAD_USERS=N)
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -54,7 +55,7 @@ openapi: install
 	$(BIN)/python -m local.openapi
 
 bench: install
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench $(ARGS)
 
 clean:
 	rm -rf .aws-sam .pytest_cache .ruff_cache .hypothesis

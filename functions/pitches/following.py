@@ -8,4 +8,4 @@ from pitchey.pitches import service
 @api()
 def handler(request: Request) -> Response:
     result = service.following_feed(request.user.id, request.page())
-    return ok_page(result, lambda pitch: service.render(pitch, request.user.id))
+    return ok_page(service.render_page(result, request.user.id))

@@ -6,9 +6,11 @@ import pytest
 
 from pitchey.analytics.aggregator import run as aggregate
 from pitchey.analytics.service import trending_pitches
-from pitchey.pitches.models import Pitch
+from pitchey.pitches import service as pitches
+from pitchey.pitches.models import FeedEntry, Pitch
 from tests.unit.accounts import make_user
 from tests.unit.pitches_support import create_pitch, get_pitch, hit, published_pitch, update_pitch
+from tests.unit.test_investments_support import sign_nda
 
 
 def browse(**query):
@@ -252,3 +254,102 @@ def test_following_feed_is_empty_without_follows(aws):
     published_pitch(make_user())
     answer = feed(make_user("investor"))
     assert answer.status == 200 and answer.data == [] and answer.body["metadata"]["nextCursor"] is None
+
+
+def unfollow(actor, target_type, target_id):
+    return hit(
+        "follows/unfollow",
+        "DELETE",
+        f"/api/follows/{target_type}/{target_id}",
+        actor,
+        path_params={"targetType": target_type, "targetId": target_id},
+    )
+
+
+def feed_titles(actor):
+    answer = feed(actor)
+    assert answer.status == 200, answer.body
+    return [p["title"] for p in answer.data]
+
+
+def stored_entries(actor):
+    return [entry.pitch_id for entry in FeedEntry.query(actor.id)]
+
+
+def test_a_pitch_published_after_the_follow_is_fanned_out_to_the_followers(aws):
+    creator, fan, other = make_user(), make_user("investor"), make_user("investor")
+    assert follow(fan, "user", creator.id).status == 201
+    draft = create_pitch(creator, title="Later", shortSynopsis="Synopsis.")
+    assert feed_titles(fan) == [] and stored_entries(fan) == []
+    assert update_pitch(creator, draft["id"], status="published").status == 200
+    assert feed_titles(fan) == ["Later"]
+    assert stored_entries(other) == []  # only followers get an entry
+    # an edit of the published pitch shows at once (the feed stores ids; the pitch is read) and adds nothing
+    assert update_pitch(creator, draft["id"], title="Later, edited").status == 200
+    assert feed_titles(fan) == ["Later, edited"] and stored_entries(fan) == [draft["id"]]
+
+
+def test_unpublishing_or_archiving_removes_the_entries_and_publishing_again_restores_them(aws):
+    creator, fan = make_user(), make_user("investor")
+    pitch = published_pitch(creator, title="Comes and goes")
+    kept = published_pitch(creator, title="Stays")
+    assert follow(fan, "user", creator.id).status == 201
+    assert update_pitch(creator, pitch["id"], status="hidden").status == 200
+    assert feed_titles(fan) == ["Stays"] and stored_entries(fan) == [kept["id"]]
+    assert update_pitch(creator, pitch["id"], status="published").status == 200
+    # publishedAt is the first publication: the pitch takes its old place, not the top
+    assert feed_titles(fan) == ["Stays", "Comes and goes"]
+    path = f"/api/pitches/{pitch['id']}"
+    assert hit("pitches/delete", "DELETE", path, creator, path_params={"id": pitch["id"]}).status == 200
+    assert feed_titles(fan) == ["Stays"] and stored_entries(fan) == [kept["id"]]
+
+
+def test_a_pitch_hidden_by_moderation_is_left_out_when_read(aws):
+    creator, fan = make_user(), make_user("investor")
+    pitch = published_pitch(creator, title="Hidden")
+    assert follow(fan, "pitch", pitch["id"]).status == 201
+    pitches.hide_by_moderation(pitch["id"])
+    assert stored_entries(fan) == [pitch["id"]]  # the moderation path does not read the followers
+    assert feed_titles(fan) == []
+
+
+def test_unfollowing_keeps_the_pitches_the_other_follow_still_reaches(aws):
+    creator, fan = make_user(), make_user("investor")
+    direct = published_pitch(creator, title="Followed itself")
+    published_pitch(creator, title="Through the creator")
+    assert follow(fan, "user", creator.id).status == 201
+    assert follow(fan, "pitch", direct["id"]).status == 201
+    assert sorted(feed_titles(fan)) == ["Followed itself", "Through the creator"]
+    assert unfollow(fan, "user", creator.id).status == 200
+    assert feed_titles(fan) == ["Followed itself"]
+    assert follow(fan, "user", creator.id).status == 201
+    assert unfollow(fan, "pitch", direct["id"]).status == 200
+    assert sorted(feed_titles(fan)) == ["Followed itself", "Through the creator"]  # the creator reaches it
+    assert unfollow(fan, "user", creator.id).status == 200
+    assert feed_titles(fan) == [] and stored_entries(fan) == []
+    assert unfollow(fan, "user", creator.id).status == 200  # not following: still fine, nothing changes
+
+
+def test_the_feed_shows_protected_fields_only_with_a_signed_nda(aws):
+    creator, fan = make_user(), make_user("investor")
+    open_pitch = published_pitch(creator, title="Open", longSynopsis="Open long text")
+    nda_pitch = published_pitch(creator, title="Secret", requiresNDA=True, longSynopsis="Secret long text")
+    assert follow(fan, "user", creator.id).status == 201
+    shown = {p["id"]: p for p in feed(fan).data}
+    assert shown[open_pitch["id"]]["canViewProtected"] is True
+    assert shown[open_pitch["id"]]["longSynopsis"] == "Open long text"
+    assert shown[nda_pitch["id"]]["canViewProtected"] is False
+    assert "longSynopsis" not in shown[nda_pitch["id"]]
+    sign_nda(fan, creator, nda_pitch["id"])
+    shown = {p["id"]: p for p in feed(fan).data}
+    assert shown[nda_pitch["id"]]["canViewProtected"] is True
+    assert shown[nda_pitch["id"]]["longSynopsis"] == "Secret long text"
+
+
+def test_signed_among_answers_for_users_with_more_signed_ndas_than_one_query_reads(aws, monkeypatch):
+    from pitchey.ndas import access
+
+    calls = []
+    monkeypatch.setattr(access, "has_signed_nda", lambda user, pitch: calls.append(pitch) or pitch == "p2")
+    assert access.signed_among("u-none", ["p1", "p2"]) == set() and calls == []  # fewer than `latest`
+    assert access.signed_among("u-none", ["p1", "p2"], latest=0) == {"p2"} and sorted(calls) == ["p1", "p2"]

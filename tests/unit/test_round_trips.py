@@ -32,8 +32,6 @@ SIGNED_IN = {"/api/pitches/{id}"}
 KNOWN_OVER = {
     # + the NDA check for protected fields + the conditional put of the view marker (the view count).
     "/api/pitches/{id} (signed in)": 5,
-    # One Query per followed creator (a k-way merge): grows with the follows, up to FEED_MAX_SOURCES.
-    "/api/pitches/following": 5,
 }
 
 
@@ -201,3 +199,23 @@ def test_no_http_handler_scans(world):
             status, calls = request(module, method, path, world, actor)
             assert "Scan" not in calls
             assert status < 500 or path == "/api/webhooks/stripe", (method, path, status)
+
+
+def test_the_following_feed_costs_the_same_whatever_the_number_of_follows(world):
+    """Fanned out on write (pitchey.pitches.feed): a page is one Query and one BatchGetItem (+ one NDA Query
+    for protected fields), not one Query per followed creator."""
+    _, module, method, path = next(r for r in read_routes() if r[3] == "/api/pitches/following")
+    _, status, one_follow = measure(world, module, method, path, [world.investor])
+    assert status == 200
+    for _ in range(4):
+        creator = make_user("creator")
+        published_pitch(creator, requiresNDA=True)
+        body = {"targetType": "user", "targetId": creator.id}
+        assert hit("follows/follow", "POST", "/api/follows", world.investor, body=body).status == 201
+    pitch = published_pitch(make_user("creator"))
+    body = {"targetType": "pitch", "targetId": pitch["id"]}
+    assert hit("follows/follow", "POST", "/api/follows", world.investor, body=body).status == 201
+    _, status, six_follows = measure(world, module, method, path, [world.investor])
+    assert status == 200
+    assert six_follows == one_follow
+    assert len(six_follows) <= LIST_BUDGET + AUTH_ROUND_TRIPS

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
+from pitchey.core import clock
 from pitchey.core.config import table_name
 from pitchey.core.models import TableMeta
+from pitchey.users.models import User, user_view
 
 TARGET_TYPES = ("pitch", "user", "message")
 REPORT_STATUSES = ("open", "resolved")
@@ -61,3 +65,28 @@ class BroadcastPage(Model):
     cursor = JSONAttribute(null=True)  # the byCreated LastEvaluatedKey this page starts after
     delivered = NumberAttribute(null=True)
     ttl = NumberAttribute(null=True)
+
+
+def admin_user_view(user: User) -> dict[str, Any]:
+    return {**user_view(user), "status": user.account_status, "isAdmin": bool(user.is_admin)}
+
+
+def report_view(report: Report) -> dict[str, Any]:
+    return {
+        "id": report.id,
+        "reporterId": report.reporter_id,
+        "targetType": report.target_type,
+        "targetId": report.target_id,
+        "targetOwnerId": report.target_owner_id,
+        "reason": report.reason,
+        "status": report.status,
+        "createdAt": seconds(report.created_at),
+        "resolvedAt": seconds(report.resolved_at),
+        "resolvedBy": report.resolved_by,
+        "action": report.action,
+        "note": report.note,
+    }
+
+
+def seconds(timestamp: str | None) -> str | None:
+    return clock.iso(clock.from_iso(timestamp)) if timestamp else None

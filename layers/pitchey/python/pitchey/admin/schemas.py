@@ -1,16 +1,15 @@
-"""Admin request bodies and the admin's view of a user."""
+"""Admin request bodies (the admin's views of a user and a report are in admin.models)."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import Field
 
-from pitchey.admin.models import Report
-from pitchey.core import clock
+from pitchey.admin.models import admin_user_view as admin_user_view  # the views live with the models
+from pitchey.admin.models import report_view as report_view
+from pitchey.admin.models import seconds as seconds
 from pitchey.core.schemas import InputModel
-from pitchey.users.models import User
-from pitchey.users.schemas import user_view
 
 REASON_MAX = 1000
 
@@ -19,10 +18,6 @@ class ModerationBody(InputModel):
     """suspend / ban / restore / grant-admin: an optional reason, kept in the audit log."""
 
     reason: str | None = Field(default=None, max_length=REASON_MAX)
-
-
-def admin_user_view(user: User) -> dict[str, Any]:
-    return {**user_view(user), "status": user.account_status, "isAdmin": bool(user.is_admin)}
 
 
 class ReportBody(InputModel):
@@ -39,24 +34,3 @@ class BroadcastBody(InputModel):
 class ResolveBody(InputModel):
     action: Literal["dismiss", "hide", "ban"]
     note: str | None = Field(default=None, max_length=REASON_MAX)
-
-
-def report_view(report: Report) -> dict[str, Any]:
-    return {
-        "id": report.id,
-        "reporterId": report.reporter_id,
-        "targetType": report.target_type,
-        "targetId": report.target_id,
-        "targetOwnerId": report.target_owner_id,
-        "reason": report.reason,
-        "status": report.status,
-        "createdAt": seconds(report.created_at),
-        "resolvedAt": seconds(report.resolved_at),
-        "resolvedBy": report.resolved_by,
-        "action": report.action,
-        "note": report.note,
-    }
-
-
-def seconds(timestamp: str | None) -> str | None:
-    return clock.iso(clock.from_iso(timestamp)) if timestamp else None

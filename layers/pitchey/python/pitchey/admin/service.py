@@ -12,20 +12,11 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pynamodb.exceptions import PutError, UpdateError
 
-from pitchey.admin.models import REPORT_STATUSES, BroadcastPage, Report
-from pitchey.admin.schemas import (
-    BroadcastBody,
-    ModerationBody,
-    ReportBody,
-    ResolveBody,
-    admin_user_view,
-    report_view,
-    seconds,
-)
+from pitchey.admin.models import REPORT_STATUSES, BroadcastPage, Report, admin_user_view, report_view, seconds
 from pitchey.auth import service as auth
 from pitchey.core import audit, clock
 from pitchey.core.audit import LOG, AuditEntry
@@ -40,6 +31,9 @@ from pitchey.pitches import service as pitches
 from pitchey.realtime import service as realtime
 from pitchey.users import service as users
 from pitchey.users.models import DIRECTORY, STATUSES, User, search_text
+
+if TYPE_CHECKING:  # request bodies (pydantic) load only in the functions that parse them
+    from pitchey.admin.schemas import BroadcastBody, ModerationBody, ReportBody, ResolveBody
 
 Q_MAX = 100
 # action → the status it sets (None: the admin flag instead)

@@ -10,10 +10,17 @@ from __future__ import annotations
 import base64
 import functools
 import hashlib
-
-import bcrypt
+from types import ModuleType
 
 from pitchey.core.settings import settings
+
+
+def _bcrypt() -> ModuleType:
+    """bcrypt loads on the first hash or check: modules that import this one for a function that never
+    touches a password (session lists, admin) keep it out of their cold start."""
+    import bcrypt
+
+    return bcrypt
 
 
 def _rounds() -> int:
@@ -25,21 +32,23 @@ def _prehash(password: str) -> bytes:
 
 
 def hash_password(password: str) -> str:
+    bcrypt = _bcrypt()
     return bcrypt.hashpw(_prehash(password), bcrypt.gensalt(_rounds())).decode("ascii")
 
 
 def verify_password(password: str, password_hash: str) -> bool:
     try:
-        return bcrypt.checkpw(_prehash(password), password_hash.encode("ascii"))
+        return _bcrypt().checkpw(_prehash(password), password_hash.encode("ascii"))
     except ValueError:  # a malformed stored hash never matches
         return False
 
 
 @functools.lru_cache(maxsize=4)
 def _dummy_hash(rounds: int) -> bytes:
+    bcrypt = _bcrypt()
     return bcrypt.hashpw(b"pitchey-dummy-password", bcrypt.gensalt(rounds))
 
 
 def burn_verify_time(password: str) -> None:
     """Spend what a real check costs, so an unknown email answers as slowly as a wrong password."""
-    bcrypt.checkpw(_prehash(password), _dummy_hash(_rounds()))
+    _bcrypt().checkpw(_prehash(password), _dummy_hash(_rounds()))

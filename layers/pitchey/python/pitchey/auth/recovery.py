@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import contextlib
 import secrets
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pitchey.auth import onetime
 from pitchey.auth.context import AuthUser
 from pitchey.auth.models import AccountToken
 from pitchey.auth.passwords import hash_password, verify_password
-from pitchey.auth.schemas import ChangePasswordBody, ResetPasswordBody
 from pitchey.auth.service import revoke_user_sessions
 from pitchey.auth.verification import link
 from pitchey.core import audit, clock
@@ -28,6 +27,9 @@ from pitchey.core.settings import settings
 from pitchey.notifications.service import send_account_email
 from pitchey.users.models import User, normalize_email
 from pitchey.users.service import find_by_email, get_user
+
+if TYPE_CHECKING:  # request bodies (pydantic) load only in the functions that parse them
+    from pitchey.auth.schemas import ChangePasswordBody, ResetPasswordBody
 
 FORGOT_ANSWER = {"message": "If an account exists for this email, a password reset link is on its way."}
 

@@ -15,7 +15,7 @@ import hashlib
 import hmac
 import re
 import secrets
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pynamodb.exceptions import UpdateError
 
@@ -23,7 +23,6 @@ from pitchey.auth import lockout, verification
 from pitchey.auth.context import AuthUser
 from pitchey.auth.models import Session
 from pitchey.auth.passwords import burn_verify_time, hash_password, verify_password
-from pitchey.auth.schemas import LoginBody, RegisterBody
 from pitchey.auth.tokens import issue_access_token
 from pitchey.auth.verification import require_verified_email  # noqa: F401 (the public guard, for services)
 from pitchey.core import audit, clock, ratelimit
@@ -42,9 +41,12 @@ from pitchey.users.models import (
     email_key,
     normalize_email,
     search_text,
+    user_view,
 )
-from pitchey.users.schemas import user_view
 from pitchey.users.service import find_by_email
+
+if TYPE_CHECKING:  # request bodies (pydantic) load only in the functions that parse them
+    from pitchey.auth.schemas import LoginBody, RegisterBody
 
 BAD_CREDENTIALS = "Invalid email or password"
 MAX_REMEMBERED_REFRESH_HASHES = 100  # rotated-out hashes kept per session for reuse detection

@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import secrets
+from types import ModuleType
 from typing import Any
-
-import jwt
 
 from pitchey.core import clock
 from pitchey.core.errors import Unauthorized
 from pitchey.core.settings import settings
 
 ALGORITHM = "HS256"
+
+
+def _jwt() -> ModuleType:
+    """PyJWT loads with the first token issued or decoded, not with every module that imports this one:
+    behind API Gateway the authorizer's context names the caller, so most functions never decode one."""
+    import jwt
+
+    return jwt
 
 
 def access_token_ttl() -> int:
@@ -30,10 +37,11 @@ def issue_access_token(user_id: str, session_id: str, role: str) -> tuple[str, i
         "exp": issued + ttl,
         "jti": secrets.token_hex(12),
     }
-    return jwt.encode(claims, settings().require("jwt_secret"), algorithm=ALGORITHM), ttl
+    return _jwt().encode(claims, settings().require("jwt_secret"), algorithm=ALGORITHM), ttl
 
 
 def decode_access_token(token: str) -> dict[str, Any]:
+    jwt = _jwt()
     try:
         return jwt.decode(
             token,

@@ -18,8 +18,7 @@ from pitchey.core.db import Transaction, TransactionCancelled, transact
 from pitchey.core.errors import Forbidden, RateLimited
 from pitchey.core.settings import settings
 from pitchey.notifications.service import send_account_email
-from pitchey.users.models import User
-from pitchey.users.schemas import user_view
+from pitchey.users.models import User, user_view
 from pitchey.users.service import get_user
 
 

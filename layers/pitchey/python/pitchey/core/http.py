@@ -23,9 +23,7 @@ import hashlib
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
-
-from pydantic import BaseModel
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pitchey.core import clock, jsonbody
 from pitchey.core.caller import Caller, Client
@@ -41,10 +39,13 @@ from pitchey.core.errors import (
 )
 from pitchey.core.log import logger
 
+if TYPE_CHECKING:  # pydantic loads with the first body parsed (Request.parse), not with every handler
+    from pydantic import BaseModel
+
 MAX_BODY_BYTES = 1024 * 1024
 DEFAULT_PAGE_LIMIT = 20
 MAX_PAGE_LIMIT = 100
-M = TypeVar("M", bound=BaseModel)
+M = TypeVar("M", bound="BaseModel")
 
 # JSON answers are never rendered as a page: no framing, no sniffing, no referrer, nothing loadable from
 # them (CSP default-src 'none'). A response's own headers override these (an HTML page sets its CSP).

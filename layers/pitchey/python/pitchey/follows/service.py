@@ -3,18 +3,26 @@ the follower counter moves in the same transaction. A new follower of a user not
 
 from __future__ import annotations
 
-import contextlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pitchey.core import clock, ratelimit
 from pitchey.core.db import Page, PageRequest, Transaction, TransactionCancelled, query_page, transact
 from pitchey.core.errors import NotFound, ValidationFailed
 from pitchey.core.log import logger
 from pitchey.follows.models import Follow, target_key
-from pitchey.follows.schemas import FollowRequest
 from pitchey.pitches.models import Pitch
-from pitchey.pitches.service import MAX_ID_LENGTH, follower_count_actions, load_visible, seconds
+from pitchey.pitches.service import (
+    MAX_ID_LENGTH,
+    feed_followed,
+    feed_unfollowed,
+    follower_count_actions,
+    load_visible,
+    seconds,
+)
 from pitchey.users.models import User
+
+if TYPE_CHECKING:  # request bodies (pydantic) load only in the functions that parse them
+    from pitchey.follows.schemas import FollowRequest
 
 NEW_FOLLOWER_WINDOW = 24 * 3600  # one new_follower notification per follower per target per day
 
@@ -67,6 +75,7 @@ def follow(user_id: str, body: FollowRequest) -> tuple[dict[str, Any], bool]:
         if "target" in cancelled.failed:
             raise NotFound("Nothing to follow here") from None
         return follow_to_api(_existing(user_id, key)), False  # already following
+    feed_followed(user_id, body.target_type, body.target_id)
     if body.target_type == "user":
         _notify_new_follower(user_id, body.target_id)
     return follow_to_api(item), True
@@ -109,8 +118,12 @@ def unfollow(user_id: str, target_type: str, target_id: str) -> dict[str, Any]:
                 condition=Pitch.id.exists(),
             )
 
-    with contextlib.suppress(TransactionCancelled):  # was not following: nothing to change
+    try:
         transact(write)
+    except TransactionCancelled:  # was not following: nothing to change
+        pass
+    else:
+        feed_unfollowed(user_id, target_type, target_id)
     return {"targetType": target_type, "targetId": target_id, "following": False}
 
 

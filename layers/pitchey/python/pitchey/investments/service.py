@@ -43,11 +43,10 @@ from pitchey.investments.models import (
     TimelineEntry,
     open_claim_key,
 )
-from pitchey.investments.schemas import TransitionInvestment
 from pitchey.investments.views import entry_json, investment_json
 
 if TYPE_CHECKING:
-    from pitchey.investments.schemas import CreateInvestment
+    from pitchey.investments.schemas import CreateInvestment, TransitionInvestment
     from pitchey.pitches.models import Pitch
 
 DOCUMENT_WAIT_SECONDS = 8.0  # how long a download waits for an agreement the workflow is still rendering
@@ -209,6 +208,8 @@ def activate_paid(investment_id: str, investor_id: str, note: str, extra: Build)
         return False
     if investment.investor_id != investor_id or investment.status != COMMITTED:
         return False
+    from pitchey.investments.schemas import TransitionInvestment
+
     body = TransitionInvestment(to=ACTIVE, note=note)
     try:
         _move(investment, INVESTOR, investor_id, body, also=extra)

@@ -3,13 +3,15 @@ and type enforced by S3's policy check), then claimed by the send that carries t
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pitchey.core import clock, storage
 from pitchey.core.errors import Conflict, ValidationFailed
 from pitchey.core.ids import new_id
 from pitchey.messages.models import Attachment
-from pitchey.messages.schemas import CreateAttachment
+
+if TYPE_CHECKING:  # request bodies (pydantic) load only in the functions that parse them
+    from pitchey.messages.schemas import CreateAttachment
 
 UPLOAD_SECONDS = 15 * 60
 UNSENT_TTL_SECONDS = 24 * 3600  # an attachment never sent is forgotten after a day

@@ -15,7 +15,7 @@ import random
 import time
 from collections.abc import Iterable
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pynamodb.exceptions import UpdateError
 
@@ -39,8 +39,10 @@ from pitchey.messages.models import (
     reader_key,
     system_message_key,
 )
-from pitchey.messages.schemas import EditMessage, MarkRead, SendMessage
 from pitchey.payments import service as payments
+
+if TYPE_CHECKING:  # request bodies (pydantic) load only in the functions that parse them
+    from pitchey.messages.schemas import EditMessage, MarkRead, SendMessage
 
 MAX_ID_LENGTH = 128
 # Each lost race means another message took the next seq, so every send gets through eventually; the budget

@@ -37,3 +37,20 @@ def template_available(owner_id: str, template_id: str) -> bool:
     except NdaTemplate.DoesNotExist:
         return False
     return True
+
+
+def signed_among(user_id: str, pitch_ids: list[str], latest: int = 100) -> set[str]:
+    """Which of `pitch_ids` the user holds a signed NDA for, for a list of pitches: one Query of their
+    `latest` signed NDAs, then one `has_signed_nda` per pitch not found there, only when they hold more."""
+    from pitchey.ndas.models import SIGNED
+
+    found_ndas = list(
+        Nda.by_requester_status.query(
+            f"{user_id}#{SIGNED}", scan_index_forward=False, limit=latest, attributes_to_get=["pitchId"]
+        )
+    )
+    wanted = set(pitch_ids)
+    found = wanted.intersection(nda.pitch_id for nda in found_ndas)
+    if len(found_ndas) < latest:
+        return found
+    return found | {pitch_id for pitch_id in wanted - found if has_signed_nda(user_id, pitch_id)}

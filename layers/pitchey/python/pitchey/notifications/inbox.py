@@ -10,8 +10,7 @@ from pynamodb.exceptions import UpdateError
 from pitchey.core import clock
 from pitchey.core.db import Page, PageRequest, query_page
 from pitchey.core.errors import NotFound
-from pitchey.notifications.models import Notification
-from pitchey.notifications.schemas import notification_view
+from pitchey.notifications.models import Notification, notification_view
 
 # A notification id starts with its creation time in milliseconds (core.ids.new_id), written within
 # microseconds of the createdAt that leads its sort key; this window absorbs any gap between the two.

@@ -5,6 +5,8 @@ The Notifications table's stream is what pushes each item to live WebSockets and
 
 from __future__ import annotations
 
+from typing import Any
+
 from pynamodb.attributes import (
     BooleanAttribute,
     JSONAttribute,
@@ -15,6 +17,7 @@ from pynamodb.attributes import (
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
+from pitchey.core import clock
 from pitchey.core.config import table_name
 from pitchey.core.models import TableMeta
 
@@ -153,3 +156,16 @@ class DigestEntry(Model):
     notification_sk = UnicodeAttribute(attr_name="notificationSk")
     digested_at = UnicodeAttribute(null=True, attr_name="digestedAt")
     ttl = NumberAttribute()
+
+
+def notification_view(notification: Notification) -> dict[str, Any]:
+    """API.md's `notification`."""
+    return {
+        "id": notification.id,
+        "type": notification.type,
+        "title": notification.title,
+        "body": notification.body,
+        "data": notification.data or {},
+        "read": bool(notification.read),
+        "createdAt": clock.iso(clock.from_iso(notification.created_at)),
+    }

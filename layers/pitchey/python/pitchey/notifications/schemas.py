@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import Field
 
-from pitchey.core import clock
 from pitchey.core.schemas import InputModel
-from pitchey.notifications.models import Notification
+from pitchey.notifications.models import notification_view as notification_view  # lives with the model
 
 Frequency = Literal["instant", "daily", "weekly", "never"]
 
@@ -28,16 +27,3 @@ class EmailPreferencesInput(InputModel):
 
 class PreferencesInput(InputModel):
     email: EmailPreferencesInput = Field(default_factory=EmailPreferencesInput)
-
-
-def notification_view(notification: Notification) -> dict[str, Any]:
-    """API.md's `notification`."""
-    return {
-        "id": notification.id,
-        "type": notification.type,
-        "title": notification.title,
-        "body": notification.body,
-        "data": notification.data or {},
-        "read": bool(notification.read),
-        "createdAt": clock.iso(clock.from_iso(notification.created_at)),
-    }

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pynamodb.exceptions import UpdateError
 
@@ -16,7 +16,9 @@ from pitchey.payments import stripe_api
 from pitchey.payments.credits import load_account
 from pitchey.payments.models import CreditAccount, PaymentRecord, PaymentTransaction
 from pitchey.payments.plans import CURRENCY, PACKS, TIERS
-from pitchey.payments.schemas import ProcessInvestment, Purchase, Subscribe
+
+if TYPE_CHECKING:  # request bodies (pydantic) load only in the functions that parse them
+    from pitchey.payments.schemas import ProcessInvestment, Purchase, Subscribe
 
 LIVE_SUBSCRIPTION = ("active", "trialing", "past_due")
 SUBSCRIBE_CLAIM_SECONDS = 60

@@ -7,7 +7,7 @@ Each media record lives in its pitch item (`media` list); pitchey.pitches.storag
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pynamodb.expressions.condition import size
 
@@ -19,8 +19,10 @@ from pitchey.payments import service as payments
 from pitchey.pitches import rules
 from pitchey.pitches import storage as media_store
 from pitchey.pitches.models import MediaFile, Pitch
-from pitchey.pitches.schemas import CreateMedia
 from pitchey.pitches.service import can_view_protected, load_owned, load_visible
+
+if TYPE_CHECKING:  # request bodies (pydantic) load only in the functions that parse them
+    from pitchey.pitches.schemas import CreateMedia
 
 UPLOAD_SECONDS = 15 * 60
 DOWNLOAD_SECONDS = 15 * 60

@@ -209,3 +209,21 @@ class PitchLike(Model):
     pitch_id = UnicodeAttribute(hash_key=True, attr_name="pitchId")
     user_id = UnicodeAttribute(range_key=True, attr_name="userId")
     liked_at = UnicodeAttribute(attr_name="likedAt")
+
+
+class FeedEntry(Model):
+    """The following feed, fanned out on write (pitchey.pitches.feed): one item per follower and published
+    pitch they reach by following its creator or the pitch itself. `sk` is "<publishedAt>#<pitchId>"
+    (publishedAt is the first publication and never moves), so a page of the feed is one Query, newest
+    first, and the two ways of reaching a pitch write the same item."""
+
+    class Meta(TableMeta):
+        table_name = table_name("FOLLOWING_FEED_TABLE", "FollowingFeedTable")
+
+    user_id = UnicodeAttribute(hash_key=True, attr_name="userId")  # the follower
+    sk = UnicodeAttribute(range_key=True)
+    pitch_id = UnicodeAttribute(attr_name="pitchId")
+
+
+def feed_sort_key(pitch: Pitch) -> str:
+    return f"{pitch.published_at}#{pitch.id}"

@@ -11,17 +11,15 @@ import hashlib
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pynamodb.exceptions import PutError
 
 from pitchey.core import clock, ratelimit
-from pitchey.core.cursor import encode_cursor
 from pitchey.core.db import (
     Page,
     PageRequest,
     Transaction,
-    cursor_start,
     optimistic,
     query_page,
     transact,
@@ -30,7 +28,10 @@ from pitchey.core.errors import Conflict, NotFound, ValidationFailed
 from pitchey.core.ids import new_id
 from pitchey.core.log import logger
 from pitchey.ndas import access
-from pitchey.pitches import rules, storage
+from pitchey.pitches import feed, rules, storage
+from pitchey.pitches.feed import followed as feed_followed
+from pitchey.pitches.feed import following_feed as following_feed
+from pitchey.pitches.feed import unfollowed as feed_unfollowed
 from pitchey.pitches.models import (
     PUBLISHED_PARTITION,
     MediaFile,
@@ -39,7 +40,12 @@ from pitchey.pitches.models import (
     PitchView,
     feature_rank,
 )
-from pitchey.pitches.schemas import CreatePitch, UpdatePitch
+
+if TYPE_CHECKING:  # request bodies (pydantic) load only in the functions that parse them
+    from pitchey.pitches.schemas import CreatePitch, UpdatePitch
+
+# The follows context keeps the following feed in step with follows through these.
+__all__ = ["feed_followed", "feed_unfollowed", "following_feed"]
 
 VIEW_DEDUPE_SECONDS = 30 * 60
 ANON_VIEWS_PER_IP = 3  # anonymous viewers (session ids) counted per IP per pitch per VIEW_DEDUPE_SECONDS
@@ -180,6 +186,18 @@ def to_api(pitch: Pitch, *, viewer_id: str | None, protected: bool) -> dict[str,
 
 def render(pitch: Pitch, viewer_id: str | None) -> dict[str, Any]:
     return to_api(pitch, viewer_id=viewer_id, protected=can_view_protected(pitch, viewer_id))
+
+
+def render_many(pitches: list[Pitch], viewer_id: str) -> list[dict[str, Any]]:
+    """`render` for a list: the NDA check of every pitch on it in one Query (ndas.access.signed_among)."""
+    needed = [p.id for p in pitches if p.requires_nda and p.creator_id != viewer_id]
+    signed = access.signed_among(viewer_id, needed) if needed else set()
+    protected = {p.id for p in pitches if p.id in signed or not p.requires_nda or p.creator_id == viewer_id}
+    return [to_api(p, viewer_id=viewer_id, protected=p.id in protected) for p in pitches]
+
+
+def render_page(page: Page[Pitch], viewer_id: str) -> Page[dict[str, Any]]:
+    return Page(render_many(page.items, viewer_id), page.next_cursor, page.number, page.limit)
 
 
 def render_anonymous(pitch: Pitch) -> dict[str, Any]:
@@ -400,30 +418,43 @@ def _apply(user_id: str, pitch_id: str, requested: Mapping[str, Any]) -> Pitch:
         _write(pitch, user_id, changes, after)
         updated = load_owned(user_id, pitch_id)
         if was_published or updated.status == "published":
-            _notify_followers(updated, user_id, changes, newly_published=not was_published)
+            followers = _followers(updated)
+            _notify_followers(updated, user_id, changes, followers, newly_published=not was_published)
             _record_activity(updated, user_id, newly_published=not was_published)
+            if not was_published:
+                feed.published(updated, followers)
+            elif updated.status != "published":
+                feed.unpublished(updated, followers)
         return updated
 
     message = "The pitch is being changed by another request; try again"
     return optimistic(attempt, item="pitch", attempts=_UPDATE_ATTEMPTS, message=message)
 
 
+def _followers(pitch: Pitch) -> list[str]:
+    """The followers of the pitch and its creator, read once for their notifications and feeds ([] when the
+    read fails: both are best effort)."""
+    try:
+        return feed.followers_of(pitch)
+    except Exception:
+        logger.exception("reading the followers failed", extra={"pitch_id": pitch.id})
+        return []
+
+
 def _notify_followers(
-    pitch: Pitch, actor_id: str, changes: Mapping[str, Any], *, newly_published: bool
+    pitch: Pitch,
+    actor_id: str,
+    changes: Mapping[str, Any],
+    followers: list[str],
+    *,
+    newly_published: bool,
 ) -> None:
     """Followers of the pitch and of its creator hear about changes the public can see. Best effort: the
     change is already stored, so a failed fan-out is logged rather than failing the request."""
-    from pitchey.follows.models import follower_ids
     from pitchey.notifications.service import notify_many
 
     try:
-        recipients = [
-            user
-            for user in dict.fromkeys(
-                follower_ids("pitch", pitch.id) + follower_ids("user", pitch.creator_id)
-            )
-            if user != actor_id
-        ]
+        recipients = [user for user in followers if user != actor_id]
         if not recipients:
             return
         title = "New pitch published" if newly_published else "Pitch updated"
@@ -591,46 +622,3 @@ def browse(filters: BrowseFilters, page: PageRequest) -> Page[Pitch]:
         scope=scope,
         filtered=condition is not None,
     )
-
-
-FEED_MAX_SOURCES = 200
-
-
-def following_feed(user_id: str, page: PageRequest) -> Page[Pitch]:
-    """Newest published pitches by the creators and pitches the user follows (the 200 most recent follows).
-
-    A k-way merge: one Query per followed creator on `publishedByCreator` (publishedAt ≤ the cursor's) and one
-    BatchGet for followed pitches; the cursor is the (publishedAt, id) of the last pitch returned.
-    """
-    from pitchey.follows.models import followed_targets
-
-    scope = f"following|{user_id}"
-    limit = page.limit
-    start, number = cursor_start(page.cursor, scope)
-    before = (start["publishedAt"], start["id"]) if start else None
-    follows = followed_targets(user_id, FEED_MAX_SOURCES)
-    candidates: dict[str, Pitch] = {}
-    for follow in follows:
-        if follow.target_type != "user":
-            continue
-        condition = Pitch.published_at <= before[0] if before else None
-        for pitch in Pitch.published_by_creator.query(
-            follow.target_id, condition, scan_index_forward=False, limit=limit + 1
-        ):
-            candidates[pitch.id] = pitch
-    pitch_ids = [f.target_id for f in follows if f.target_type == "pitch"]
-    for pitch in Pitch.batch_get(pitch_ids) if pitch_ids else []:
-        if pitch.status == "published":
-            candidates[pitch.id] = pitch
-    ordered = sorted(
-        (p for p in candidates.values() if before is None or (p.published_at, p.id) < before),
-        key=lambda p: (p.published_at, p.id),
-        reverse=True,
-    )
-    items = ordered[:limit]
-    next_cursor = None
-    if len(ordered) > limit:
-        last = items[-1]
-        position = {"publishedAt": last.published_at, "id": last.id}
-        next_cursor = encode_cursor({"k": position, "p": number + 1}, scope)
-    return Page(items, next_cursor, number, limit)

@@ -75,6 +75,7 @@ def erase(user_id: str) -> bool:
         ("follows", lambda: _follows(user_id)),
         ("realtime", lambda: _realtime(user_id)),
         ("activity", lambda: _delete_found("ActivityFeedTable", user_id)),
+        ("following_feed", lambda: _delete_found("FollowingFeedTable", user_id)),
         ("blocks", lambda: _blocks(user_id)),
         ("pitches", lambda: _pitches(user_id)),
         ("ndas", lambda: _ndas(user_id)),

@@ -353,6 +353,13 @@ TABLES: tuple[Table, ...] = (
         erasure="the user's feed deleted (others' feeds hold the user's id only)",
     ),
     Table(
+        "FollowingFeedTable",
+        "FOLLOWING_FEED_TABLE",
+        "follows",
+        (Find("userId"),),
+        erasure="the user's feed deleted (it lists pitch ids only)",
+    ),
+    Table(
         "ReportsTable",
         "REPORTS_TABLE",
         "reports",

@@ -23,8 +23,7 @@ from pitchey.auth.models import Session
 from pitchey.core import clock
 from pitchey.core.log import logger
 from pitchey.core.settings import settings
-from pitchey.notifications.models import Notification
-from pitchey.notifications.schemas import notification_view
+from pitchey.notifications.models import Notification, notification_view
 from pitchey.realtime import connections, presence
 from pitchey.realtime.channels import pitch_visibility
 from pitchey.realtime.models import Connection, RealtimeState

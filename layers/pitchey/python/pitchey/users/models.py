@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import unicodedata
+from typing import Any
 
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute, UnicodeSetAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
@@ -121,3 +122,26 @@ class EmailClaim(Model):
     key = UnicodeAttribute(hash_key=True)
     user_id = UnicodeAttribute(attr_name="userId")
     created_at = UnicodeAttribute(attr_name="createdAt")
+
+
+def user_view(user: User, *, include_email: bool = True) -> dict[str, Any]:
+    """API.md's `user`. Never the password hash; the public profile leaves the email out."""
+    view: dict[str, Any] = {
+        "id": user.id,
+        "email": user.email,
+        "username": user.username,
+        "userType": user.user_type,
+        "firstName": user.first_name,
+        "lastName": user.last_name,
+        "companyName": user.company_name,
+        "bio": user.bio,
+        "avatarUrl": user.avatar_url,
+        "subscriptionTier": user.subscription_tier,
+        "createdAt": user.created_at,
+        "emailVerified": user.email_verified_at is not None,
+        "mfaEnabled": bool(user.mfa_enabled),
+    }
+    if not include_email:  # the public profile: no email, nor how the account is secured
+        for private in ("email", "emailVerified", "mfaEnabled"):
+            del view[private]
+    return view

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 from pydantic_core import PydanticCustomError
 
 from pitchey.core.schemas import InputModel
-from pitchey.users.models import User
+from pitchey.users.models import user_view as user_view  # lives with the model (no pydantic to render)
 
 FIRST_NAME_MAX = 100
 LAST_NAME_MAX = 100
@@ -49,26 +49,3 @@ def _is_http_url(value: str) -> bool:
     except ValueError:
         return False
     return parts.scheme in ("http", "https") and bool(parts.hostname)
-
-
-def user_view(user: User, *, include_email: bool = True) -> dict[str, Any]:
-    """API.md's `user`. Never the password hash; the public profile leaves the email out."""
-    view: dict[str, Any] = {
-        "id": user.id,
-        "email": user.email,
-        "username": user.username,
-        "userType": user.user_type,
-        "firstName": user.first_name,
-        "lastName": user.last_name,
-        "companyName": user.company_name,
-        "bio": user.bio,
-        "avatarUrl": user.avatar_url,
-        "subscriptionTier": user.subscription_tier,
-        "createdAt": user.created_at,
-        "emailVerified": user.email_verified_at is not None,
-        "mfaEnabled": bool(user.mfa_enabled),
-    }
-    if not include_email:  # the public profile: no email, nor how the account is secured
-        for private in ("email", "emailVerified", "mfaEnabled"):
-            del view[private]
-    return view

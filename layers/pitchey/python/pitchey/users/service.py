@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pynamodb.exceptions import UpdateError
 
 from pitchey.core import audit, clock
 from pitchey.core.db import Transaction
 from pitchey.core.errors import NotFound
-from pitchey.users.models import EmailClaim, User, email_key
-from pitchey.users.schemas import UpdateProfile, user_view
+from pitchey.users.models import EmailClaim, User, email_key, user_view
+
+if TYPE_CHECKING:  # request bodies (pydantic) load only in the functions that parse them
+    from pitchey.users.schemas import UpdateProfile
 
 MAX_ID_LENGTH = 128  # ids are 32 characters; anything far longer is not one (and not a valid key)
 

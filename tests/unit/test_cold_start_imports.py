@@ -1,0 +1,177 @@
+"""Heavy libraries stay out of the init (cold start) of functions that do not need them (issue #22).
+
+What a function's init imports is read from the code: the module-level imports of its handler and, through
+them, of every layer module they reach (not those inside functions, nor `if TYPE_CHECKING:` blocks), so
+this is cheap enough to check every function of the template. One fresh interpreter checks that what the
+layer imports at module level does not pull them in either.
+
+Their cost at init (python -X importtime): pydantic with the request-body models ~60-90 ms, PyJWT ~80 ms
+(it imports cryptography where that is installed), against a baseline (boto3 + a DynamoDB client + one
+call) of ~240 ms; docs/performance.md has the figures.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from local.template import load_template, resources_of_type
+
+ROOT = Path(__file__).resolve().parents[2]
+LAYER = ROOT / "layers" / "pitchey" / "python"
+
+# Loaded where they are used, never at init: a token is issued or decoded (auth.tokens), a password hashed
+# or checked (auth.passwords), a PDF rendered (fpdf2 and Pillow ship only with the two PDF functions), an
+# `Idempotency-Key` sent (core.http).
+NEVER_AT_INIT = ("jwt", "bcrypt", "fpdf", "PIL", "aws_lambda_powertools.utilities.idempotency")
+# pydantic validates request bodies; a function without one (GET routes) does not load it.
+BODY_ONLY = "pydantic"
+
+
+def _module_file(name: str) -> Path | None:
+    base = LAYER.joinpath(*name.split("."))
+    for path in (base.with_suffix(".py"), base / "__init__.py"):
+        if path.is_file():
+            return path
+    return None
+
+
+def _is_type_checking(test: ast.expr) -> bool:
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
+
+
+def _init_imports(tree: ast.Module) -> list[str]:
+    """Every module a module's body imports when it runs (class bodies, try and if blocks included)."""
+    names: list[str] = []
+
+    def visit(body: list[ast.stmt]) -> None:
+        for node in body:
+            if isinstance(node, ast.Import):
+                names.extend(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names.append(node.module)
+                names.extend(f"{node.module}.{alias.name}" for alias in node.names)
+            elif isinstance(node, ast.If):
+                if not _is_type_checking(node.test):
+                    visit(node.body)
+                    visit(node.orelse)
+            elif isinstance(node, ast.Try):
+                visit(node.body)
+                for handler in node.handlers:
+                    visit(handler.body)
+                visit(node.orelse)
+                visit(node.finalbody)
+            elif isinstance(node, ast.ClassDef | ast.With):
+                visit(node.body)
+
+    visit(tree.body)
+    return names
+
+
+@functools.cache
+def _imports_of(path: Path) -> tuple[tuple[Path, ...], frozenset[str]]:
+    """(layer modules, other modules) the file imports at module level."""
+    layer, other = [], set()
+    for name in _init_imports(ast.parse(path.read_text())):
+        if name.split(".")[0] == "pitchey":
+            parts = name.split(".")
+            # `import a.b.c` runs a, a.b and a.b.c; `from a.b import c` may name a module or a value
+            layer += [f for i in range(1, len(parts) + 1) if (f := _module_file(".".join(parts[:i])))]
+        elif name != "__future__":
+            other.add(name)
+    return tuple(layer), frozenset(other)
+
+
+def init_imports(handler_file: Path) -> set[str]:
+    """The non-layer modules (as named in import statements) a handler's init imports, transitively
+    through the layer."""
+    seen: set[Path] = set()
+    found: set[str] = set()
+    todo = [handler_file]
+    while todo:
+        path = todo.pop()
+        if path in seen:
+            continue
+        seen.add(path)
+        layer, other = _imports_of(path)
+        todo += layer
+        found |= other
+    return found
+
+
+def loads(found: set[str], package: str) -> bool:
+    return any(name == package or name.startswith(package + ".") for name in found)
+
+
+def functions() -> list[tuple[str, Path, set[str]]]:
+    """(function, handler file, HTTP methods of its routes) for every function of the template."""
+    rows = []
+    for name, resource in sorted(resources_of_type(load_template(), "AWS::Serverless::Function").items()):
+        props = resource["Properties"]
+        if "Handler" not in props or "CodeUri" not in props:
+            continue
+        path = ROOT / props["CodeUri"] / (props["Handler"].split(".")[0] + ".py")
+        methods = {
+            (event["Properties"].get("Method") or "ANY").upper()
+            for event in (props.get("Events") or {}).values()
+            if event["Type"] == "HttpApi"
+        }
+        rows.append((name, path, methods))
+    return rows
+
+
+FUNCTIONS = functions()
+
+
+def test_the_import_reader_sees_what_a_module_imports():
+    # the reader itself: a layer module known to load pynamodb and pydantic at init, one that must not
+    assert loads(init_imports(LAYER / "pitchey" / "core" / "schemas.py"), "pydantic")
+    assert loads(init_imports(LAYER / "pitchey" / "core" / "db.py"), "pynamodb")
+    assert not loads(init_imports(LAYER / "pitchey" / "auth" / "tokens.py"), "jwt")
+    tree = ast.parse(
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import heavy\ndef f():\n    import lazy\n"
+    )
+    assert _init_imports(tree) == ["typing", "typing.TYPE_CHECKING"]
+
+
+@pytest.mark.parametrize(("function", "path", "methods"), FUNCTIONS, ids=[row[0] for row in FUNCTIONS])
+def test_heavy_libraries_load_only_where_they_are_used(function, path, methods):
+    found = init_imports(path)
+    assert not [package for package in NEVER_AT_INIT if loads(found, package)], function
+    if methods and methods <= {"GET"}:
+        assert not loads(found, BODY_ONLY), f"{function} (GET only) imports pydantic at init"
+
+
+# bcrypt is left out of the live check: here botocore imports it through urllib3's optional pyOpenSSL
+# support (pyOpenSSL → cryptography → bcrypt), which this virtualenv has for moto and Lambda's runtime lacks.
+LIVE = tuple(m for m in (*NEVER_AT_INIT, BODY_ONLY) if m != "bcrypt")
+
+
+def test_a_fresh_process_importing_read_handlers_loads_none_of_them():
+    """What the layer's libraries import in turn (pynamodb, Powertools) is not in the AST: check it live."""
+    code = (
+        "import sys, importlib.util\n"
+        "for path in sys.argv[1:]:\n"
+        "    spec = importlib.util.spec_from_file_location('h' + str(len(sys.modules)), path)\n"
+        "    spec.loader.exec_module(importlib.util.module_from_spec(spec))\n"
+        f"heavy = [m for m in {LIVE!r} if m in sys.modules]\n"
+        "print(','.join(heavy))\n"
+    )
+    handlers = [ROOT / "functions" / f for f in ("pitches/get.py", "auth/me.py", "notifications/list.py")]
+    result = subprocess.run(
+        [sys.executable, "-c", code, *map(str, handlers)],
+        cwd=ROOT,
+        env={"PYTHONPATH": str(LAYER), "PATH": "/usr/bin:/bin", "AWS_DEFAULT_REGION": "us-east-1"},
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    assert result.stdout.strip() == ""
