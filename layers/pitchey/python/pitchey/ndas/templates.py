@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pynamodb.exceptions import DeleteError, UpdateError
 
@@ -24,8 +24,10 @@ from pitchey.core.ids import new_id
 from pitchey.ndas.models import CONDITIONAL_FAILED, NdaTemplate
 from pitchey.ndas.standard_templates import BY_ID as STANDARD_BY_ID
 from pitchey.ndas.standard_templates import REVISED_AT, STANDARD, StandardTemplate
-from pitchey.ndas.template_schemas import CreateTemplate, UpdateTemplate
 from pitchey.ndas.templated import PLACEHOLDERS, sections_of, unknown_placeholders
+
+if TYPE_CHECKING:  # pydantic only where a body is parsed (the create/update handlers): cold start
+    from pitchey.ndas.template_schemas import CreateTemplate, UpdateTemplate
 
 MAX_ID_LENGTH = 64
 READ_ONLY = "Standard templates cannot be changed; create your own template from its text"
