@@ -7,7 +7,7 @@ from typing import Any
 
 import jwt
 
-from pitchey.core import clock
+from pitchey.core import clock, keys
 from pitchey.core.errors import Unauthorized
 from pitchey.core.settings import settings
 
@@ -30,18 +30,26 @@ def issue_access_token(user_id: str, session_id: str, role: str) -> tuple[str, i
         "exp": issued + ttl,
         "jti": secrets.token_hex(12),
     }
-    return jwt.encode(claims, settings().require("jwt_secret"), algorithm=ALGORITHM), ttl
+    return jwt.encode(claims, keys.current(keys.JWT), algorithm=ALGORITHM), ttl
 
 
 def decode_access_token(token: str) -> dict[str, Any]:
-    try:
-        return jwt.decode(
-            token,
-            settings().require("jwt_secret"),
-            algorithms=[ALGORITHM],
-            options={"require": ["sub", "sid", "role", "iat", "exp", "jti"]},
-        )
-    except jwt.ExpiredSignatureError:
-        raise Unauthorized("Access token expired", code="TOKEN_EXPIRED") from None
-    except jwt.InvalidTokenError:
-        raise Unauthorized("Invalid access token") from None
+    """The claims of a token signed with the current key or, during a rotation, the previous one."""
+    accepted = keys.accepted(keys.JWT)
+    for index, key in enumerate(accepted):
+        try:
+            return jwt.decode(
+                token,
+                key,
+                algorithms=[ALGORITHM],
+                options={"require": ["sub", "sid", "role", "iat", "exp", "jti"]},
+            )
+        except jwt.InvalidSignatureError:
+            if index + 1 < len(accepted):
+                continue
+            raise Unauthorized("Invalid access token") from None
+        except jwt.ExpiredSignatureError:
+            raise Unauthorized("Access token expired", code="TOKEN_EXPIRED") from None
+        except jwt.InvalidTokenError:
+            raise Unauthorized("Invalid access token") from None
+    raise Unauthorized("Invalid access token")

@@ -24,11 +24,10 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from pitchey.core import audit, clock
+from pitchey.core import audit, clock, keys
 from pitchey.core.db import Transaction, TransactionCancelled, transact
 from pitchey.core.errors import AppError, BadRequest
 from pitchey.core.log import logger
-from pitchey.core.settings import settings
 from pitchey.notifications.service import notify_in
 from pitchey.payments import credits, stripe_api
 from pitchey.payments.billing import LIVE_SUBSCRIPTION
@@ -53,16 +52,25 @@ class WebhookMisconfigured(AppError):
 
 
 # --- signature -------------------------------------------------------------------------------------------
-def _secret() -> str:
-    secret = settings().stripe_webhook_secret
+def _secrets() -> tuple[str, ...]:
+    """The endpoint's signing secret (Secrets Manager; during a roll also the previous one)."""
+    try:
+        secrets = keys.accepted(keys.STRIPE_WEBHOOK)
+    except RuntimeError:  # no secret ARN: a deploy without the webhook
+        secrets = ()
     # The development secret is public: accepting it on AWS would let anyone forge payments.
-    if not secret or (secret == DEV_SECRET and not stripe_api.is_local()):
+    secrets = tuple(s for s in secrets if s != DEV_SECRET or stripe_api.is_local())
+    if not secrets:
         raise WebhookMisconfigured("StripeWebhookSecret is not configured for this stage")
-    return secret
+    return secrets
 
 
-def verify(raw: bytes, header: str | None, secret: str, now: int | None = None) -> Event:
-    """The event in `raw` when `header` signs it with `secret`; BadRequest otherwise."""
+def _as_tuple(secret: str | tuple[str, ...]) -> tuple[str, ...]:
+    return (secret,) if isinstance(secret, str) else secret
+
+
+def verify(raw: bytes, header: str | None, secret: str | tuple[str, ...], now: int | None = None) -> Event:
+    """The event in `raw` when `header` signs it with `secret` (or one of them); BadRequest otherwise."""
     if not header:
         raise BadRequest("Missing Stripe-Signature header")
     timestamp, signatures = None, []
@@ -74,8 +82,9 @@ def verify(raw: bytes, header: str | None, secret: str, now: int | None = None) 
             signatures.append(value)
     if timestamp is None or not timestamp.isdigit() or not signatures:
         raise BadRequest("Malformed Stripe-Signature header")
-    expected = hmac.new(secret.encode(), timestamp.encode() + b"." + raw, hashlib.sha256).hexdigest()
-    if not any(hmac.compare_digest(expected, signature) for signature in signatures):
+    signed = timestamp.encode() + b"." + raw
+    expected = [hmac.new(s.encode(), signed, hashlib.sha256).hexdigest() for s in _as_tuple(secret)]
+    if not any(hmac.compare_digest(e, signature) for e in expected for signature in signatures):
         raise BadRequest("Stripe-Signature does not match the body")
     if abs((now if now is not None else clock.epoch()) - int(timestamp)) > TOLERANCE_SECONDS:
         raise BadRequest("Stripe-Signature timestamp is outside the tolerance")
@@ -99,7 +108,7 @@ ActivatePaid = Callable[[str, str, str, Callable[[Transaction], None]], bool]
 
 
 def receive(raw: bytes, header: str | None, activate_paid: ActivatePaid) -> dict[str, Any]:
-    event = verify(raw, header, _secret())
+    event = verify(raw, header, _secrets())
     effects = HANDLERS.get(event["type"])
     if effects is None:
         return {"received": True, "result": "ignored"}
