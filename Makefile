@@ -1,16 +1,20 @@
 # Pitchey Serverless: every entry point a developer or CI needs.
 #   make dev    set up .venv if needed, then start the whole application locally (no Docker, no AWS)
 #   make test   set up .venv if needed, then lint, validate + build the template, run every test
+#   make iac    cfn-lint (serverless rules) and checkov on the template, against tools/iac-baseline.yaml
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# checkov has its own venv: its pinned dependencies (boto3 among them) conflict with ours.
+CHECKOV_VENV := .venv-checkov
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 ARGS ?=
 export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: install dev test lint format validate build unit integration bench clean
+.PHONY: install dev test lint format validate iac build unit integration bench clean
 
 $(STAMP): requirements-dev.txt layers/pitchey/requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,6 +22,12 @@ $(STAMP): requirements-dev.txt layers/pitchey/requirements.txt pyproject.toml
 	$(BIN)/python -m pip install -q -r requirements-dev.txt
 	$(BIN)/python -m pip install -q --no-deps --no-build-isolation -e .
 	touch $(STAMP)
+
+$(CHECKOV_STAMP): requirements-checkov.txt
+	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install -q --upgrade pip
+	$(CHECKOV_VENV)/bin/python -m pip install -q -r requirements-checkov.txt
+	touch $(CHECKOV_STAMP)
 
 install: $(STAMP)
 
@@ -39,6 +49,11 @@ format: install
 
 validate: install
 	$(BIN)/sam validate --lint
+	$(MAKE) --no-print-directory iac
+
+# cfn-lint with the serverless rules and checkov on the template; tools/iac-baseline.yaml: accepted findings.
+iac: install $(CHECKOV_STAMP)
+	$(BIN)/python tools/iac.py
 
 build: install
 	$(BIN)/sam build --parallel
@@ -53,4 +68,4 @@ bench: install
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf .aws-sam .pytest_cache .ruff_cache .hypothesis
+	rm -rf .aws-sam .pytest_cache .ruff_cache .hypothesis $(CHECKOV_VENV)
