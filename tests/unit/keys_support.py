@@ -2,7 +2,7 @@
 
 Every module of the layer and every handler is parsed; a function (or class, or module-level constant)
 points at every definition it names, called or passed on (callbacks and step tables count), through the
-module's imports. A definition uses a secret when it calls `keys.current(keys.X)` / `keys.accepted(keys.X)`.
+module's imports. A definition uses a secret when it calls `keys.current(keys.X)`, `keys.verifying(...)`, ...
 A handler needs the secrets reachable from its module.
 
 One rule comes from the template, not the code: `pitchey.auth.http.api` is opaque. Routes with
@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 LAYER = ROOT / "layers" / "pitchey" / "python"
 KEYS_MODULE = "pitchey.core.keys"
-KEY_READERS = {"current", "accepted", "previous"}
+KEY_READERS = {"current", "accepted", "previous", "verifying"}
 OPAQUE = {("pitchey.auth.http", "api")}
 Ref = tuple[str, str]  # (module, definition): "f", "Class", "Class.method", "CONSTANT"
 

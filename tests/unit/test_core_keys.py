@@ -189,12 +189,12 @@ def _stripe_header(secret: str, raw: bytes, t: int) -> str:
 def test_the_webhook_verifies_with_the_current_and_the_previous_signing_secret(secrets_manager):
     raw = json.dumps({"id": "evt_1", "type": "ping", "data": {"object": {}}}).encode()
     _rotate(secrets_manager, keys.STRIPE_WEBHOOK, "whsec_second")
-    accepted = webhooks._secrets()
-    assert accepted == ("whsec_second", "whsec_first")
+    assert tuple(webhooks._secrets()) == ("whsec_second", "whsec_first")
     for secret in ("whsec_first", "whsec_second"):
-        assert webhooks.verify(raw, _stripe_header(secret, raw, 1000), accepted, now=1000)["id"] == "evt_1"
+        header = _stripe_header(secret, raw, 1000)
+        assert webhooks.verify(raw, header, webhooks._secrets(), now=1000)["id"] == "evt_1"
     with pytest.raises(BadRequest, match="does not match"):
-        webhooks.verify(raw, _stripe_header("whsec_other", raw, 1000), accepted, now=1000)
+        webhooks.verify(raw, _stripe_header("whsec_other", raw, 1000), webhooks._secrets(), now=1000)
 
 
 def test_an_empty_webhook_secret_is_a_misconfigured_stage(secrets_manager):
@@ -210,3 +210,38 @@ def test_a_function_without_the_secret_arn_fails_loudly(aws, monkeypatch):
     settings.cache_clear()
     with pytest.raises(RuntimeError, match="JWT_SECRET_ARN"):
         keys.current(keys.JWT)
+
+
+def test_a_warm_verifier_accepts_a_token_signed_with_a_key_it_has_not_read_yet(secrets_manager, monkeypatch):
+    """After a rotation, a function that read the new key (a cold start) signs with it while others hold the
+    old one for up to MAX_AGE: a signature no cached key matches makes the verifier read the keys again."""
+    import jwt
+
+    assert keys.accepted(keys.JWT) == ("JwtSecret-first-key-padded-to-32-bytes",)  # cached, warm
+    new_key = "JwtSecret-rotated-key-padded-to-32-bytes"
+    secrets_manager.put_secret_value(SecretId="JwtSecret", SecretString=json.dumps({"signingKey": new_key}))
+    claims = {"sub": "u3", "sid": "s3", "role": "creator", "iat": 1, "exp": 2**40, "jti": "j"}
+    assert tokens.decode_access_token(jwt.encode(claims, new_key, algorithm="HS256"))["sub"] == "u3"
+    assert keys.accepted(keys.JWT) == (new_key, "JwtSecret-first-key-padded-to-32-bytes")  # now cached
+
+
+def test_forged_signatures_read_the_keys_again_at_most_once_per_interval(secrets_manager, monkeypatch):
+    reads = []
+    real = keys.accepted
+
+    def counting(secret, *, force=False):
+        reads.append(force)
+        return real(secret, force=force)
+
+    monkeypatch.setattr(keys, "accepted", counting)
+    forged = cursor.encode_cursor({"pk": "a"}, scope="list")[:-2] + "AA"
+    for _ in range(5):
+        with pytest.raises(BadRequest):
+            cursor.decode_cursor(forged, scope="list")
+    assert reads.count(True) == 1  # one fresh read for five forgeries within REFRESH_INTERVAL
+    monkeypatch.setattr(
+        keys, "_refreshed", {k: v - keys.REFRESH_INTERVAL for k, v in keys._refreshed.items()}
+    )
+    with pytest.raises(BadRequest):
+        cursor.decode_cursor(forged, scope="list")
+    assert reads.count(True) == 2

@@ -35,8 +35,7 @@ def issue_access_token(user_id: str, session_id: str, role: str) -> tuple[str, i
 
 def decode_access_token(token: str) -> dict[str, Any]:
     """The claims of a token signed with the current key or, during a rotation, the previous one."""
-    accepted = keys.accepted(keys.JWT)
-    for index, key in enumerate(accepted):
+    for key in keys.verifying(keys.JWT):
         try:
             return jwt.decode(
                 token,
@@ -45,9 +44,7 @@ def decode_access_token(token: str) -> dict[str, Any]:
                 options={"require": ["sub", "sid", "role", "iat", "exp", "jti"]},
             )
         except jwt.InvalidSignatureError:
-            if index + 1 < len(accepted):
-                continue
-            raise Unauthorized("Invalid access token") from None
+            continue  # signed with another key: try the next one
         except jwt.ExpiredSignatureError:
             raise Unauthorized("Access token expired", code="TOKEN_EXPIRED") from None
         except jwt.InvalidTokenError:

@@ -37,7 +37,7 @@ def decode_cursor(cursor: str | None, scope: str = "") -> dict[str, Any] | None:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         mac, payload = raw[:16], raw[16:]
         # A cursor issued just before a rotation still pages on (the previous key, while it exists).
-        if not any(hmac.compare_digest(mac, _mac(s, scope, payload)) for s in keys.accepted(keys.LINKS)):
+        if not any(hmac.compare_digest(mac, _mac(s, scope, payload)) for s in keys.verifying(keys.LINKS)):
             raise ValueError("bad signature")
         key = json.loads(payload)
         if not isinstance(key, dict):

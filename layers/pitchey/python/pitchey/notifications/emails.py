@@ -104,7 +104,9 @@ def read_unsubscribe_token(token: str) -> UnsubscribeToken:
         payload = _unb64(payload_part)
         mac = _unb64(mac_part)
         # A link mailed just before a rotation keeps working (the previous key, while it exists).
-        if not any(hmac.compare_digest(mac, _unsubscribe_mac(s, payload)) for s in keys.accepted(keys.LINKS)):
+        if not any(
+            hmac.compare_digest(mac, _unsubscribe_mac(s, payload)) for s in keys.verifying(keys.LINKS)
+        ):
             raise ValueError("bad signature")
         claims = json.loads(payload)
         user_id, category, expires_at = claims["u"], claims["c"], claims["e"]

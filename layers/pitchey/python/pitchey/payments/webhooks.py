@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import itertools
 import json
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from pitchey.core import audit, clock, keys
@@ -52,24 +53,19 @@ class WebhookMisconfigured(AppError):
 
 
 # --- signature -------------------------------------------------------------------------------------------
-def _secrets() -> tuple[str, ...]:
-    """The endpoint's signing secret (Secrets Manager; during a roll also the previous one)."""
+def _secrets() -> Iterator[str]:
+    """The endpoint's signing secrets to try (keys.verifying: during a roll, the previous one too)."""
     try:
-        secrets = keys.accepted(keys.STRIPE_WEBHOOK)
-    except RuntimeError:  # no secret ARN: a deploy without the webhook
-        secrets = ()
-    # The development secret is public: accepting it on AWS would let anyone forge payments.
-    secrets = tuple(s for s in secrets if s != DEV_SECRET or stripe_api.is_local())
-    if not secrets:
-        raise WebhookMisconfigured("StripeWebhookSecret is not configured for this stage")
-    return secrets
+        candidates = keys.verifying(keys.STRIPE_WEBHOOK)
+        # The development secret is public: accepting it on AWS would let anyone forge payments.
+        secrets = (s for s in candidates if s and (s != DEV_SECRET or stripe_api.is_local()))
+        first = next(secrets)
+    except (RuntimeError, StopIteration):  # no secret ARN, or an empty secret: a deploy without the webhook
+        raise WebhookMisconfigured("StripeWebhookSecret is not configured for this stage") from None
+    return itertools.chain([first], secrets)
 
 
-def _as_tuple(secret: str | tuple[str, ...]) -> tuple[str, ...]:
-    return (secret,) if isinstance(secret, str) else secret
-
-
-def verify(raw: bytes, header: str | None, secret: str | tuple[str, ...], now: int | None = None) -> Event:
+def verify(raw: bytes, header: str | None, secret: str | Iterable[str], now: int | None = None) -> Event:
     """The event in `raw` when `header` signs it with `secret` (or one of them); BadRequest otherwise."""
     if not header:
         raise BadRequest("Missing Stripe-Signature header")
@@ -83,7 +79,8 @@ def verify(raw: bytes, header: str | None, secret: str | tuple[str, ...], now: i
     if timestamp is None or not timestamp.isdigit() or not signatures:
         raise BadRequest("Malformed Stripe-Signature header")
     signed = timestamp.encode() + b"." + raw
-    expected = [hmac.new(s.encode(), signed, hashlib.sha256).hexdigest() for s in _as_tuple(secret)]
+    secrets = [secret] if isinstance(secret, str) else secret
+    expected = (hmac.new(s.encode(), signed, hashlib.sha256).hexdigest() for s in secrets)  # lazily: see keys
     if not any(hmac.compare_digest(e, signature) for e in expected for signature in signatures):
         raise BadRequest("Stripe-Signature does not match the body")
     if abs((now if now is not None else clock.epoch()) - int(timestamp)) > TOLERANCE_SECONDS:
