@@ -109,8 +109,7 @@ class AsyncInvoker:
 
     def submit(self, logical_id: str, event: Any) -> Any:
         """InvocationType Event: queued, the caller does not wait (a Future)."""
-        self.runtime.functions.function(logical_id)  # unknown names fail now, as the Invoke API does
-        return self.runtime.functions._async.submit(self.invoke, logical_id, event)
+        return self.runtime.functions.invoke_async(logical_id, event, run=self.invoke)
 
     def _send(self, logical_id: str, queue_arn: str, event: Any, result: Any, attempts: int) -> None:
         spec = self.runtime.functions.function(logical_id)
