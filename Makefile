@@ -2,6 +2,7 @@
 #   make dev    set up .venv if needed, then start the whole application locally (no Docker, no AWS)
 #   make test   set up .venv if needed, then lint, validate + build the template, run every test
 #   make iac    cfn-lint (serverless rules) and checkov on the template, against tools/iac-baseline.yaml
+#   make openapi  regenerate docs/openapi.json from the code (a unit test fails when it is stale)
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -14,7 +15,7 @@ ARGS ?=
 export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: install dev test lint format validate iac build unit integration bench clean
+.PHONY: install dev test lint format validate iac build unit integration bench clean openapi
 
 $(STAMP): requirements-dev.txt layers/pitchey/requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -63,6 +64,9 @@ unit: install
 
 integration: install
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile tests/local tests/integration
+
+openapi: install
+	$(BIN)/python -m local.openapi
 
 bench: install
 	$(BIN)/python -m bench

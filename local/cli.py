@@ -20,9 +20,19 @@ from local.template import TEMPLATE_PATH
 log = logging.getLogger("pitchey-local")
 
 
+def default_template() -> Path:
+    """Like sam: the template of the directory it is run in; this project's own otherwise (make dev)."""
+    here = Path("template.yaml")
+    return here if here.is_file() else TEMPLATE_PATH
+
+
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--template", "-t", type=Path, default=TEMPLATE_PATH, help="SAM template (default: template.yaml)"
+        "--template",
+        "-t",
+        type=Path,
+        default=None,
+        help="SAM template (default: ./template.yaml, else this project's)",
     )
     parser.add_argument(
         "--parameter-overrides",
@@ -157,6 +167,7 @@ def _invoke(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    args.template = args.template or default_template()
     logging.basicConfig(
         level=logging.DEBUG if args.debug else logging.INFO, format="%(message)s", stream=sys.stderr
     )

@@ -38,15 +38,31 @@ DynamoDB Streams
    Query of ten pitches (60 of 70 ms), the local runtime's main cost under concurrent reads. DynamoDB's JSON
    protocol is the result dict itself, so a successful result is now written with json.dumps (errors, and
    any result json cannot write, still go through moto's serializer).
+
+S3 and SNS (the triggers of local/s3events.py and local/notifications_sns.py)
+12. In a versioned bucket a DeleteObject without a version created a delete marker and sent no event; AWS
+   sends `ObjectRemoved:DeleteMarkerCreated`. Deleting one version of several sent nothing (AWS sends
+   `ObjectRemoved:Delete`), and no record carried the object's `versionId`.
+13. A `MessageStructure: json` publish reached a Lambda subscription (locally an SQS queue of the runtime's
+   own) with the message's `sqs` entry; Lambda gets the `lambda` entry (or `default`).
+
+DynamoDB transactions
+14. TransactWriteItems ignored `ClientRequestToken`: an SDK retry of a transaction that was applied but whose
+   answer was lost (a read timeout under load) applied it again, or, its conditions now false, reported a
+   success as a failure. As on AWS, a token seen with the same items within 10 minutes answers success and
+   applies nothing, with other items IdempotentParameterMismatchException, and while the first request
+   with it is still running TransactionInProgressException. Only committed transactions are remembered.
 """
 
 from __future__ import annotations
 
 import copy
+import hashlib
 import importlib.abc
 import json
 import sys
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -70,9 +86,11 @@ def install() -> None:
             "moto.stepfunctions.responses": [_fix_send_task_failure_response],
             "moto.stepfunctions.parser.asl.utils.boto_client": [_cache_boto_clients],
             "moto.dynamodb.models": [_fix_stream_records],
-            "moto.dynamodb.responses": [_json_dynamodb_results],
+            "moto.dynamodb.responses": [_json_dynamodb_results, _idempotent_transactions],
             "moto.dynamodbstreams.models": [_fix_shard_iterators],
             "moto.dynamodbstreams.responses": [_long_poll_get_records],
+            "moto.s3.models": [_fix_versioned_delete_events, _add_version_ids],
+            "moto.sns.models": [_lambda_entry_of_structured_messages],
         }
         pending = {}
         for module, fixes in hooks.items():
@@ -357,6 +375,128 @@ def _json_dynamodb_results() -> None:
         return serialized(self, result)
 
     DynamoHandler.serialized = json_result
+
+
+def _fix_versioned_delete_events() -> None:
+    from moto.s3 import notifications
+    from moto.s3.models import S3Backend
+
+    original = S3Backend.delete_object
+    removed = notifications.S3NotificationEvent.OBJECT_REMOVED_DELETE_EVENT
+    marker_created = notifications.S3NotificationEvent.OBJECT_REMOVED_DELETE_MARKER_CREATED_EVENT
+
+    def delete_object(
+        self: Any, bucket_name: str, key_name: str, version_id: str | None = None, bypass: bool = False
+    ) -> Any:
+        bucket = self.get_bucket(bucket_name)
+        if not bucket.is_versioned:
+            return original(self, bucket_name, key_name, version_id=version_id, bypass=bypass)
+        versions = list(bucket.keys.getlist(key_name, []))
+        deleted, meta = original(self, bucket_name, key_name, version_id=version_id, bypass=bypass)
+        if deleted and version_id is None:
+            notifications.send_event(self.account_id, marker_created, bucket, bucket.keys[key_name])
+        elif deleted and len(versions) > 1:  # moto itself sends the event only when the last version goes
+            victim = next((k for k in versions if str(k.version_id) == str(version_id)), None)
+            if victim is not None:
+                notifications.send_event(self.account_id, removed, bucket, victim)
+        return deleted, meta
+
+    S3Backend.delete_object = delete_object
+
+
+def _add_version_ids() -> None:
+    from moto.s3 import notifications
+    from moto.s3.models import FakeDeleteMarker
+
+    original = notifications._get_s3_event
+
+    def get_s3_event(event_name: str, bucket: Any, key: Any, notification_id: str) -> Any:
+        if isinstance(key, FakeDeleteMarker):  # a marker has no body: AWS's record has no size or eTag
+            event = original(event_name, bucket, key.key, notification_id)
+            obj = event["Records"][0]["s3"]["object"]
+            obj.pop("size", None)
+            obj.pop("eTag", None)
+        else:
+            event = original(event_name, bucket, key, notification_id)
+            obj = event["Records"][0]["s3"]["object"]
+        if key.version_id and key.version_id != "null":
+            obj["versionId"] = key.version_id
+        return event
+
+    notifications._get_s3_event = get_s3_event
+
+
+def _lambda_entry_of_structured_messages() -> None:
+    from moto.sns.exceptions import InvalidParameterValue
+    from moto.sns.models import Subscription
+
+    from local.bridge import PREFIX
+
+    original = Subscription._parse_message_structure
+
+    def parse_message_structure(self: Any, message: str, protocol: str) -> str:
+        stands_for_lambda = self.protocol == "sqs" and self.endpoint.split(":")[-1].startswith(PREFIX)
+        if not stands_for_lambda:
+            return original(self, message, protocol)
+        try:
+            structured = json.loads(message)
+            return structured.get("lambda") or structured["default"]
+        except (json.JSONDecodeError, AttributeError):
+            raise InvalidParameterValue("Message is not valid JSON.") from None
+        except KeyError:
+            raise InvalidParameterValue("Message does not contain lambda or default keys.") from None
+
+    Subscription._parse_message_structure = parse_message_structure
+
+
+IDEMPOTENCY_SECONDS = 600
+
+
+def _idempotent_transactions() -> None:
+    from moto.core.responses import ActionResult
+    from moto.dynamodb.exceptions import ERROR_TYPE_PREFIX, DynamodbException
+    from moto.dynamodb.responses import DynamoHandler
+
+    original = DynamoHandler.transact_write_items
+    committed: dict[str, tuple[str, float]] = {}  # token -> (digest of the items, when)
+    running: set[str] = set()
+    lock = threading.Lock()
+
+    def refused(code: str, message: str) -> DynamodbException:
+        return DynamodbException(ERROR_TYPE_PREFIX + code, message)
+
+    def transact_write_items(self: Any) -> Any:
+        token = self.body.get("ClientRequestToken")
+        if not token:
+            return original(self)
+        digest = hashlib.sha256(json.dumps(self.body["TransactItems"], sort_keys=True).encode()).hexdigest()
+        now = time.monotonic()
+        with lock:
+            for old in [t for t, (_, when) in committed.items() if now - when > IDEMPOTENCY_SECONDS]:
+                del committed[old]
+            if token in running:
+                raise refused("TransactionInProgressException", "Transaction is ongoing for the token")
+            seen = committed.get(token)
+            if seen is not None:
+                if seen[0] != digest:
+                    raise refused(
+                        "IdempotentParameterMismatchException",
+                        "Request with the same client token was made with different parameters",
+                    )
+                return ActionResult({"ConsumedCapacity": [], "ItemCollectionMetrics": {}})
+            running.add(token)
+        try:
+            result = original(self)
+        except BaseException:
+            with lock:
+                running.discard(token)
+            raise
+        with lock:  # one step, so a resend sees either running or committed
+            running.discard(token)
+            committed[token] = (digest, now)
+        return result
+
+    DynamoHandler.transact_write_items = transact_write_items
 
 
 def _fix_shard_iterators() -> None:

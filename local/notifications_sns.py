@@ -6,9 +6,9 @@ the declared `FilterPolicy` and `FilterPolicyScope` (moto applies them: attribut
 prefix/anything-but/numeric/exists), so a publish the policy rejects never reaches the function. The
 function gets `{"Records": [{"EventSource": "aws:sns", "EventVersion": "1.0", "EventSubscriptionArn",
 "Sns": {Type, MessageId, TopicArn, Subject, Message, Timestamp, SignatureVersion, Signature,
-SigningCertUrl, UnsubscribeUrl, MessageAttributes}}]}`, one record per invocation as on AWS. Not emulated:
-`SqsSubscription` (SAM's queue in between), `RedrivePolicy` of a subscription, `MessageStructure: json`
-picks the `sqs` (not the `lambda`) entry.
+SigningCertUrl, UnsubscribeUrl, MessageAttributes}}]}`, one record per invocation as on AWS; a
+`MessageStructure: json` publish delivers its `lambda` (or `default`) entry (local/moto_fixes.py). Not
+emulated, and reported at start: `SqsSubscription` (SAM's queue between), a subscription's `RedrivePolicy`.
 """
 
 from __future__ import annotations

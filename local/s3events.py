@@ -7,8 +7,8 @@ with the declared event types (`s3:ObjectCreated:*`, `s3:ObjectRemoved:*`, or on
 invocation: eventVersion "2.1", eventSource "aws:s3", awsRegion, eventTime, eventName (`ObjectCreated:Put`,
 `ObjectCreated:Post`, `ObjectCreated:CompleteMultipartUpload`, `ObjectRemoved:Delete`, ...),
 userIdentity, requestParameters, responseElements, s3{s3SchemaVersion, configurationId, bucket{name,
-ownerIdentity, arn}, object{key (URL-encoded), size, eTag, sequencer}}. Not emulated: the
-`ObjectRemoved:DeleteMarkerCreated` kind (moto sends `ObjectRemoved:Delete`), `versionId` in the record.
+ownerIdentity, arn}, object{key (URL-encoded), size, eTag, sequencer, versionId in a versioned bucket}}; a
+delete without a version in a versioned bucket is `ObjectRemoved:DeleteMarkerCreated` (local/moto_fixes.py).
 """
 
 from __future__ import annotations

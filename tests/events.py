@@ -88,7 +88,10 @@ def call(handler: Any, event: dict[str, Any]) -> Answer:
     with dynamodb_calls() as calls:
         result = handler(event, lambda_context())
     assert "Scan" not in calls, f"{event.get('routeKey')} made a DynamoDB Scan: {calls}"
-    return Answer(result["statusCode"], result.get("headers", {}), json.loads(result["body"]))
+    headers = result.get("headers", {})
+    # A body that is not JSON (the API explorer's page and files) is no envelope: Answer.body is empty.
+    is_json = headers.get("Content-Type", "application/json").startswith("application/json")
+    return Answer(result["statusCode"], headers, json.loads(result["body"]) if is_json else {})
 
 
 def load_handler(relative: str) -> Any:

@@ -4,13 +4,15 @@ AllowedOrigins Parameter, and logs free of emails, passwords, tokens, IPs and me
 from __future__ import annotations
 
 import re
+import time
 import uuid
 from typing import Any
 
 import httpx
 
 from local.testing import RuntimeProcess
-from tests.integration.accounts import PASSWORD, Account, register, verify_email
+from pitchey.auth import totp
+from tests.integration.accounts import PASSWORD, Account, mailed_token, register, verify_email
 
 ADMIN_EMAIL = "apisec-admin@example.test"
 RUNTIME_OVERRIDES = {"AdminBootstrapEmail": ADMIN_EMAIL}
@@ -182,11 +184,41 @@ def test_logs_of_every_flow_hold_no_personal_data_or_secrets(runtime: RuntimePro
     move = {"to": "due_diligence"}
     ok(client.post(f"/api/investments/{investment['id']}/transition", json=move, headers=creator.headers))
 
+    # the verification links every registration mailed
+    secrets += [mailed_token(runtime, a.email, "/api/auth/verify-email") for a in (creator, investor)]
+
+    # follows, likes, reports, analytics, notifications, privacy export
+    follow = {"targetType": "user", "targetId": creator.id}
+    ok(client.post("/api/follows", json=follow, headers=investor.headers), 201)
+    ok(client.post(f"/api/pitches/{pitch['id']}/like", json={}, headers=investor.headers))
+    report = {"targetType": "pitch", "targetId": pitch["id"], "reason": f"report {uuid.uuid4().hex}"}
+    ok(client.post("/api/reports", json=report, headers=investor.headers), 201)
+    track = {"eventType": "pitch_view", "pitchId": pitch["id"], "sessionId": f"sess-{uuid.uuid4().hex}"}
+    ok(client.post("/api/analytics/track", json=track, headers=investor.headers), 202)
+    ok(client.get("/api/notifications", headers=creator.headers))
+    ok(client.post("/api/users/me/export", json={}, headers=investor.headers), 202)
+    secrets += [report["reason"], track["sessionId"]]
+
+    # MFA: the shared secret, its URI and the backup codes
+    setup = ok(client.post("/api/auth/mfa/setup", json={}, headers=producer.headers))
+    code = totp.hotp(setup["secret"], totp.step(time.time()))
+    enabled = ok(client.post("/api/auth/mfa/enable", json={"code": code}, headers=producer.headers))
+    secrets += [setup["secret"], setup["otpauthUri"], *enabled["backupCodes"]]
+
     # admin
     ok(client.get("/api/admin/users", params={"q": producer.email}, headers=admin.headers))
     ok(client.post(f"/api/admin/users/{producer.id}/suspend", json={"reason": "test"}, headers=admin.headers))
     ok(client.post(f"/api/admin/users/{producer.id}/restore", json={}, headers=admin.headers))
     ok(client.get("/api/admin/audit", headers=admin.headers))
+
+    # last, as they end sessions: change password, reset a forgotten one through its mailed link, logout
+    changed = {"currentPassword": PASSWORD, "newPassword": f"Changed-{uuid.uuid4().hex[:12]}"}
+    ok(client.post("/api/auth/change-password", json=changed, headers=creator.headers))
+    reset_token = mailed_token(runtime, investor.email, "/api/auth/reset-password")
+    new_password = f"Reset-{uuid.uuid4().hex[:12]}"
+    ok(client.post("/api/auth/reset-password", json={"token": reset_token, "password": new_password}))
+    ok(client.post("/api/auth/logout", json={}, headers=admin.headers))
+    secrets += [changed["newPassword"], reset_token, new_password]
 
     # every function answered something; now read what they wrote
     function_lines = [line for _, line in runtime.function_logs()]

@@ -43,6 +43,9 @@ EXEMPT = {
     "GET /api/users/{id}": "public profile of anyone (API.md), no email",
     "POST /api/users/{id}/block": "changes the caller's own block list; {id} is whom they block",
     "DELETE /api/users/{id}/block": "changes the caller's own block list; {id} is whom they unblock",
+    "GET /api/docs/{asset}": "a static file of the public API explorer, the same for everyone",
+    "GET /api/ndas/{id}/verify": "public by design (#21): only genuine/version for a document digest, the "
+    "same for an unknown id as for a wrong digest (tests/integration/test_ndas_access.py)",
 }
 
 
@@ -85,10 +88,16 @@ CASES: dict[str, Case] = {
     "GET /api/ndas/{id}/document": Case("/api/ndas/{nda}/document", "nda"),
     "POST /api/ndas/{id}/approve": Case("/api/ndas/{pending_nda}/approve", "pending_nda", {}),
     "POST /api/ndas/{id}/reject": Case("/api/ndas/{pending_nda}/reject", "pending_nda", {"reason": "x"}),
+    "POST /api/ndas/{id}/remind": Case("/api/ndas/{pending_nda}/remind", "pending_nda", {}),
     "POST /api/ndas/{id}/revoke": Case("/api/ndas/{nda}/revoke", "nda", {}),
     "POST /api/ndas/{id}/sign": Case(
         "/api/ndas/{approved_nda}/sign", "approved_nda", {"signerName": "X", "accept": True}
     ),
+    # NDA templates (#21): the creator's own template (other creators 404, other roles 403)
+    "GET /api/ndas/templates/{id}": Case("/api/ndas/templates/{template}", "template"),
+    "PUT /api/ndas/templates/{id}": Case("/api/ndas/templates/{template}", "template", {"name": "pwned"}),
+    "DELETE /api/ndas/templates/{id}": Case("/api/ndas/templates/{template}", "template"),
+    "GET /api/ndas/templates/{id}/preview": Case("/api/ndas/templates/{template}/preview", "template"),
     # investments
     "GET /api/investments/{id}": Case("/api/investments/{investment}", "investment"),
     "GET /api/investments/{id}/agreement": Case("/api/investments/{investment}/agreement", "investment"),
@@ -289,6 +298,12 @@ def world(runtime: RuntimeProcess) -> World:
     )
 
     export = data(c.post("/api/users/me/export", json={}, headers=creator.headers), 202)
+    template = data(
+        c.post(
+            "/api/ndas/templates", json={"name": "Mine", "body": "# Terms\nKeep it."}, headers=creator.headers
+        ),
+        201,
+    )
 
     def view(who: Account, *paths: str) -> Callable[[], Any]:
         return lambda: [data(c.get(path, headers=who.headers)) for path in paths]
@@ -310,6 +325,7 @@ def world(runtime: RuntimeProcess) -> World:
         "report": report["id"],
         "creator": creator.id,
         "export": export["exportId"],
+        "template": template["id"],
     }
     views = {
         "draft": view(creator, f"/api/pitches/{draft['id']}", f"/api/pitches/{draft['id']}/history"),
@@ -329,6 +345,7 @@ def world(runtime: RuntimeProcess) -> World:
         "project": view(company, f"/api/production/projects/{project['id']}"),
         "budget": view(company, f"/api/analytics/budget/{project['id']}"),
         "me": view(creator, "/api/auth/me"),
+        "template": view(creator, f"/api/ndas/templates/{template['id']}"),
     }
     return World(ids, views, attackers)
 

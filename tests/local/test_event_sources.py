@@ -79,6 +79,17 @@ class TestSns:
         assert sns["MessageAttributes"]["kind"] == {"Type": "String", "Value": "order"}
         assert sns["Signature"] and sns["SigningCertUrl"] and sns["UnsubscribeUrl"] and sns["Timestamp"]
 
+    def test_structured_message_delivers_the_lambda_entry(self, app: RuntimeProcess) -> None:
+        tag = uuid.uuid4().hex
+        entries = {"default": f"default {tag}", "sqs": f"sqs {tag}", "lambda": f"lambda {tag}"}
+        app.boto3("sns").publish(
+            TopicArn="arn:aws:sns:us-east-1:123456789012:acme-orders",
+            Message=json.dumps(entries),
+            MessageStructure="json",
+        )
+        (record,) = wait_until(lambda: self.messages(app, "all", tag), timeout=10)
+        assert record["Sns"]["Message"] == f"lambda {tag}"
+
     def test_filter_policies_on_attributes_and_body(self, app: RuntimeProcess) -> None:
         tag = uuid.uuid4().hex
         self.publish(app, {"tag": tag, "n": 1, "status": "pending"}, kind="order", amount=50)
@@ -130,6 +141,41 @@ class TestS3:
         assert record["s3"]["bucket"]["arn"] == f"arn:aws:s3:::{self.BUCKET}"
         assert record["s3"]["object"]["size"] == 4 and record["s3"]["object"]["eTag"]
         assert {"userIdentity", "requestParameters", "responseElements"} <= record.keys()
+        assert "versionId" not in record["s3"]["object"]  # the bucket is not versioned
+
+    def test_versioned_bucket_delete_marker_and_version_delete(self, app: RuntimeProcess) -> None:
+        s3, tag = app.boto3("s3"), uuid.uuid4().hex
+        bucket, key = "acme-archive-123456789012", f"{tag}.txt"
+        first = s3.put_object(Bucket=bucket, Key=key, Body=b"one")["VersionId"]
+        second = s3.put_object(Bucket=bucket, Key=key, Body=b"two")["VersionId"]
+        marker = s3.delete_object(Bucket=bucket, Key=key)["VersionId"]
+        s3.delete_object(Bucket=bucket, Key=key, VersionId=first)
+
+        def objects() -> list[tuple[str, str | None]]:
+            return sorted(
+                (record["eventName"], record["s3"]["object"].get("versionId"))
+                for event in recorded(app, "archive")
+                for record in event["Records"]
+                if record["s3"]["object"]["key"] == key
+            )
+
+        events = wait_until(lambda: (found := objects()) and len(found) >= 4 and found, timeout=10)
+        assert events == sorted(
+            [
+                ("ObjectCreated:Put", first),
+                ("ObjectCreated:Put", second),
+                ("ObjectRemoved:DeleteMarkerCreated", marker),
+                ("ObjectRemoved:Delete", first),
+            ]
+        )
+        (marker_record,) = [
+            record
+            for event in recorded(app, "archive")
+            for record in event["Records"]
+            if record["s3"]["object"]["key"] == key
+            and record["eventName"] == "ObjectRemoved:DeleteMarkerCreated"
+        ]
+        assert "size" not in marker_record["s3"]["object"] and "eTag" not in marker_record["s3"]["object"]
 
 
 class TestEventBridge:

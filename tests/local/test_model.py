@@ -267,3 +267,14 @@ def test_samcli_intrinsic_resolver_differs_from_cloudformation_on_sub_escapes() 
     )
     assert samcli.intrinsic_property_resolver(node, ignore_errors=False) == "${!Literal}-dev"
     assert Resolver(template, {"Stage": "dev"}).resolve(node, "test") == "${Literal}-dev"
+
+
+def test_cli_takes_the_template_of_the_directory_it_runs_in(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from local.cli import default_template
+
+    monkeypatch.chdir(tmp_path)
+    assert default_template() == TEMPLATE_PATH  # no template here: this project's (make dev from anywhere)
+    (tmp_path / "template.yaml").write_text("Resources: {}\n")
+    assert default_template().resolve() == tmp_path / "template.yaml"  # as `sam local` does

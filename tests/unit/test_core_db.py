@@ -38,40 +38,68 @@ def test_failed_conditions_are_reported_by_name(aws):
 
 def test_transaction_conflicts_are_retried(aws, monkeypatch):
     attempts = []
-    real_exit = store.TransactWrite.__exit__
+    real_commit = store.TransactWrite._commit
 
-    def flaky_exit(self, *exc):
-        attempts.append(1)
+    def flaky_commit(self):
+        attempts.append(self._client_request_token)
         if len(attempts) < 3:
             raise cancelled(None, "TransactionConflict")
-        return real_exit(self, *exc)
+        return real_commit(self)
 
-    monkeypatch.setattr(store.TransactWrite, "__exit__", flaky_exit)
+    monkeypatch.setattr(store.TransactWrite, "_commit", flaky_commit)
     monkeypatch.setattr(store.time, "sleep", lambda seconds: None)
     save_pitch()
     store.transact(like_and_count)
     assert len(attempts) == 3 and Pitch.get("p1").like_count == 1
+    assert len(set(attempts)) == 3 and all(attempts)  # rebuilt, so each attempt is a new request: a new token
 
 
 def test_a_condition_failure_is_not_retried_even_beside_a_conflict(aws, monkeypatch):
     attempts = []
 
-    def failing_exit(self, *exc):
+    def failing_commit(self):
         attempts.append(1)
         raise cancelled("ConditionalCheckFailed", "TransactionConflict")
 
-    monkeypatch.setattr(store.TransactWrite, "__exit__", failing_exit)
+    monkeypatch.setattr(store.TransactWrite, "_commit", failing_commit)
     with pytest.raises(store.TransactionCancelled) as refused:
         store.transact(like_and_count)
     assert refused.value.failed == {"like": "ConditionalCheckFailed", "pitch": "TransactionConflict"}
     assert len(attempts) == 1
 
 
+def in_progress():
+    cause = VerboseClientError(
+        {"Error": {"Code": "TransactionInProgressException", "Message": "ongoing"}}, "TransactWriteItems"
+    )
+    return TransactWriteError("Failed to write transaction items", cause)
+
+
+def test_a_transaction_still_in_progress_is_sent_again_unchanged(aws, monkeypatch):
+    """The SDK resent a request after a timeout while DynamoDB still ran the first: the same request again
+    (same token, same items) until DynamoDB answers, never a rebuilt one that could apply twice."""
+    sent = []
+    real_commit = store.TransactWrite._commit
+
+    def busy_commit(self):
+        sent.append((self._client_request_token, repr(self._update_items), repr(self._put_items)))
+        if len(sent) < 3:
+            raise in_progress()
+        return real_commit(self)
+
+    monkeypatch.setattr(store.TransactWrite, "_commit", busy_commit)
+    monkeypatch.setattr(store.time, "sleep", lambda seconds: None)
+    save_pitch()
+    store.transact(like_and_count)
+    assert len(sent) == 3 and len(set(sent)) == 1
+    assert Pitch.get("p1").like_count == 1
+
+
 def test_conflicts_that_never_clear_give_up(aws, monkeypatch):
     monkeypatch.setattr(
         store.TransactWrite,
-        "__exit__",
-        lambda self, *exc: (_ for _ in ()).throw(cancelled("TransactionConflict", None)),
+        "_commit",
+        lambda self: (_ for _ in ()).throw(cancelled("TransactionConflict", None)),
     )
     monkeypatch.setattr(store.time, "sleep", lambda seconds: None)
     with pytest.raises(TransactWriteError):
@@ -82,7 +110,7 @@ def test_other_errors_pass_through(aws, monkeypatch):
     error = TransactWriteError(
         "boom", ClientError({"Error": {"Code": "ValidationException"}}, "TransactWriteItems")
     )
-    monkeypatch.setattr(store.TransactWrite, "__exit__", lambda self, *exc: (_ for _ in ()).throw(error))
+    monkeypatch.setattr(store.TransactWrite, "_commit", lambda self: (_ for _ in ()).throw(error))
     with pytest.raises(TransactWriteError):
         store.transact(like_and_count)
 

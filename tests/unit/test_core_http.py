@@ -10,7 +10,7 @@ import pytest
 from pitchey.auth.http import api
 from pitchey.core.cursor import decode_cursor, encode_cursor
 from pitchey.core.errors import BadRequest, NotFound
-from pitchey.core.http import Response, ok
+from pitchey.core.http import Response, content, ok
 from pitchey.core.schemas import InputModel
 from tests.events import call, http_event, load_handler
 
@@ -231,3 +231,18 @@ def test_the_price_list_is_publicly_cacheable():
     assert call(plans, http_event("GET", "/api/payments/plans")).headers["Cache-Control"] == (
         "public, max-age=300"
     )
+
+
+@api(auth="none")
+def icon(request):
+    return content(b"\x89PNG\r\n", "image/png", public_max_age=60, headers={"Content-Security-Policy": "x"})
+
+
+def test_a_content_answer_is_the_body_itself_with_the_security_headers():
+    result = icon(http_event("GET", "/icon.png"), None)
+    assert result["statusCode"] == 200 and result["isBase64Encoded"] is True
+    assert base64.b64decode(result["body"]) == b"\x89PNG\r\n"
+    headers = result["headers"]
+    assert headers["Content-Type"] == "image/png" and headers["Cache-Control"] == "public, max-age=60"
+    assert headers["Content-Security-Policy"] == "x"  # the answer's own header wins
+    assert headers["X-Content-Type-Options"] == "nosniff"

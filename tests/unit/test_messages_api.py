@@ -41,7 +41,9 @@ def test_a_first_message_opens_the_direct_conversation(people):
         "editedAt",
         "deletedAt",
         "readBy",
+        "system",  # addition of #21: true only for messages Pitchey posts (senderId "system")
     }
+    assert message["system"] is False
     assert message["seq"] == 1 and message["senderId"] == alice.id and message["body"] == "Hi Bob"
     assert message["readBy"] == [] and message["attachments"] == [] and message["createdAt"].endswith("Z")
 

@@ -174,6 +174,22 @@ def test_previews_are_short_one_line_and_escaped():
     assert len(long) <= rules.PREVIEW_CHARS and long.endswith("…")
 
 
+def test_a_message_preview_is_escaped_once_in_mail_and_plain_in_its_text_part():
+    from pitchey.notifications.emails import render_digest, render_instant
+    from pitchey.notifications.models import Notification
+    from pitchey.users.models import User
+
+    typed = "<b>hi</b> & &lt;you&gt;"
+    note = Notification(
+        "u1", "n1", type="message", title="New message from a&b", body=f"a&amp;b: {rules.preview(typed)}"
+    )
+    user = User("u1", email="u1@example.com", username="u1")
+    for mail in (render_instant(user, note, "message"), render_digest(user, "daily", [note], 0)):
+        assert f"a&b: {typed}" in mail.text
+        assert "a&amp;b: &lt;b&gt;hi&lt;/b&gt; &amp; &amp;lt;you&amp;gt;" in mail.html
+        assert "&amp;amp;" not in mail.html and "<b>hi" not in mail.html
+
+
 def test_read_by_takes_the_first_receipt_reaching_each_message():
     receipts = [("bob", 5, "t2"), ("bob", 2, "t1"), ("carol", 3, "t3")]
     assert rules.read_by([1, 2, 3, 4, 6], receipts) == {

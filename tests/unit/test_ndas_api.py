@@ -36,6 +36,8 @@ NDA_FIELDS = {
     "signedAt",
     "signerName",
     "documentAvailable",
+    "accessDays",  # #21
+    "accessExpiresAt",  # #21
 }
 
 

@@ -16,7 +16,8 @@ EVENTS = ("approve", "reject", "sign", "revoke", "expire", "request")
 def api_md(status: str, actor: str, event: str) -> str | None:
     """API.md, "## NDAs": approve/reject — pitch owner, pending only; sign — requester, approved only;
     revoke — pitch owner, signed; pending requests not decided within the TTL and approved ones not signed
-    within the signature TTL become expired. Nothing else moves an NDA."""
+    within the signature TTL become expired; #21: a signed NDA whose access period (accessDays) is over
+    becomes expired. Nothing else moves an NDA."""
     if actor == CREATOR and status == "pending" and event in ("approve", "reject"):
         return {"approve": "approved", "reject": "rejected"}[event]
     if actor == REQUESTER and status == "approved" and event == "sign":
@@ -24,6 +25,8 @@ def api_md(status: str, actor: str, event: str) -> str | None:
     if actor == CREATOR and status == "signed" and event == "revoke":
         return "revoked"
     if actor == SYSTEM and status in ("pending", "approved") and event == "expire":
+        return "expired"
+    if actor == SYSTEM and status == "signed" and event == "expire":  # #21: the access period ended
         return "expired"
     return None
 

@@ -52,7 +52,8 @@ def test_durations_come_from_the_template_parameters():
     assert subs["NdaSignatureTtlSeconds"] == {"Ref": "NdaSignatureTtlSeconds"}
     assert TEMPLATE["Parameters"]["NdaRequestTtlSeconds"]["Default"] == 2592000
     assert TEMPLATE["Parameters"]["NdaSignatureTtlSeconds"]["Default"] == 1209600
-    timeouts = STATES[ASL["StartAt"]]["Parameters"]["timeouts"]
+    assert STATES[ASL["StartAt"]]["Default"] == "ApplyTimeouts"  # a new request's execution
+    timeouts = STATES["ApplyTimeouts"]["Parameters"]["timeouts"]
     assert timeouts == {
         "decisionSeconds.$": "States.StringToJson('${NdaRequestTtlSeconds}')",
         "signatureSeconds.$": "States.StringToJson('${NdaSignatureTtlSeconds}')",
@@ -97,9 +98,42 @@ def test_outcomes_route_every_ending():
         "expired": "NotifyExpired",
     }
     assert routes("SignatureOutcome") == {"signed": "GenerateSignedDocument", "expired": "NotifyExpired"}
-    for choice in ("DecisionOutcome", "SignatureOutcome"):
+    assert routes("AccessOutcome") == {
+        "expired": "NotifyExpired",
+        "revoked": "Revoked",
+        "wait": "AccessTerm",
+        "continued": "AccessContinued",
+    }
+    for choice in ("DecisionOutcome", "SignatureOutcome", "AccessOutcome"):
         assert STATES[choice]["Default"] == "UnexpectedOutcome"
-    assert {n for n, s in STATES.items() if s["Type"] == "Succeed"} == {"Signed", "Rejected", "Expired"}
+    assert {n for n, s in STATES.items() if s["Type"] == "Succeed"} == {
+        "Signed",
+        "Rejected",
+        "Expired",
+        "Revoked",
+        "AccessContinued",
+    }
+
+
+def test_a_signed_nda_with_an_access_period_waits_for_its_end_then_expires():
+    """#21: after the signed document and its notification, a limited NDA waits (a Wait state on the time
+    the step computes: the end of access, or of this execution's span) and then takes the expiry step; a
+    continuation execution (`stage: access`) enters at that wait."""
+    assert STATES["NotifySigned"]["Next"] == "AccessTerm"
+    term = STATES["AccessTerm"]
+    assert term["Parameters"]["Payload"]["startedAt.$"] == "$$.Execution.StartTime"
+    assert term["ResultPath"] == "$.access" and term["Next"] == "AccessLimited"
+    [limited] = STATES["AccessLimited"]["Choices"]
+    assert limited == {"Variable": "$.access.limited", "BooleanEquals": True, "Next": "WaitForAccessEnd"}
+    assert STATES["AccessLimited"]["Default"] == "Signed"
+    wait = STATES["WaitForAccessEnd"]
+    assert wait["Type"] == "Wait" and wait["TimestampPath"] == "$.access.waitUntil"
+    assert wait["Next"] == "ExpireAccess"
+    assert STATES["ExpireAccess"]["Parameters"]["Payload"]["step"] == "expire_access"
+    assert STATES["ExpireAccess"]["Parameters"]["Payload"]["execution.$"] == "$$.Execution.Name"
+    [entry] = STATES[ASL["StartAt"]]["Choices"]
+    assert entry["Next"] == "AccessTerm"
+    assert {"Variable": "$.stage", "StringEquals": "access"} in entry["And"]
 
 
 def test_graph_is_closed_and_everything_is_reachable():
@@ -150,7 +184,7 @@ def test_documents_bucket_is_encrypted_private_and_tls_only():
 
 def test_every_nda_function_has_code_a_sample_event_and_the_pipeline_policy():
     functions = machines.functions_under(RESOURCES, "functions/ndas")
-    assert len(functions) == 13
+    assert len(functions) == 24  # 13, six template routes, five access/bulk/remind/verify/stats (#21)
     machines.assert_code_events_and_pipeline(functions, "ndas")
 
 

@@ -263,3 +263,23 @@ def test_a_refund_made_in_stripe_reverses_the_credits(stripe_env):
         ("credits", "refunded"),
         ("refund", "completed"),
     ]
+
+
+def test_erasure_ends_the_subscription_and_deletes_the_stripe_customer(stripe_env, setenv):
+    """An erased account must never be charged again, and Stripe keeps no card of it."""
+    from pitchey.privacy import erasure
+    from tests.unit.test_privacy_service import delete_me
+
+    creator = account_for("creator")
+    assert subscribe(creator, "creator_plus").status == 200
+    wait_for(lambda: status(creator)["tier"] == "creator_plus")
+    account = CreditAccount.get(creator.id)
+    setenv("ACCOUNT_DELETION_GRACE_SECONDS", "0")
+    assert delete_me(creator.token).status == 202
+    assert erasure.run_due() == {"erased": 1}
+
+    assert stripe_env.Subscription.retrieve(account.subscription_id)["status"] == "canceled"
+    with pytest.raises(stripe_env.InvalidRequestError):
+        stripe_env.Customer.retrieve(account.customer_id)
+    assert CreditAccount.get(creator.id).subscription_status == "canceled"
+    assert billing.close_customer(creator.id) == 0  # a re-run: gone already, nothing to do

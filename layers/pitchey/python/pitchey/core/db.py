@@ -19,6 +19,7 @@ from __future__ import annotations
 import functools
 import random
 import time
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -83,27 +84,41 @@ class TransactionCancelled(Exception):
 
 def transact(build: Callable[[Transaction], None]) -> None:
     """Run a write transaction. Retries while DynamoDB cancels it only because another request was changing
-    the same items at that moment (TransactionConflict); a failed condition raises TransactionCancelled."""
+    the same items at that moment (TransactionConflict); a failed condition raises TransactionCancelled.
+
+    Each transaction carries a ClientRequestToken, so the SDK's own retry of a request whose answer was lost
+    (applied, then sent again) is answered with success and applied once; without it the resend would run
+    the conditions again and report an applied change as refused, or apply it twice."""
     for attempt in range(_ATTEMPTS):
-        named: Transaction | None = None
+        transaction = TransactWrite(connection=_connection(), client_request_token=uuid.uuid4().hex)
+        named = Transaction(transaction)
+        build(named)
         try:
-            with TransactWrite(connection=_connection()) as transaction:
-                named = Transaction(transaction)
-                build(named)
+            _commit(transaction)
             return
         except TransactWriteError as error:
             reasons = [reason.code if reason else None for reason in (error.cancellation_reasons or [])]
-            names = named.names() if named else []
-            failed = {name: code for name, code in zip(names, reasons, strict=False) if code}
+            failed = {name: code for name, code in zip(named.names(), reasons, strict=False) if code}
             if failed and set(failed.values()) != {"TransactionConflict"}:
                 raise TransactionCancelled(failed) from None
-            conflict = failed or error.cause_response_code in (
-                "TransactionConflictException",
-                "TransactionInProgressException",
-            )
+            conflict = failed or error.cause_response_code == "TransactionConflictException"
             if not conflict or attempt == _ATTEMPTS - 1:
                 raise
         time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))
+
+
+def _commit(transaction: TransactWrite) -> None:
+    """Send the transaction. While DynamoDB is still running an earlier send of it (TransactionInProgress:
+    the SDK retried after a timeout), wait and send it again unchanged, same token and items, so that it is
+    applied at most once; building it anew (a new token) could apply it twice."""
+    for attempt in range(_ATTEMPTS):
+        try:
+            transaction._commit()
+            return
+        except TransactWriteError as error:
+            if error.cause_response_code != "TransactionInProgressException" or attempt == _ATTEMPTS - 1:
+                raise
+        time.sleep(0.05 * (attempt + 1))
 
 
 def optimistic(

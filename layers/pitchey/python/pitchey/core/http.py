@@ -67,10 +67,27 @@ class Response:
     # Seconds a shared cache may keep this answer; only honoured for callers without credentials (an
     # answer that depends on who asks is never stored). None: no-store.
     public_max_age: int | None = None
+    # A body sent as is instead of the envelope (the OpenAPI document, the explorer's files); bytes are
+    # sent base64-encoded.
+    raw: str | bytes | None = None
+    content_type: str = "application/json"
 
 
 def ok(data: Any, metadata: dict[str, Any] | None = None, *, public_max_age: int | None = None) -> Response:
     return Response(200, data, metadata, public_max_age=public_max_age)
+
+
+def content(
+    body: str | bytes,
+    content_type: str,
+    *,
+    public_max_age: int | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """A 200 whose body is `body` itself, not an envelope (a document or a static file)."""
+    return Response(
+        200, public_max_age=public_max_age, raw=body, content_type=content_type, headers=headers or {}
+    )
 
 
 def created(data: Any) -> Response:
@@ -209,27 +226,42 @@ class Request:
 def _json_response(
     status: int, payload: dict[str, Any], request_id: str, headers: dict[str, str], cache: str = NO_STORE
 ) -> dict:
-    return {
+    body = json.dumps(payload, separators=(",", ":"), default=str)
+    return _response(status, body, "application/json", request_id, headers, cache)
+
+
+def _response(
+    status: int, body: str | bytes, content_type: str, request_id: str, headers: dict[str, str], cache: str
+) -> dict[str, Any]:
+    result: dict[str, Any] = {
         "statusCode": status,
         "headers": {
-            "Content-Type": "application/json",
+            "Content-Type": content_type,
             "X-Request-Id": request_id,
             **SECURITY_HEADERS,
             "Cache-Control": cache,
             **headers,
         },
-        "body": json.dumps(payload, separators=(",", ":"), default=str),
+        "body": body,
     }
+    if isinstance(body, bytes):
+        result["body"] = base64.b64encode(body).decode()
+        result["isBase64Encoded"] = True
+    return result
 
 
 def success_response(response: Response, request_id: str, *, shared_cache: bool = False) -> dict[str, Any]:
     """shared_cache: the caller sent no credentials, so a `public_max_age` answer may be cached."""
-    payload: dict[str, Any] = {"success": True, "data": response.data, "timestamp": clock.iso()}
-    if response.metadata is not None:
-        payload["metadata"] = response.metadata
     cache = NO_STORE
     if shared_cache and response.public_max_age is not None:
         cache = f"public, max-age={response.public_max_age}"
+    if response.raw is not None:
+        return _response(
+            response.status, response.raw, response.content_type, request_id, response.headers, cache
+        )
+    payload: dict[str, Any] = {"success": True, "data": response.data, "timestamp": clock.iso()}
+    if response.metadata is not None:
+        payload["metadata"] = response.metadata
     return _json_response(response.status, payload, request_id, response.headers, cache)
 
 

@@ -53,6 +53,7 @@ class Settings:
     # ndas
     nda_request_ttl_seconds: int = _env("NDA_REQUEST_TTL_SECONDS", 2592000)
     nda_signature_ttl_seconds: int = _env("NDA_SIGNATURE_TTL_SECONDS", 1209600)
+    nda_access_day_seconds: int = _env("NDA_ACCESS_DAY_SECONDS", 86400)  # tests shorten the access "day"
     nda_documents_bucket: str = _env("NDA_DOCUMENTS_BUCKET", "ndadocumentsbucket")
     nda_state_machine_arn: str | None = _env("NDA_STATE_MACHINE_ARN")
     # payments

@@ -157,3 +157,20 @@ class Attachment(Model):
     created_at = UnicodeAttribute(attr_name="createdAt")
     message_id = UnicodeAttribute(null=True, attr_name="messageId")
     ttl = NumberAttribute(null=True)
+
+
+class SystemMessageClaim(Model):
+    """`system-message#<purpose>` in UniqueKeysTable, put in the same transaction as the system message it
+    names: a retried step that posts it again finds the claim and posts nothing."""
+
+    class Meta(TableMeta):
+        table_name = table_name("UNIQUE_KEYS_TABLE", "UniqueKeysTable")
+
+    key = UnicodeAttribute(hash_key=True)
+    conversation_id = UnicodeAttribute(attr_name="conversationId")
+    message_id = UnicodeAttribute(attr_name="messageId")
+    created_at = UnicodeAttribute(attr_name="createdAt")
+
+
+def system_message_key(purpose: str) -> str:
+    return f"system-message#{purpose}"

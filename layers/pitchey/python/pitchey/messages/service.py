@@ -34,8 +34,10 @@ from pitchey.messages.models import (
     Participant,
     ReadReceipt,
     StoredAttachment,
+    SystemMessageClaim,
     block_key,
     reader_key,
+    system_message_key,
 )
 from pitchey.messages.schemas import EditMessage, MarkRead, SendMessage
 from pitchey.payments import service as payments
@@ -47,6 +49,9 @@ SEND_BUDGET_SECONDS = 20
 READ_ATTEMPTS = 10
 DOWNLOAD_SECONDS = 15 * 60
 WINDOW_CLOSED = "Messages can be edited only shortly after sending"
+# The sender of messages Pitchey itself posts (e.g. "NDA signed"): no user has this id, so nobody can
+# edit or delete them, and every participant is a recipient.
+SYSTEM_SENDER = "system"
 
 
 # --- loading: participants only -------------------------------------------------------------------------
@@ -108,6 +113,7 @@ def message_to_api(message: Message, read_by: list[dict[str, str]]) -> dict[str,
         "editedAt": seconds(message.edited_at),
         "deletedAt": seconds(message.deleted_at),
         "readBy": [entry for entry in read_by if entry["userId"] != message.sender_id],
+        "system": message.sender_id == SYSTEM_SENDER,
     }
 
 
@@ -251,13 +257,14 @@ def charge_for_message(transaction: Transaction, sender: AuthUser, message_id: s
 
 def _write_send(
     transaction: Transaction,
-    sender: AuthUser,
+    sender_id: str,
     conversation: Conversation,
     message: Message,
     claimed: list[Attachment],
 ) -> None:
+    """The conversation (created with its members by its first message) moves to the message's seq, the
+    members' activity and unread counters with it, the message itself and the attachments it claims."""
     now = message.created_at
-    others = [uid for uid in conversation.participant_ids if uid != sender.id]
     if conversation.seq == 0:  # its first message: create it, with its members
         created = Conversation(
             conversation.id,
@@ -275,7 +282,7 @@ def _write_send(
                 uid,
                 conversation.id,
                 activity_at=now,
-                unread_count=0 if uid == sender.id else 1,
+                unread_count=0 if uid == sender_id else 1,
                 last_read_seq=0,
                 joined_at=now,
             )
@@ -289,19 +296,31 @@ def _write_send(
         )
         for uid in conversation.participant_ids:
             actions = [ConversationMember.activity_at.set(now)]
-            if uid != sender.id:
+            if uid != sender_id:
                 actions.append(ConversationMember.unread_count.add(1))
             transaction.update("member", ConversationMember(uid, conversation.id), actions)
     transaction.put("message", message, condition=Message.seq.does_not_exist())
-    for uid in others:
-        transaction.check("block", Block, block_key(uid, sender.id), condition=Block.key.does_not_exist())
     for item in claimed:
         transaction.update(
             "attachment",
             Attachment(item.id),
             [Attachment.message_id.set(message.id), Attachment.ttl.remove()],
-            condition=(Attachment.owner_id == sender.id) & Attachment.message_id.does_not_exist(),
+            condition=(Attachment.owner_id == sender_id) & Attachment.message_id.does_not_exist(),
         )
+
+
+def _write_user_send(
+    transaction: Transaction,
+    sender: AuthUser,
+    conversation: Conversation,
+    message: Message,
+    claimed: list[Attachment],
+) -> None:
+    """A user's send: the message, the recipients' blocks (ConditionChecks) and its payment."""
+    _write_send(transaction, sender.id, conversation, message, claimed)
+    for uid in conversation.participant_ids:
+        if uid != sender.id:
+            transaction.check("block", Block, block_key(uid, sender.id), condition=Block.key.does_not_exist())
     charge_for_message(transaction, sender, message.id)
 
 
@@ -334,7 +353,9 @@ def send(sender: AuthUser, body: SendMessage) -> dict[str, Any]:
             created_at=clock.iso_precise(),
         )
         try:
-            payments.run_charged(lambda t, m=message, c=conversation: _write_send(t, sender, c, m, claimed))
+            payments.run_charged(
+                lambda t, m=message, c=conversation: _write_user_send(t, sender, c, m, claimed)
+            )
             break
         except TransactionCancelled as cancelled:
             if "block" in cancelled.failed:
@@ -376,6 +397,64 @@ def _notify_recipients(conversation: Conversation, message: Message) -> None:
             )
         except Exception:
             logger.exception("message notification failed", extra={"recipient_id": user_id})
+
+
+def post_system_message(user_a: str, user_b: str, pitch_id: str | None, body: str, purpose: str) -> str:
+    """Opens (or continues) the conversation of two users (about a pitch) with a message from Pitchey,
+    exactly once per `purpose`: the message and the claim `system-message#<purpose>` are one transaction,
+    so a retry finds the claim and posts nothing. Both users get it in their list, unread; blocks do not
+    stop it (it states a fact, not a user's words) and it costs nothing. Returns the message id."""
+    claim_key = system_message_key(purpose)
+    conversation_id = rules.conversation_id_for(user_a, user_b, pitch_id)
+    deadline = time.monotonic() + SEND_BUDGET_SECONDS
+    for attempt in itertools.count():
+        try:
+            return SystemMessageClaim.get(claim_key, consistent_read=True).message_id
+        except SystemMessageClaim.DoesNotExist:
+            pass
+        conversation = find_conversation(conversation_id)
+        if conversation is None:
+            now = clock.iso_precise()
+            conversation = Conversation(
+                conversation_id,
+                type="pitch" if pitch_id else "direct",
+                pitch_id=pitch_id,
+                participant_ids=[user_a, user_b],
+                participants=[_participant(user_a), _participant(user_b)],
+                seq=0,
+                created_at=now,
+                updated_at=now,
+            )
+        seq = int(conversation.seq) + 1
+        now = clock.iso_precise()
+        message = Message(
+            conversation_id,
+            seq,
+            id=rules.message_id(conversation_id, seq),
+            sender_id=SYSTEM_SENDER,
+            body=body,
+            attachments=[],
+            created_at=now,
+        )
+        claim = SystemMessageClaim(
+            claim_key, conversation_id=conversation_id, message_id=message.id, created_at=now
+        )
+
+        def write(transaction: Transaction, c=conversation, m=message, once=claim) -> None:
+            _write_send(transaction, SYSTEM_SENDER, c, m, [])
+            transaction.put("claim", once, condition=SystemMessageClaim.key.does_not_exist())
+
+        try:
+            transact(write)
+            return message.id
+        except TransactionCancelled as cancelled:
+            if not cancelled.failed.keys() <= {"conversation", "message", "claim"}:
+                raise
+        # Another message took this seq, or a parallel run of this step posted first: read again.
+        if time.monotonic() > deadline:
+            raise Conflict("Too many messages at once here; try again", code="CONCURRENT_UPDATE")
+        time.sleep(random.uniform(0, 0.02 * 2 ** min(attempt, 5)))
+    raise AssertionError("itertools.count() does not end")
 
 
 # --- reading --------------------------------------------------------------------------------------------

@@ -22,3 +22,18 @@ def signed_pitch_ids(user_id: str, limit: int = 200) -> list[str]:
         f"{user_id}#{SIGNED}", scan_index_forward=False, limit=limit, attributes_to_get=["pitchId"]
     )
     return list(dict.fromkeys(nda.pitch_id for nda in found))
+
+
+def template_available(owner_id: str, template_id: str) -> bool:
+    """Whether a creator may make `template_id` a pitch's default NDA template: a standard template, or one
+    of the creator's own (one GetItem on the owner's key: another creator's template is not found)."""
+    from pitchey.ndas.models import NdaTemplate
+    from pitchey.ndas.standard_templates import BY_ID
+
+    if template_id in BY_ID:
+        return True
+    try:
+        NdaTemplate.get(owner_id, template_id, consistent_read=True, attributes_to_get=["id"])
+    except NdaTemplate.DoesNotExist:
+        return False
+    return True

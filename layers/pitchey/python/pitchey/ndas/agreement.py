@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -338,3 +338,33 @@ def _custom_sections(pitch_title: str, custom: tuple[str, ...]) -> tuple[Section
         ELECTRONIC_SIGNATURE,
         GENERAL,
     )
+
+
+# --- terms set at approval (#21) -------------------------------------------------------------------------
+def with_approval_terms(
+    agreement: Agreement, *, custom_terms: str | None, access_days: int | None
+) -> Agreement:
+    """The agreement with what the creator set when approving: their additional terms and the access
+    period. Both go before the execution and general clauses, so they are part of the approved text (and
+    of its SHA-256) like every other section."""
+    added = []
+    terms = _paragraphs(custom_terms)
+    if terms:
+        added.append(Section("Additional Terms Set by the Disclosing Party", terms))
+    if access_days:
+        added.append(
+            Section(
+                "Access Period",
+                (
+                    "The Receiving Party's access on Pitchey to the material presented there as protected "
+                    f"ends {access_days} day{'s' if access_days != 1 else ''} after the Receiving Party "
+                    "signs this Agreement, when Pitchey closes it. The end of access does not end the "
+                    "Receiving Party's obligations under this Agreement.",
+                ),
+            )
+        )
+    if not added:
+        return agreement
+    sections = list(agreement.sections)
+    at = sections.index(ELECTRONIC_SIGNATURE) if ELECTRONIC_SIGNATURE in sections else len(sections)
+    return replace(agreement, sections=(*sections[:at], *added, *sections[at:]))

@@ -6,6 +6,7 @@ The PDF library is imported only inside `generate`, which runs in the document f
 
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 from typing import Any
 
@@ -14,9 +15,10 @@ from pynamodb.exceptions import UpdateError
 from pitchey.core import clock
 from pitchey.core import documents as store
 from pitchey.core.settings import settings
-from pitchey.ndas.agreement import Agreement, Approval, Signature, compose
+from pitchey.ndas.agreement import Agreement, Approval, Signature
 from pitchey.ndas.models import APPROVED, CONDITIONAL_FAILED, REVOKED, SIGNED, Nda
-from pitchey.ndas.sources import load_party, load_pitch_for_nda
+from pitchey.ndas.sources import load_party
+from pitchey.ndas.texts import agreement_for
 
 
 class DocumentStateError(Exception):
@@ -62,24 +64,17 @@ def generate(nda_id: str, version: str) -> dict[str, Any]:
         allowed = (APPROVED, SIGNED, REVOKED)  # a quick signer may already have signed
         if nda.status not in allowed or not nda.decided_at:
             raise DocumentStateError(f"NDA {nda.id} is {nda.status}: no approved document")
-        pitch = load_pitch_for_nda(nda.pitch_id)
         disclosing = load_party(nda.creator_id)
-        agreement = compose(
-            reference=nda.id,
-            nda_type=nda.nda_type,
-            pitch_title=nda.pitch_title,
-            effective=clock.from_iso(nda.decided_at),
-            disclosing=disclosing,
-            receiving=load_party(nda.requester_id),
-            custom_text=pitch.custom_nda_text if pitch else None,
-        )
+        agreement = agreement_for(nda, disclosing)
         prefix = new_prefix()
         _put(f"{prefix}/agreement.json", agreement.to_json().encode("utf-8"), "application/json")
-        _put(f"{prefix}/approved.pdf", render(agreement, _approval(nda, disclosing.name)), "application/pdf")
+        pdf = render(agreement, _approval(nda, disclosing.name))
+        _put(f"{prefix}/approved.pdf", pdf, "application/pdf")
         actions = [
             Nda.agreement_key.set(f"{prefix}/agreement.json"),
             Nda.agreement_sha256.set(agreement.sha256()),
             Nda.document_key.set(f"{prefix}/approved.pdf"),
+            Nda.document_sha256.set(hashlib.sha256(pdf).hexdigest()),  # what verify compares
         ]
         condition = Nda.document_key.does_not_exist() & Nda.status.is_in(*allowed)
     elif version == "signed":
@@ -100,8 +95,12 @@ def generate(nda_id: str, version: str) -> dict[str, Any]:
         )
         key = nda.agreement_key.rsplit("/", 1)[0] + "/signed.pdf"
         approval = _approval(nda, agreement.disclosing.name)
-        _put(key, render(agreement, approval, signature), "application/pdf")
-        actions = [Nda.signed_document_key.set(key)]
+        pdf = render(agreement, approval, signature)
+        _put(key, pdf, "application/pdf")
+        actions = [
+            Nda.signed_document_key.set(key),
+            Nda.signed_document_sha256.set(hashlib.sha256(pdf).hexdigest()),
+        ]
         condition = Nda.signed_document_key.does_not_exist() & Nda.status.is_in(*allowed)
     else:
         raise ValueError(f"unknown document version {version}")

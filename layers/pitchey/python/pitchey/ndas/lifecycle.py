@@ -4,7 +4,7 @@ NdaStateMachine through core.workflow. The API's events (service.py) and the sta
 as the status that takes or frees it.
 
     pending ─approve (creator)→ approved ─sign (requester)→ signed ─revoke (creator)→ revoked
-       ├─reject (creator)→ rejected    └─expire (timeout)→ expired
+       ├─reject (creator)→ rejected    └─expire (timeout)→ expired  └─expire (access period over)→ expired
        └─expire (timeout)→ expired
 """
 
@@ -36,6 +36,7 @@ TRANSITIONS = Transitions(
         (APPROVED, REQUESTER, "sign", SIGNED),
         (APPROVED, SYSTEM, "expire", EXPIRED),
         (SIGNED, CREATOR, "revoke", REVOKED),
+        (SIGNED, SYSTEM, "expire", EXPIRED),  # #21: the access period (accessDays) ended
     ],
     initial=PENDING,
     terminal={REJECTED, EXPIRED, REVOKED},

@@ -7,7 +7,7 @@ Access patterns: docs/data-model.md ("Ndas").
 
 from __future__ import annotations
 
-from pynamodb.attributes import JSONAttribute, UnicodeAttribute
+from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.expressions.update import Action
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
@@ -110,6 +110,14 @@ class Nda(Model):
     signer_user_agent = UnicodeAttribute(null=True, attr_name="signerUserAgent")
     revoked_at = UnicodeAttribute(null=True, attr_name="revokedAt")
 
+    # Set at approval (#21): the creator's extra terms (in the document) and the access period, which
+    # becomes accessExpiresAt = signedAt + accessDays days at signing; the workflow then expires the NDA.
+    custom_terms = UnicodeAttribute(null=True, attr_name="customTerms")
+    access_days = NumberAttribute(null=True, attr_name="accessDays")
+    access_expires_at = UnicodeAttribute(null=True, attr_name="accessExpiresAt")
+    # The requester's last reminder to the creator (at most one per 24 h, claimed by a conditional write).
+    reminded_at = UnicodeAttribute(null=True, attr_name="remindedAt")
+
     # Server-side only, never serialized: Step Functions task tokens of the two waits.
     decision_task_token = UnicodeAttribute(null=True, attr_name="decisionTaskToken")
     signature_task_token = UnicodeAttribute(null=True, attr_name="signatureTaskToken")
@@ -119,6 +127,9 @@ class Nda(Model):
     agreement_key = UnicodeAttribute(null=True, attr_name="agreementKey")
     agreement_sha256 = UnicodeAttribute(null=True, attr_name="agreementSha256")
     signed_document_key = UnicodeAttribute(null=True, attr_name="signedDocumentKey")
+    # SHA-256 of each stored PDF's bytes, for GET /api/ndas/{id}/verify (#21).
+    document_sha256 = UnicodeAttribute(null=True, attr_name="documentSha256")
+    signed_document_sha256 = UnicodeAttribute(null=True, attr_name="signedDocumentSha256")
 
     # Index keys derived from the fields above.
     creator_status = UnicodeAttribute(attr_name="creatorStatus")
@@ -171,3 +182,20 @@ class OpenNdaClaim(Model):
     key = UnicodeAttribute(hash_key=True)
     nda_id = UnicodeAttribute(attr_name="ndaId")
     created_at = UnicodeAttribute(attr_name="createdAt")
+
+
+class NdaTemplate(Model):
+    """A creator's own NDA template (the standard ones are code: standard_templates.py). Keyed by owner, so
+    a GetItem with the caller's id finds only the caller's templates: anyone else's id is simply absent."""
+
+    class Meta(TableMeta):
+        table_name = table_name("NDA_TEMPLATES_TABLE", "NdaTemplatesTable")
+
+    owner_id = UnicodeAttribute(hash_key=True, attr_name="ownerId")
+    id = UnicodeAttribute(range_key=True)  # new_id(): newest last in the owner's partition
+    name = UnicodeAttribute()
+    description = UnicodeAttribute(null=True)
+    body = UnicodeAttribute()
+    created_at = UnicodeAttribute(attr_name="createdAt")
+    updated_at = UnicodeAttribute(attr_name="updatedAt")
+    version = NumberAttribute(default=1)  # moved on by every edit (ADD), shown to nobody

@@ -17,15 +17,19 @@ class _Document(Document):
         self.reference = reference
 
 
-def render(agreement: Agreement, approval: Approval, signature: Signature | None = None) -> bytes:
-    """The approved version (signature lines blank) or, with `signature`, the signed version."""
+def render(
+    agreement: Agreement, approval: Approval, signature: Signature | None = None, *, preview: bool = False
+) -> bytes:
+    """The approved version (signature lines blank) or, with `signature`, the signed version; `preview`:
+    a template's sample, labelled as such (placeholder parties, nothing to sign)."""
     pdf = _Document(agreement.reference)
     pdf.set_title(f"Non-Disclosure Agreement - {agreement.pitch_title}")
     pdf.set_author("Pitchey")
-    pdf.set_subject(f"NDA {agreement.reference} ({'signed' if signature else 'approved, unsigned'})")
+    state = "template preview" if preview else "signed" if signature else "approved, unsigned"
+    pdf.set_subject(f"NDA {agreement.reference} ({state})")
     pdf.add_page()
 
-    _title(pdf, agreement, signed=signature is not None)
+    _title(pdf, agreement, "Template preview" if preview else "Executed copy" if signature else None)
     _parties(pdf, agreement)
     pdf.paragraph(
         f'This Non-Disclosure Agreement (the "Agreement") is made on {agreement.effective_date} (the '
@@ -47,8 +51,8 @@ def render(agreement: Agreement, approval: Approval, signature: Signature | None
     return bytes(pdf.output())
 
 
-def _title(pdf: _Document, agreement: Agreement, *, signed: bool) -> None:
-    state = "Executed copy" if signed else "Approved for signature"
+def _title(pdf: _Document, agreement: Agreement, state: str | None) -> None:
+    state = state or "Approved for signature"
     line = f"{agreement.template_label}  ·  {state}  ·  Reference {agreement.reference}"
     pdf.heading("NON-DISCLOSURE AGREEMENT", agreement.pitch_title, line)
 

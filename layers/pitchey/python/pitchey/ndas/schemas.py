@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import Field, StrictBool
+from typing import Annotated
+
+from pydantic import Field, StrictBool, StrictInt
 
 from pitchey.core.schemas import InputModel
 
@@ -24,3 +26,27 @@ class SignNda(InputModel):
 
 class NoBody(InputModel):
     """Parameterless actions (approve, revoke) take an empty body or `{}`; any field is a 422."""
+
+
+# --- #21: approval terms and bulk decisions --------------------------------------------------------------
+MAX_CUSTOM_TERMS, MAX_ACCESS_DAYS, MAX_BULK_IDS = 10_000, 3650, 100
+
+
+class ApproveNda(InputModel):
+    """`{}` as before, or extra terms for the document and an access period (days after signing)."""
+
+    custom_terms: str | None = Field(default=None, max_length=MAX_CUSTOM_TERMS)
+    access_days: StrictInt | None = Field(default=None, ge=1, le=MAX_ACCESS_DAYS)
+
+
+class BulkApprove(ApproveNda):
+    ids: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(
+        min_length=1, max_length=MAX_BULK_IDS
+    )
+
+
+class BulkReject(InputModel):
+    ids: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(
+        min_length=1, max_length=MAX_BULK_IDS
+    )
+    reason: str = Field(min_length=1, max_length=2000)

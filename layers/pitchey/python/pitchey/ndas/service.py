@@ -48,7 +48,7 @@ from pitchey.ndas.views import nda_json
 from pitchey.payments import service as payments
 
 if TYPE_CHECKING:  # request bodies are parsed by the handlers; only their types are needed here
-    from pitchey.ndas.schemas import RejectNda, RequestNda, SignNda
+    from pitchey.ndas.schemas import ApproveNda, RejectNda, RequestNda, SignNda
 
 REQUESTER_ROLES = ("investor", "production")
 DOCUMENT_WAIT_SECONDS = 8.0  # how long a download waits for a document the workflow is still rendering
@@ -140,11 +140,16 @@ def request_nda(caller: Caller, body: RequestNda) -> dict[str, Any]:
 
 
 # --- decision --------------------------------------------------------------------------------------------
-def approve(caller: Caller, nda_id: str) -> dict[str, Any]:
+def approve(caller: Caller, nda_id: str, terms: ApproveNda | None = None) -> dict[str, Any]:
+    """`terms` (#21): extra terms for the document and an access period that starts at signing."""
     nda, actor = _for_event(nda_id, caller, "approve")
     actions = [Nda.decided_at.set(clock.iso()), Nda.expires_at.set(_later(signature_ttl()))]
+    if terms and terms.custom_terms:
+        actions.append(Nda.custom_terms.set(terms.custom_terms))
+    if terms and terms.access_days:
+        actions.append(Nda.access_days.set(terms.access_days))
     FLOW.apply(nda, actor, "approve", actions=actions)
-    _audit("nda.approve", caller, nda)
+    _audit("nda.approve", caller, nda, accessDays=nda.access_days, customTerms=bool(nda.custom_terms))
     return nda_json(nda)
 
 
@@ -163,14 +168,18 @@ def sign(caller: Caller, nda_id: str, body: SignNda) -> dict[str, Any]:
     if body.accept is not True:
         raise ValidationFailed.field("accept", "You must accept the NDA terms (accept: true) to sign")
     nda, actor = _for_event(nda_id, caller, "sign")
+    signed_at = clock.now()
     actions = [
-        Nda.signed_at.set(clock.iso()),
+        Nda.signed_at.set(clock.iso(signed_at)),
         Nda.signer_name.set(body.signer_name),
         Nda.signer_ip.set(caller.ip),
         Nda.signer_user_agent.set(caller.user_agent),
         Nda.access_key.set(access_key(nda.requester_id, nda.pitch_id)),  # opens protected content
         Nda.expires_at.remove(),
     ]
+    if nda.access_days:  # the access period runs from signing; the workflow expires the NDA then
+        ends = signed_at + timedelta(seconds=int(nda.access_days) * settings().nda_access_day_seconds)
+        actions.append(Nda.access_expires_at.set(clock.iso(ends)))
     FLOW.apply(nda, actor, "sign", actions=actions)
     _audit("nda.sign", caller, nda, signerName=body.signer_name)
     analytics.record(analytics.NDA_SIGNED, nda.pitch_id, actor_id=caller.id)

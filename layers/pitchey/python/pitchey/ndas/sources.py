@@ -18,6 +18,7 @@ class PitchForNda:
     requires_nda: bool
     nda_type: str
     custom_nda_text: str | None
+    nda_template_id: str | None = None
 
 
 def load_pitch_for_nda(pitch_id: str) -> PitchForNda | None:
@@ -36,6 +37,7 @@ def load_pitch_for_nda(pitch_id: str) -> PitchForNda | None:
         requires_nda=bool(pitch.requires_nda),
         nda_type=pitch.nda_type or "basic",
         custom_nda_text=pitch.custom_nda_text,
+        nda_template_id=pitch.nda_template_id,
     )
 
 

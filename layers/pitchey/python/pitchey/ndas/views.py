@@ -26,4 +26,7 @@ def nda_json(nda: Nda) -> dict[str, Any]:
         "signedAt": nda.signed_at,
         "signerName": nda.signer_name,
         "documentAvailable": nda.current_document_key is not None,
+        # #21: the access period set at approval, and when access ends once signed (null: unlimited).
+        "accessDays": int(nda.access_days) if nda.access_days else None,
+        "accessExpiresAt": nda.access_expires_at,
     }

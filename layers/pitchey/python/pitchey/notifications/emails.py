@@ -172,24 +172,37 @@ def _footer(user: User, category: str | None) -> tuple[str, str]:
     return text, markup
 
 
+# Notification types whose title and body are stored HTML-escaped (message previews: messages.rules.preview).
+# Mail shows their plain text, and its HTML part escapes that once, so an `&` reads as `&` in the mail.
+_STORED_ESCAPED = frozenset({"message"})
+
+
+def _plain(notification: Notification) -> tuple[str, str]:
+    if notification.type in _STORED_ESCAPED:
+        return html.unescape(notification.title), html.unescape(notification.body)
+    return notification.title, notification.body
+
+
 def render_instant(user: User, notification: Notification, category: str | None) -> Rendered:
     footer_text, footer_html = _footer(user, category)
+    title, body = _plain(notification)
     text = (
-        f"{_greeting(user)}\n\n{notification.title}\n\n{notification.body}\n\n"
+        f"{_greeting(user)}\n\n{title}\n\n{body}\n\n"
         f"See it in Pitchey: {_link_base()}/api/notifications\n\n-- \n{footer_text}\n"
     )
     markup = (
         f"<html><body><p>{html.escape(_greeting(user))}</p>"
-        f"<h2>{html.escape(notification.title)}</h2><p>{html.escape(notification.body)}</p>"
+        f"<h2>{html.escape(title)}</h2><p>{html.escape(body)}</p>"
         f"{footer_html}</body></html>"
     )
-    return Rendered(subject=f"[Pitchey] {notification.title}", text=text, html=markup)
+    return Rendered(subject=f"[Pitchey] {title}", text=text, html=markup)
 
 
 def render_digest(user: User, period: str, notifications: list[Notification], more: int) -> Rendered:
     heading = f"Your {period} Pitchey digest"
     count = len(notifications) + more
-    lines = [f"- {item.title}: {item.body}" for item in notifications]
+    shown = [_plain(item) for item in notifications]
+    lines = [f"- {title}: {body}" for title, body in shown]
     if more:
         lines.append(f"- and {more} more")
     footer_text, footer_html = _footer(user, "digest")
@@ -199,8 +212,7 @@ def render_digest(user: User, period: str, notifications: list[Notification], mo
         + f"\n\nSee them in Pitchey: {_link_base()}/api/notifications\n\n-- \n{footer_text}\n"
     )
     items_html = "".join(
-        f"<li><strong>{html.escape(item.title)}</strong>: {html.escape(item.body)}</li>"
-        for item in notifications
+        f"<li><strong>{html.escape(title)}</strong>: {html.escape(body)}</li>" for title, body in shown
     )
     if more:
         items_html += f"<li>and {more} more</li>"

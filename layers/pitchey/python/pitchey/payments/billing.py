@@ -54,6 +54,37 @@ def ensure_customer(user_id: str) -> str:
     return winner.customer_id
 
 
+def close_customer(user_id: str) -> int:
+    """Account erasure: end the user's subscription now and delete their Stripe customer (its payment
+    methods go with it), so an erased account is never charged again and Stripe keeps no card of it. The
+    account reads canceled at once (the webhooks that follow agree). 1 when the customer was deleted now,
+    0 when there was none or it was gone already (a re-run)."""
+    account = load_account(user_id)
+    if account is None or not account.customer_id:
+        return 0
+    stripe = stripe_api.stripe()
+    if account.subscription_id and account.subscription_status in LIVE_SUBSCRIPTION:
+        _gone_is_fine(stripe, lambda: stripe.Subscription.delete(account.subscription_id))
+        account.update(
+            actions=[
+                CreditAccount.subscription_status.set("canceled"),
+                CreditAccount.cancel_at_period_end.set(False),
+            ]
+        )
+    return _gone_is_fine(stripe, lambda: stripe.Customer.delete(account.customer_id))
+
+
+def _gone_is_fine(stripe: Any, delete: Callable[[], Any]) -> int:
+    """A Stripe delete; 0 when the object is gone already (404), 1 when deleted now."""
+    try:
+        delete()
+    except stripe.InvalidRequestError as error:
+        if getattr(error, "http_status", None) != 404:
+            raise
+        return 0
+    return 1
+
+
 # --- credit packs ----------------------------------------------------------------------------------------
 def purchase(user_id: str, body: Purchase) -> dict[str, Any]:
     pack = PACKS.get(body.pack)

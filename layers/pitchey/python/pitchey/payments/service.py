@@ -174,3 +174,11 @@ def _seconds(text: str) -> str:
     from pitchey.core import clock
 
     return clock.iso(clock.from_iso(text))
+
+
+def close_customer(user_id: str) -> int:
+    """Account erasure: the user's subscription ends and their Stripe customer is deleted
+    (billing.close_customer, imported here so that only the erasure loads the Stripe client)."""
+    from pitchey.payments import billing
+
+    return billing.close_customer(user_id)

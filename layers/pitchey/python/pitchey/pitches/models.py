@@ -140,6 +140,8 @@ class Pitch(Model):
     requires_nda = BooleanAttribute(default=False, attr_name="requiresNDA")
     nda_type = UnicodeAttribute(null=True, attr_name="ndaType")
     custom_nda_text = UnicodeAttribute(null=True, attr_name="customNdaText")
+    # The default NDA template of the pitch's NDAs (a standard one or the creator's own; issue #21).
+    nda_template_id = UnicodeAttribute(null=True, attr_name="ndaTemplateId")
     view_count = NumberAttribute(default=0, attr_name="viewCount")
     like_count = NumberAttribute(default=0, attr_name="likeCount")
     follower_count = NumberAttribute(default=0, attr_name="followerCount")

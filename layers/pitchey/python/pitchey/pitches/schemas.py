@@ -43,6 +43,7 @@ class _PitchFields(InputModel):
     funding_goal_cents: Cents | None = None
     nda_type: NdaType | None = None
     custom_nda_text: LongText | None = None
+    nda_template_id: Annotated[str, Field(min_length=1, max_length=64)] | None = None
 
 
 class CreatePitch(_PitchFields):

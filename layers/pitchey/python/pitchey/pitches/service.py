@@ -68,6 +68,7 @@ WRITABLE = {
         "requiresNDA",
         "ndaType",
         "customNdaText",
+        "ndaTemplateId",
     }
 }
 
@@ -160,6 +161,7 @@ def to_api(pitch: Pitch, *, viewer_id: str | None, protected: bool) -> dict[str,
             "minInvestmentCents": pitch.min_investment_cents,
             "requiresNDA": pitch.requires_nda,
             "ndaType": pitch.nda_type,
+            "ndaTemplateId": pitch.nda_template_id,
             "viewCount": pitch.view_count,
             "likeCount": pitch.like_count,
             "followerCount": pitch.follower_count,
@@ -193,6 +195,7 @@ def create_pitch(user_id: str, body: CreatePitch) -> dict[str, Any]:
         raise ValidationFailed("Request validation failed", details=problems)
     if fields["requiresNDA"] and not fields["ndaType"]:
         fields["ndaType"] = "basic"
+    _check_nda_template(user_id, fields["ndaTemplateId"])
     now = clock.iso_precise()
     pitch = Pitch(
         new_id(),
@@ -209,6 +212,12 @@ def create_pitch(user_id: str, body: CreatePitch) -> dict[str, Any]:
     pitch.save(condition=Pitch.id.does_not_exist())
     logger.info("pitch created", extra={"pitch_id": pitch.id})
     return to_api(pitch, viewer_id=user_id, protected=True)
+
+
+def _check_nda_template(creator_id: str, template_id: str | None) -> None:
+    """A pitch's default NDA template must be a standard one or the creator's own (else 422)."""
+    if template_id is not None and not access.template_available(creator_id, template_id):
+        raise ValidationFailed.field("ndaTemplateId", "No such NDA template: use a standard one or your own")
 
 
 def follower_count_actions(delta: int) -> list[Any]:
@@ -349,6 +358,8 @@ def _plan(pitch: Pitch, requested: Mapping[str, Any]) -> tuple[dict[str, Any], d
 
         if has_open_investments(pitch.id):
             raise Conflict("The pitch has investments in progress", code="HAS_INVESTMENTS")
+    if "ndaTemplateId" in changes:
+        _check_nda_template(pitch.creator_id, changes["ndaTemplateId"]["to"])
     after = {**before, **{field: change["to"] for field, change in changes.items()}}
     if after["requiresNDA"] and not after["ndaType"]:
         changes["ndaType"] = {"from": before["ndaType"], "to": "basic"}

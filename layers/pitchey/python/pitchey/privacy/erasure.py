@@ -19,6 +19,7 @@ from pitchey.core import audit, clock, documents
 from pitchey.core.log import logger
 from pitchey.core.settings import settings
 from pitchey.follows import service as follows
+from pitchey.payments import service as payments
 from pitchey.pitches.models import Pitch
 from pitchey.privacy import gather, store
 from pitchey.privacy.registry import table
@@ -77,8 +78,10 @@ def erase(user_id: str) -> bool:
         ("blocks", lambda: _blocks(user_id)),
         ("pitches", lambda: _pitches(user_id)),
         ("ndas", lambda: _ndas(user_id)),
+        ("nda_templates", lambda: _delete_found("NdaTemplatesTable", user_id)),
         ("conversations", lambda: _conversations(user_id)),
         ("audit", lambda: _audit_entries(profile, names)),
+        ("stripe_customer", lambda: payments.close_customer(user_id)),
         ("profile", lambda: _profile(user_id)),
     ]
     for name, step in steps:

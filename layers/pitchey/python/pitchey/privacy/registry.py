@@ -97,7 +97,7 @@ TABLES: tuple[Table, ...] = (
         "UniqueKeysTable",
         "UNIQUE_KEYS_TABLE",
         through="the email claim `email#<normalised email>` is derived from the user's email; the other "
-        "claims (open NDA / investment / live project) hold ids only",
+        "claims (open NDA / investment / live project, system messages posted) hold ids only",
         erasure="the email claim is deleted (the email is free again)",
     ),
     Table(
@@ -238,6 +238,13 @@ TABLES: tuple[Table, ...] = (
         "ndas",
         (Find("requesterId", "byRequester"), Find("creatorId", "byCreator", own=False)),
         erasure="kept as legal records; signerName, signerIp and signerUserAgent removed",
+    ),
+    Table(
+        "NdaTemplatesTable",
+        "NDA_TEMPLATES_TABLE",
+        "nda_templates",
+        (Find("ownerId"),),
+        erasure="deleted (the NDAs made from them keep their own copy of the text)",
     ),
     Table(
         "ConversationsTable",
