@@ -29,8 +29,9 @@ def _support(emulated: str, inert: str = "") -> Support:
 
 _FUNCTION = _support(
     "CodeUri InlineCode Handler Runtime Timeout MemorySize Environment Layers Events FunctionName "
-    "LoggingConfig",
-    "Policies Role Architectures Tracing Description Tags",
+    "LoggingConfig EventInvokeConfig",
+    # ReservedConcurrentExecutions: a throttle (local/functions.py caps workers per function on its own).
+    "Policies Role Architectures Tracing Description Tags ReservedConcurrentExecutions",
 )
 RESOURCES: dict[str, Support] = {
     "AWS::Serverless::Function": _FUNCTION,
@@ -43,6 +44,9 @@ RESOURCES: dict[str, Support] = {
     ),
     "AWS::Lambda::LayerVersion": _support(
         "Content LayerName", "Description CompatibleRuntimes CompatibleArchitectures"
+    ),
+    "AWS::Lambda::EventInvokeConfig": _support(
+        "FunctionName MaximumRetryAttempts DestinationConfig", "Qualifier MaximumEventAgeInSeconds"
     ),
     "AWS::Lambda::Permission": _support("", "Action FunctionName Principal SourceArn SourceAccount"),
     "AWS::Serverless::HttpApi": _support(
@@ -79,9 +83,13 @@ RESOURCES: dict[str, Support] = {
     # LifecycleConfiguration: expiry after days, which no local run lasts (the privacy exports' 7 days).
     "AWS::S3::Bucket": _support(
         "BucketName CorsConfiguration VersioningConfiguration NotificationConfiguration",
-        "BucketEncryption OwnershipControls PublicAccessBlockConfiguration Tags LifecycleConfiguration",
+        "BucketEncryption OwnershipControls PublicAccessBlockConfiguration Tags LifecycleConfiguration "
+        "LoggingConfiguration",
     ),
     "AWS::S3::BucketPolicy": _support("", "Bucket PolicyDocument"),
+    "AWS::SQS::QueuePolicy": _support("", "Queues PolicyDocument"),
+    # Alarms, their topic's mail subscriptions and dashboards watch AWS's metrics: there are none locally.
+    "AWS::CloudWatch::Dashboard": _support("", "DashboardName DashboardBody"),
     "AWS::SQS::Queue": _support(
         "DelaySeconds MaximumMessageSize MessageRetentionPeriod ReceiveMessageWaitTimeSeconds "
         "VisibilityTimeout QueueName RedrivePolicy",
@@ -101,7 +109,8 @@ RESOURCES: dict[str, Support] = {
     "AWS::CloudWatch::Alarm": _support(
         "",
         "AlarmDescription AlarmName ComparisonOperator Dimensions EvaluationPeriods MetricName Namespace "
-        "Period Statistic Threshold TreatMissingData AlarmActions OKActions",
+        "Period Statistic Threshold TreatMissingData AlarmActions OKActions Metrics DatapointsToAlarm "
+        "InsufficientDataActions ActionsEnabled",
     ),
     "AWS::Serverless::StateMachine": _support(
         "Definition DefinitionUri DefinitionSubstitutions Name Type", "Policies Role Tracing Logging"
@@ -123,7 +132,9 @@ RESOURCE_ATTRIBUTES = _support(
 EVENTS: dict[str, Support] = {
     "HttpApi": _support("ApiId Path Method Auth PayloadFormatVersion"),
     "Api": _support("Path Method RestApiId"),
-    "Schedule": _support("Schedule Input Enabled State", "Description Name"),
+    # DeadLetterConfig / RetryPolicy: EventBridge's delivery to Lambda, which cannot fail locally (a failing
+    # function is Lambda's EventInvokeConfig, emulated by local/destinations.py).
+    "Schedule": _support("Schedule Input Enabled State", "Description Name DeadLetterConfig RetryPolicy"),
     "ScheduleV2": _support("ScheduleExpression Input State", "Description Name FlexibleTimeWindow"),
     "SQS": _support(
         "Queue BatchSize MaximumBatchingWindowInSeconds FunctionResponseTypes Enabled",
@@ -264,7 +275,17 @@ def _partial(lid: str, kind: str, props: dict[str, Any]) -> list[Report]:
         for name in props.get("NotificationConfiguration") or {}:
             if name != "LambdaConfigurations":
                 reports.append(Report(lid, f"bucket NotificationConfiguration.{name} is not emulated"))
-    if kind == "AWS::SNS::Subscription" and props.get("Protocol") != "lambda":
+    if kind == "AWS::Serverless::Function":
+        invoke_config = props.get("EventInvokeConfig") or {}
+        for name in set(invoke_config) - {"MaximumRetryAttempts", "DestinationConfig"}:
+            reports.append(Report(lid, f"EventInvokeConfig.{name} is not emulated"))
+        destinations = invoke_config.get("DestinationConfig") or {}
+        if "OnSuccess" in destinations or (destinations.get("OnFailure") or {}).get("Type", "SQS") != "SQS":
+            reports.append(
+                Report(lid, "EventInvokeConfig destinations other than OnFailure SQS are not emulated")
+            )
+    # An operator's mail subscription (alarms) has nothing to deliver locally.
+    if kind == "AWS::SNS::Subscription" and props.get("Protocol") not in ("lambda", "email", "email-json"):
         reports.append(
             Report(lid, f"SNS subscriptions with Protocol {props.get('Protocol')} are not emulated")
         )

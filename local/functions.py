@@ -364,10 +364,13 @@ class WorkerPool:
         self._emit(spec, result)
         return result
 
-    def invoke_async(self, logical_id: str, event: Any) -> Future[InvocationResult]:
-        """Lambda's Event invocation type: queued, the caller does not wait."""
+    def invoke_async(
+        self, logical_id: str, event: Any, run: Callable[[str, Any], Any] | None = None
+    ) -> Future[InvocationResult]:
+        """Lambda's Event invocation type: queued, the caller does not wait. `run` (default `invoke`) is what
+        runs it: local/destinations.py passes its retrying invoke."""
         self.function(logical_id)  # unknown names fail now, as the Invoke API does
-        return self._async.submit(self.invoke, logical_id, event)
+        return self._async.submit(run or self.invoke, logical_id, event)
 
     def _emit(self, spec: FunctionSpec, result: InvocationResult) -> None:
         if self.log_sink:

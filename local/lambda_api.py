@@ -41,7 +41,7 @@ def invoke_handler(runtime: Any) -> Any:
         if invocation_type == "DryRun":
             return HttpResponse(204)
         if invocation_type == "Event":
-            runtime.functions.invoke_async(spec.logical_id, event)
+            runtime.destinations.submit(spec.logical_id, event)
             return HttpResponse(202, [("X-Amzn-Requestid", "")])
         if invocation_type != "RequestResponse":
             return _aws_error(

@@ -29,6 +29,7 @@ from typing import Any, Protocol
 from local import admin, coverage, lambda_api
 from local.apis import api_url_rewrite
 from local.aws import AwsServer, create_resources
+from local.destinations import AsyncInvoker
 from local.functions import WorkerPool
 from local.httpapi import AdminRoutes, HttpGateway, HttpServerComponent
 from local.model import AppModel, TemplateError
@@ -96,6 +97,7 @@ class Runtime:
             log_sink=self._echo_logs if config.echo_function_logs else None,
         )
         self.scheduler = Scheduler(self)
+        self.destinations = AsyncInvoker(self)  # asynchronous invokes: retries, on-failure queue
         self.components: list[Component] = []
         self.resources: dict[str, Any] = {}
         self.http: HttpServerComponent | None = None
@@ -182,6 +184,7 @@ class Runtime:
             self.resources = create_resources(self.model, self.aws)
             self._mark("resources created")
             self.model.resolve_all()  # needs the secrets created above
+            self.destinations.start()
             if self.config.http:
                 self.gateway = HttpGateway(self)
                 self.http = HttpServerComponent(self.gateway, self.config.host, self.config.port)

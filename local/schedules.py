@@ -210,7 +210,10 @@ class Scheduler(BackgroundLoop):
 
     def fire(self, schedule: Any, when: datetime | None = None) -> dict[str, Any]:
         event = self.event_for(schedule, when)
-        result = self.runtime.functions.invoke(schedule.function, event)
+        # EventBridge invokes its targets asynchronously: Lambda's retries and on-failure destination apply.
+        invoker = getattr(self.runtime, "destinations", None)
+        invoke = invoker.invoke if invoker is not None else self.runtime.functions.invoke
+        result = invoke(schedule.function, event)
         record = {
             "schedule": schedule.name,
             "function": schedule.function,

@@ -12,7 +12,9 @@ os.environ.update(
         "AWS_SESSION_TOKEN": "testing",
         "AWS_DEFAULT_REGION": "us-east-1",
         "AWS_REGION": "us-east-1",
+        # pitchey.core.keys reads these instead of Secrets Manager (development and tests only).
         "JWT_SECRET": "dev-only-test-signing-key-not-a-secret",
+        "LINK_SIGNING_SECRET": "dev-only-test-link-key-not-a-secret",
         "APP_VERSION": "0.1.0-test",
         "POWERTOOLS_SERVICE_NAME": "pitchey-test",
         "POWERTOOLS_LOG_LEVEL": "WARNING",

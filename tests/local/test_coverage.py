@@ -25,7 +25,8 @@ Resources:
     Properties:
       CodeUri: functions/
       Handler: echo.handler
-      ReservedConcurrentExecutions: 2
+      ProvisionedConcurrencyConfig: {ProvisionedConcurrentExecutions: 2}
+      EventInvokeConfig: {MaximumEventAgeInSeconds: 60, DestinationConfig: {OnSuccess: {Type: SNS}}}
       Environment:
         Variables:
           ENCODED: !Base64 hello
@@ -77,7 +78,9 @@ def test_everything_not_emulated_is_reported_with_its_logical_id(tmp_path: Path)
         [
             "Globals: Globals.HttpApi is not applied locally",
             "Stream: resource type AWS::Kinesis::Stream is not emulated",
-            "Fn: AWS::Serverless::Function property ReservedConcurrentExecutions is not emulated",
+            "Fn: AWS::Serverless::Function property ProvisionedConcurrencyConfig is not emulated",
+            "Fn: EventInvokeConfig.MaximumEventAgeInSeconds is not emulated",
+            "Fn: EventInvokeConfig destinations other than OnFailure SQS are not emulated",
             "Fn: intrinsic Fn::Base64 is not emulated",
             "Fn: dynamic references other than {{resolve:secretsmanager:...}}",
             "Fn (Events.Queue): SQS event property ScalingConfig is not emulated",

@@ -179,7 +179,9 @@ def test_real_template_resolves() -> None:
     model.resolve_all()
     health = model.functions["HealthFunction"]
     assert health.environment["AUTH_RATE_LIMIT_PER_MINUTE"] == "7"
-    assert health.environment["JWT_SECRET"] == "k" * 64
+    assert not any("SECRET" in name for name in health.environment)  # secrets: ARNs, only where used
+    login = model.functions["AuthLoginFunction"]
+    assert login.environment["JWT_SECRET_ARN"] == model.resolver.secret_arns["JwtSecret"]
     assert health.environment["USERS_TABLE"] == "UsersTable"
     assert health.layer_dirs == [TEMPLATE_PATH.parent / "layers" / "pitchey" / "python"]
     (api,) = model.apis

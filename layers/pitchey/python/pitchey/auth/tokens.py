@@ -6,7 +6,7 @@ import secrets
 from types import ModuleType
 from typing import Any
 
-from pitchey.core import clock
+from pitchey.core import clock, keys
 from pitchey.core.errors import Unauthorized
 from pitchey.core.settings import settings
 
@@ -37,19 +37,24 @@ def issue_access_token(user_id: str, session_id: str, role: str) -> tuple[str, i
         "exp": issued + ttl,
         "jti": secrets.token_hex(12),
     }
-    return _jwt().encode(claims, settings().require("jwt_secret"), algorithm=ALGORITHM), ttl
+    return _jwt().encode(claims, keys.current(keys.JWT), algorithm=ALGORITHM), ttl
 
 
 def decode_access_token(token: str) -> dict[str, Any]:
+    """The claims of a token signed with the current key or, during a rotation, the previous one."""
     jwt = _jwt()
-    try:
-        return jwt.decode(
-            token,
-            settings().require("jwt_secret"),
-            algorithms=[ALGORITHM],
-            options={"require": ["sub", "sid", "role", "iat", "exp", "jti"]},
-        )
-    except jwt.ExpiredSignatureError:
-        raise Unauthorized("Access token expired", code="TOKEN_EXPIRED") from None
-    except jwt.InvalidTokenError:
-        raise Unauthorized("Invalid access token") from None
+    for key in keys.verifying(keys.JWT):
+        try:
+            return jwt.decode(
+                token,
+                key,
+                algorithms=[ALGORITHM],
+                options={"require": ["sub", "sid", "role", "iat", "exp", "jti"]},
+            )
+        except jwt.InvalidSignatureError:
+            continue  # signed with another key: try the next one
+        except jwt.ExpiredSignatureError:
+            raise Unauthorized("Access token expired", code="TOKEN_EXPIRED") from None
+        except jwt.InvalidTokenError:
+            raise Unauthorized("Invalid access token") from None
+    raise Unauthorized("Invalid access token")

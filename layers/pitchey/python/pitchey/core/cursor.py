@@ -8,20 +8,24 @@ import hmac
 import json
 from typing import Any
 
+from pitchey.core import keys
 from pitchey.core.errors import BadRequest
-from pitchey.core.settings import settings
 
 
-def _key() -> bytes:
-    # Derived from the signing secret so there is one secret to rotate; the label keeps the uses apart.
-    return hashlib.sha256(b"pitchey-cursor:" + settings().require("jwt_secret").encode()).digest()
+def _key(secret: str) -> bytes:
+    # The link-signing secret serves cursors and unsubscribe links; the label keeps the uses apart.
+    return hashlib.sha256(b"pitchey-cursor:" + secret.encode()).digest()
+
+
+def _mac(secret: str, scope: str, payload: bytes) -> bytes:
+    return hmac.new(_key(secret), scope.encode() + b"|" + payload, hashlib.sha256).digest()[:16]
 
 
 def encode_cursor(last_key: dict[str, Any] | None, scope: str = "") -> str | None:
     if not last_key:
         return None
     payload = json.dumps(last_key, separators=(",", ":"), sort_keys=True).encode()
-    mac = hmac.new(_key(), scope.encode() + b"|" + payload, hashlib.sha256).digest()[:16]
+    mac = _mac(keys.current(keys.LINKS), scope, payload)
     return base64.urlsafe_b64encode(mac + payload).decode().rstrip("=")
 
 
@@ -32,8 +36,8 @@ def decode_cursor(cursor: str | None, scope: str = "") -> dict[str, Any] | None:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         mac, payload = raw[:16], raw[16:]
-        expected = hmac.new(_key(), scope.encode() + b"|" + payload, hashlib.sha256).digest()[:16]
-        if not hmac.compare_digest(mac, expected):
+        # A cursor issued just before a rotation still pages on (the previous key, while it exists).
+        if not any(hmac.compare_digest(mac, _mac(s, scope, payload)) for s in keys.verifying(keys.LINKS)):
             raise ValueError("bad signature")
         key = json.loads(payload)
         if not isinstance(key, dict):

@@ -1,4 +1,4 @@
-"""The house style of Pitchey's PDF documents (fpdf2): A4, DejaVu Serif (bundled in fonts/, so any Latin,
+"""The house style of Pitchey's PDF documents (fpdf2): A4, DejaVu Serif (PdfFontsLayer, so any Latin,
 Greek or Cyrillic name renders exactly as the user wrote it), a footer with the document's reference.
 
 Imported only by the document renderers (ndas/pdf.py, investments/pdf.py), which run only in the document
@@ -7,15 +7,13 @@ functions: the only functions that ship fpdf2.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
 from pitchey.core import clock
+from pitchey_fonts import FONT_DIR  # layers/fonts: only the document functions have that layer
 
 FONT = "DejaVuSerif"
-FONT_DIR = Path(__file__).resolve().parent / "fonts"
 TEXT_SIZE = 10.5
 LINE = 5.2
 INK = (20, 20, 20)

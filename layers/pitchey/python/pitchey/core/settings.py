@@ -28,7 +28,13 @@ def _env(name: str, default: int | str | None = None) -> Any:
 @dataclass(frozen=True)
 class Settings:
     app_version: str = _env("APP_VERSION", __version__)
+    # Secrets (pitchey.core.keys): the template passes each secret's ARN; values come from Secrets Manager.
+    # JWT_SECRET, LINK_SIGNING_SECRET, STRIPE_API_KEY, STRIPE_WEBHOOK_SECRET hold values for development and
+    # tests only: the template never sets them.
+    jwt_secret_arn: str | None = _env("JWT_SECRET_ARN")
     jwt_secret: str | None = _env("JWT_SECRET")
+    link_signing_secret_arn: str | None = _env("LINK_SIGNING_SECRET_ARN")
+    link_signing_secret: str | None = _env("LINK_SIGNING_SECRET")
     # auth
     bcrypt_rounds: int = _env("BCRYPT_ROUNDS", 12)
     access_token_ttl_seconds: int = _env("ACCESS_TOKEN_TTL_SECONDS", 900)
@@ -54,9 +60,10 @@ class Settings:
     starter_credits: int = _env("STARTER_CREDITS", 10)
     investment_payment_required: str = _env("INVESTMENT_PAYMENT_REQUIRED", "true")
     stripe_api_base: str = _env("STRIPE_API_BASE", "https://api.stripe.com")
-    stripe_api_key: str | None = _env("STRIPE_API_KEY")  # locally; on AWS the secret below
+    stripe_api_key: str | None = _env("STRIPE_API_KEY")
     stripe_secret_arn: str | None = _env("STRIPE_SECRET_ARN")
-    stripe_webhook_secret: str = _env("STRIPE_WEBHOOK_SECRET", "")
+    stripe_webhook_secret: str | None = _env("STRIPE_WEBHOOK_SECRET")
+    stripe_webhook_secret_arn: str | None = _env("STRIPE_WEBHOOK_SECRET_ARN")
     # investments
     investment_stage_ttl_seconds: int = _env("INVESTMENT_STAGE_TTL_SECONDS", 2592000)
     investment_documents_bucket: str = _env("INVESTMENT_DOCUMENTS_BUCKET", "investmentdocumentsbucket")

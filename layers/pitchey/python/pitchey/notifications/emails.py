@@ -21,7 +21,7 @@ from urllib.parse import quote
 
 from pynamodb.exceptions import PutError, UpdateError
 
-from pitchey.core import clock
+from pitchey.core import clock, keys
 from pitchey.core.errors import BadRequest
 from pitchey.core.log import logger
 from pitchey.core.settings import settings
@@ -65,8 +65,9 @@ def ses_client() -> Any:
 
 
 # --- unsubscribe tokens -----------------------------------------------------------------------------------
-def _unsubscribe_key() -> bytes:
-    return hashlib.sha256(b"pitchey-unsubscribe:" + settings().require("jwt_secret").encode()).digest()
+def _unsubscribe_mac(secret: str, payload: bytes) -> bytes:
+    key = hashlib.sha256(b"pitchey-unsubscribe:" + secret.encode()).digest()
+    return hmac.new(key, payload, hashlib.sha256).digest()[:18]
 
 
 def _b64(raw: bytes) -> str:
@@ -85,7 +86,7 @@ def unsubscribe_token(user_id: str, category: str) -> str:
     """Signed (user, category, expiry): works for unsubscribe_token_seconds() (30 days), one category."""
     claims = {"u": user_id, "c": category, "e": clock.epoch() + unsubscribe_token_seconds()}
     payload = json.dumps(claims, separators=(",", ":")).encode()
-    mac = hmac.new(_unsubscribe_key(), payload, hashlib.sha256).digest()[:18]
+    mac = _unsubscribe_mac(keys.current(keys.LINKS), payload)
     return f"{_b64(payload)}.{_b64(mac)}"
 
 
@@ -101,8 +102,11 @@ def read_unsubscribe_token(token: str) -> UnsubscribeToken:
     try:
         payload_part, mac_part = token.split(".", 1)
         payload = _unb64(payload_part)
-        expected = hmac.new(_unsubscribe_key(), payload, hashlib.sha256).digest()[:18]
-        if not hmac.compare_digest(_unb64(mac_part), expected):
+        mac = _unb64(mac_part)
+        # A link mailed just before a rotation keeps working (the previous key, while it exists).
+        if not any(
+            hmac.compare_digest(mac, _unsubscribe_mac(s, payload)) for s in keys.verifying(keys.LINKS)
+        ):
             raise ValueError("bad signature")
         claims = json.loads(payload)
         user_id, category, expires_at = claims["u"], claims["c"], claims["e"]

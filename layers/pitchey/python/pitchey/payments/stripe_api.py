@@ -2,17 +2,16 @@
 payment functions load it (cold start).
 
 Base URL: `STRIPE_API_BASE` (the template says https://api.stripe.com; pitchey-local rewrites it to its
-localstripe, e.g. http://127.0.0.1:8420). Key: `STRIPE_API_KEY` when set (tests), else against localstripe
-(which takes any `sk_test_…` and has no real keys) a fixed test key, else the `apiKey` of the Secrets Manager
-secret `STRIPE_SECRET_ARN` (AWS).
+localstripe, e.g. http://127.0.0.1:8420). Key: against localstripe (which takes any `sk_test_…` and has no
+real keys) a fixed test key, else the `apiKey` of the Secrets Manager secret StripeApiKey (pitchey.core.keys;
+`STRIPE_API_KEY` in tests).
 """
 
 from __future__ import annotations
 
-import functools
-import json
 from typing import Any
 
+from pitchey.core import keys
 from pitchey.core.errors import AppError, ValidationFailed
 from pitchey.core.log import logger
 from pitchey.core.settings import settings
@@ -35,27 +34,18 @@ def is_local() -> bool:
     return settings().stripe_api_base.rstrip("/") != STRIPE_API
 
 
-@functools.cache
 def _api_key() -> str:
-    key = settings().stripe_api_key
-    if key:
-        return key
-    if is_local():
+    if is_local() and not settings().stripe_api_key:
         return LOCAL_KEY
-    import boto3
-
-    secret = boto3.client("secretsmanager").get_secret_value(SecretId=settings().require("stripe_secret_arn"))
-    text = secret["SecretString"]
-    return json.loads(text)["apiKey"] if text.lstrip().startswith("{") else text
+    return keys.current(keys.STRIPE_API)
 
 
 def stripe() -> Any:
     import stripe as stripe_module
 
-    if stripe_module.api_key is None:
-        stripe_module.api_key = _api_key()
-        stripe_module.api_base = settings().stripe_api_base or STRIPE_API
-        stripe_module.max_network_retries = 2
+    stripe_module.api_key = _api_key()  # cached by pitchey.core.keys: a rolled key arrives within MAX_AGE
+    stripe_module.api_base = settings().stripe_api_base or STRIPE_API
+    stripe_module.max_network_retries = 2
     return stripe_module
 
 

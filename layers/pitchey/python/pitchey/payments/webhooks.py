@@ -18,17 +18,17 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import itertools
 import json
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from pitchey.core import audit, clock
+from pitchey.core import audit, clock, keys
 from pitchey.core.db import Transaction, TransactionCancelled, transact
 from pitchey.core.errors import AppError, BadRequest
 from pitchey.core.log import logger
-from pitchey.core.settings import settings
 from pitchey.notifications.service import notify_in
 from pitchey.payments import credits, stripe_api
 from pitchey.payments.billing import LIVE_SUBSCRIPTION
@@ -53,16 +53,20 @@ class WebhookMisconfigured(AppError):
 
 
 # --- signature -------------------------------------------------------------------------------------------
-def _secret() -> str:
-    secret = settings().stripe_webhook_secret
-    # The development secret is public: accepting it on AWS would let anyone forge payments.
-    if not secret or (secret == DEV_SECRET and not stripe_api.is_local()):
-        raise WebhookMisconfigured("StripeWebhookSecret is not configured for this stage")
-    return secret
+def _secrets() -> Iterator[str]:
+    """The endpoint's signing secrets to try (keys.verifying: during a roll, the previous one too)."""
+    try:
+        candidates = keys.verifying(keys.STRIPE_WEBHOOK)
+        # The development secret is public: accepting it on AWS would let anyone forge payments.
+        secrets = (s for s in candidates if s and (s != DEV_SECRET or stripe_api.is_local()))
+        first = next(secrets)
+    except (RuntimeError, StopIteration):  # no secret ARN, or an empty secret: a deploy without the webhook
+        raise WebhookMisconfigured("StripeWebhookSecret is not configured for this stage") from None
+    return itertools.chain([first], secrets)
 
 
-def verify(raw: bytes, header: str | None, secret: str, now: int | None = None) -> Event:
-    """The event in `raw` when `header` signs it with `secret`; BadRequest otherwise."""
+def verify(raw: bytes, header: str | None, secret: str | Iterable[str], now: int | None = None) -> Event:
+    """The event in `raw` when `header` signs it with `secret` (or one of them); BadRequest otherwise."""
     if not header:
         raise BadRequest("Missing Stripe-Signature header")
     timestamp, signatures = None, []
@@ -74,8 +78,10 @@ def verify(raw: bytes, header: str | None, secret: str, now: int | None = None) 
             signatures.append(value)
     if timestamp is None or not timestamp.isdigit() or not signatures:
         raise BadRequest("Malformed Stripe-Signature header")
-    expected = hmac.new(secret.encode(), timestamp.encode() + b"." + raw, hashlib.sha256).hexdigest()
-    if not any(hmac.compare_digest(expected, signature) for signature in signatures):
+    signed = timestamp.encode() + b"." + raw
+    secrets = [secret] if isinstance(secret, str) else secret
+    expected = (hmac.new(s.encode(), signed, hashlib.sha256).hexdigest() for s in secrets)  # lazily: see keys
+    if not any(hmac.compare_digest(e, signature) for e in expected for signature in signatures):
         raise BadRequest("Stripe-Signature does not match the body")
     if abs((now if now is not None else clock.epoch()) - int(timestamp)) > TOLERANCE_SECONDS:
         raise BadRequest("Stripe-Signature timestamp is outside the tolerance")
@@ -99,7 +105,7 @@ ActivatePaid = Callable[[str, str, str, Callable[[Transaction], None]], bool]
 
 
 def receive(raw: bytes, header: str | None, activate_paid: ActivatePaid) -> dict[str, Any]:
-    event = verify(raw, header, _secret())
+    event = verify(raw, header, _secrets())
     effects = HANDLERS.get(event["type"])
     if effects is None:
         return {"received": True, "result": "ignored"}

@@ -1,0 +1,119 @@
+"""`make iac`: static analysis of template.yaml against a baseline of accepted findings.
+
+Runs cfn-lint with AWS's serverless rules (cfn-lint-serverless, in .venv) and checkov (in its own
+.venv-checkov: its pinned dependencies conflict with ours), side by side. Every finding is a (tool, check,
+resource) triple; tools/iac-baseline.yaml lists the accepted ones, each check with its reason. A finding
+not in the baseline fails, and so does a baseline entry that no longer matches a finding (a fixed finding
+leaves the baseline).
+
+    python tools/iac.py            # check
+    python tools/iac.py --list     # print every current finding (to write a baseline entry)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATE = ROOT / "template.yaml"
+BASELINE = ROOT / "tools" / "iac-baseline.yaml"
+CFN_LINT = [str(ROOT / ".venv" / "bin" / "cfn-lint"), "-a", "cfn_lint_serverless.rules", "-f", "json"]
+CHECKOV = [
+    str(ROOT / ".venv-checkov" / "bin" / "checkov"),
+    "--framework",
+    "cloudformation",
+    "-o",
+    "json",
+    "--quiet",
+    "--compact",
+    "--skip-download",  # no calls to Prisma Cloud: CI may be offline, and nothing is reported there
+    "-f",
+]
+Finding = tuple[str, str, str]  # (tool, check id, resource logical id)
+
+
+def _cfn_lint(output: str) -> set[Finding]:
+    findings = set()
+    for match in json.loads(output or "[]"):
+        path = match["Location"].get("Path") or []
+        resource = path[1] if len(path) > 1 and path[0] == "Resources" else "(template)"
+        findings.add(("cfn-lint", match["Rule"]["Id"], str(resource)))
+    return findings
+
+
+def _checkov(output: str) -> set[Finding]:
+    reports = json.loads(output)
+    reports = reports if isinstance(reports, list) else [reports]
+    findings = set()
+    for report in reports:
+        for check in (report.get("results") or {}).get("failed_checks", []):
+            findings.add(("checkov", check["check_id"], check["resource"].split(".", 1)[-1]))
+    return findings
+
+
+def findings(template: Path = TEMPLATE) -> set[Finding]:
+    lint = subprocess.Popen(
+        [*CFN_LINT, str(template)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    checkov = subprocess.Popen(
+        [*CHECKOV, str(template)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=template.parent,
+    )
+    lint_out, lint_err = lint.communicate(timeout=600)
+    checkov_out, checkov_err = checkov.communicate(timeout=600)
+    # cfn-lint exits non-zero when it finds something (bit flags); only unreadable output is a failure.
+    if lint.returncode not in (0, 2, 4, 6, 8, 10, 12, 14) or not lint_out.strip().startswith("["):
+        raise SystemExit(f"cfn-lint failed ({lint.returncode}):\n{lint_err[-2000:]}")
+    if checkov.returncode not in (0, 1) or not checkov_out.strip():
+        raise SystemExit(f"checkov failed ({checkov.returncode}):\n{checkov_err[-2000:]}")
+    return _cfn_lint(lint_out) | _checkov(checkov_out)
+
+
+def load_baseline(path: Path = BASELINE) -> dict[Finding, str]:
+    """(tool, check, resource) -> reason."""
+    accepted: dict[Finding, str] = {}
+    for entry in yaml.safe_load(path.read_text())["accepted"]:
+        reason = " ".join(str(entry["reason"]).split())
+        if not reason:
+            raise SystemExit(f"{path}: {entry['tool']} {entry['check']} has no reason")
+        for resource in entry["resources"]:
+            accepted[(entry["tool"], entry["check"], resource)] = reason
+    return accepted
+
+
+def compare(found: set[Finding], accepted: dict[Finding, str]) -> tuple[list[Finding], list[Finding]]:
+    """(new findings, baseline entries no longer found)."""
+    return sorted(found - set(accepted)), sorted(set(accepted) - found)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--list", action="store_true", help="print every current finding")
+    args = parser.parse_args(argv)
+    found = findings()
+    if args.list:
+        for finding in sorted(found):
+            print(*finding)
+        return 0
+    new, stale = compare(found, load_baseline())
+    for tool, check, resource in new:
+        print(
+            f"NEW  {tool} {check} {resource}: fix it, or accept it in tools/iac-baseline.yaml with its reason"
+        )
+    for tool, check, resource in stale:
+        print(f"GONE {tool} {check} {resource}: no longer found; remove it from tools/iac-baseline.yaml")
+    print(f"iac: {len(found)} findings, {len(found) - len(new)} accepted, {len(new)} new, {len(stale)} stale")
+    return 1 if new or stale else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
