@@ -32,6 +32,7 @@ from local.template import ROOT, load_template
 OUTPUT = ROOT / "docs" / "openapi.json"
 EXAMPLE_TIME = "2026-01-01T12:00:00Z"
 LAYER = ROOT / "layers" / "pitchey" / "python"
+FONTS_LAYER = ROOT / "layers" / "fonts" / "python"
 # How far the error scan follows calls from a handler: deep enough for service → lifecycle → core.db,
 # shallow enough that generic helpers do not lend every route every code.
 SCAN_DEPTH = 4
@@ -696,8 +697,9 @@ def _operation_ids(routes: list[Route]) -> dict[Route, str]:
 
 
 def build() -> dict[str, Any]:
-    if str(LAYER) not in sys.path:
-        sys.path.insert(0, str(LAYER))
+    for layer in (LAYER, FONTS_LAYER):  # the handlers' code, as their functions' layers provide it
+        if str(layer) not in sys.path:
+            sys.path.insert(0, str(layer))
     routes = template_routes()
     handlers = {(r.method, r.path): read_handler(r) for r in routes}
     models = {h.body for h in handlers.values() if isinstance(h.body, type)}

@@ -173,6 +173,12 @@ def _reachable_secrets(start: set[Ref]) -> set[str]:
         seen.add(ref)
         if ref not in graph and "." in ref[1]:  # Class.method we could not see: the class itself
             ref = (ref[0], ref[1].split(".")[0])
+        if ref not in graph and ref[0] in _modules():  # a re-export (`from x import f as f`): follow it
+            head, _, attr = ref[1].partition(".")
+            target = _resolve(_modules()[ref[0]], head, attr or None)
+            if target and target != ref:
+                todo.append(target)
+                continue
         refs, uses = graph.get(ref, (frozenset(), frozenset()))
         secrets |= uses
         todo.extend(refs)
