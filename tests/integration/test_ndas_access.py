@@ -15,6 +15,7 @@ import pytest
 from tests.integration.accounts import parties, register
 from tests.integration.test_ndas_flow import (
     error,
+    execution,
     execution_status,
     nda_action,
     nda_get,
@@ -68,12 +69,24 @@ def test_the_state_machine_ends_access_when_the_access_period_is_over(runtime, p
     assert nda_request(runtime, investor, pitch["id"]).status_code == 201
 
 
+def entered_states(runtime, nda_id: str) -> set[str]:
+    found = execution(runtime, nda_id)
+    if not found:
+        return set()
+    answer = runtime.client.get("/_local/executions", params={"execution": found["executionArn"]})
+    answer.raise_for_status()
+    events = answer.json().get("events", [])
+    return {e["stateEnteredEventDetails"]["name"] for e in events if "stateEnteredEventDetails" in e}
+
+
 def test_a_revocation_before_the_end_of_access_wins(runtime, people):
     creator, production = people["creator"], people["production"]
     pitch = published_pitch(runtime, creator)
     nda = ok(nda_request(runtime, production, pitch["id"]), 201)
     ok(nda_action(runtime, creator, nda["id"], "approve", {"accessDays": 1}))
     signed = ok(nda_action(runtime, production, nda["id"], "sign", {"signerName": "Priya N", "accept": True}))
+    # Revoke while the workflow waits for the end of access (a revoke before it gets there ends it at once).
+    wait_for(lambda: "WaitForAccessEnd" in entered_states(runtime, nda["id"]), 60)
     assert ok(nda_action(runtime, creator, nda["id"], "revoke"))["status"] == "revoked"
     wait_for(lambda: execution_status(runtime, nda["id"]) == "SUCCEEDED", 60)
     assert datetime.now(UTC) >= at(signed["accessExpiresAt"])  # the execution waited out the period

@@ -165,6 +165,15 @@ def test_reserved_concurrency_only_when_asked_for():
 
 
 def test_fonts_are_only_in_the_functions_that_render_pdfs():
+    """A function renders PDFs when its package ships fpdf2: exactly those get the fonts layer."""
+    from local.template import ROOT
+
+    def ships_fpdf(props: dict) -> bool:
+        requirements = ROOT / str(props.get("CodeUri", "")) / "requirements.txt"
+        return requirements.is_file() and "fpdf2" in requirements.read_text()
+
     with_fonts = {lid for lid, p in FUNCTIONS.items() if {"Ref": "PdfFontsLayer"} in (p.get("Layers") or [])}
-    assert with_fonts == {"NdaDocumentFunction", "InvestmentDocumentFunction"}
+    rendering = {lid for lid, p in FUNCTIONS.items() if ships_fpdf(p)}
+    assert with_fonts == rendering
+    assert {"NdaDocumentFunction", "InvestmentDocumentFunction", "NdaTemplatePreviewFunction"} <= rendering
     assert {"Ref": "PdfFontsLayer"} not in TEMPLATE["Globals"]["Function"]["Layers"]
