@@ -10,6 +10,7 @@ from pitchey.pitches import service as pitches
 from pitchey.pitches.models import FeedEntry, Pitch
 from tests.unit.accounts import make_user
 from tests.unit.pitches_support import create_pitch, get_pitch, hit, published_pitch, update_pitch
+from tests.unit.test_follows_api import unfollow
 from tests.unit.test_investments_support import sign_nda
 
 
@@ -254,16 +255,6 @@ def test_following_feed_is_empty_without_follows(aws):
     published_pitch(make_user())
     answer = feed(make_user("investor"))
     assert answer.status == 200 and answer.data == [] and answer.body["metadata"]["nextCursor"] is None
-
-
-def unfollow(actor, target_type, target_id):
-    return hit(
-        "follows/unfollow",
-        "DELETE",
-        f"/api/follows/{target_type}/{target_id}",
-        actor,
-        path_params={"targetType": target_type, "targetId": target_id},
-    )
 
 
 def feed_titles(actor):
