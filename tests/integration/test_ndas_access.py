@@ -83,7 +83,8 @@ def test_a_revocation_before_the_end_of_access_wins(runtime, people):
     creator, production = people["creator"], people["production"]
     pitch = published_pitch(runtime, creator)
     nda = ok(nda_request(runtime, production, pitch["id"]), 201)
-    ok(nda_action(runtime, creator, nda["id"], "approve", {"accessDays": 1}))
+    # Five "days" (15 s): room for a loaded CI machine to reach the Wait state before access ends.
+    ok(nda_action(runtime, creator, nda["id"], "approve", {"accessDays": 5}))
     signed = ok(nda_action(runtime, production, nda["id"], "sign", {"signerName": "Priya N", "accept": True}))
     # Revoke while the workflow waits for the end of access (a revoke before it gets there ends it at once).
     wait_for(lambda: "WaitForAccessEnd" in entered_states(runtime, nda["id"]), 60)

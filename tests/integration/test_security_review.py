@@ -13,13 +13,12 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 
 from local.testing import RuntimeProcess
-from tests.integration.accounts import register
+from tests.integration.accounts import PASSWORD, register
 from tests.integration.notifications_support import receive, request_reply, ws_connect
 from tests.integration.test_realtime_pitches import create_pitch
 
 # bcrypt's minimum cost: at 12 a shared CI core needs seconds per check and parallel logins time out.
 RUNTIME_OVERRIDES = {"BcryptRounds": "4"}
-PASSWORD = "passw0rd-ok"  # notifications_support.register's
 
 
 def _login(runtime: RuntimeProcess, email: str, password: str) -> httpx.Response:
@@ -28,6 +27,14 @@ def _login(runtime: RuntimeProcess, email: str, password: str) -> httpx.Response
 
 
 # --- 1. lockout under parallel guesses ----------------------------------------------------------------------
+def _reserved_attempts(runtime: RuntimeProcess, email: str) -> int:
+    """The lockout counter of `email` as stored (pitchey.auth.lockout: one reservation per attempt)."""
+    item = runtime.boto3("dynamodb").get_item(
+        TableName="RateLimitsTable", Key={"key": {"S": f"login-fail#{email}"}}, ConsistentRead=True
+    )
+    return int(item.get("Item", {}).get("count", {"N": "0"})["N"])
+
+
 def test_parallel_guesses_then_the_password_stay_locked(runtime: RuntimeProcess) -> None:
     victim = register(runtime, "investor", "Victim")
     with ThreadPoolExecutor(12) as pool:
@@ -37,7 +44,11 @@ def test_parallel_guesses_then_the_password_stay_locked(runtime: RuntimeProcess)
             pool.map(lambda _: _login(runtime, f"warm-{uuid.uuid4().hex}@example.com", "x1x1x1x1"), range(4))
         )
         guesses = [pool.submit(_login, runtime, victim.email, f"guess-{n}x1") for n in range(5)]
-        time.sleep(0.1)  # sent without waiting for the answers: the guesses are still being checked
+        # The right password goes in once the five guesses hold their reservations, whether or not their
+        # checks have answered: sent any earlier, it could legitimately be one of the five checked.
+        deadline = time.monotonic() + 30
+        while _reserved_attempts(runtime, victim.email) < 5 and time.monotonic() < deadline:
+            time.sleep(0.01)
         right = pool.submit(_login, runtime, victim.email, PASSWORD)
         burst = [pool.submit(_login, runtime, victim.email, f"more-{n}x1") for n in range(6)]
         answers = [future.result() for future in guesses + burst]
