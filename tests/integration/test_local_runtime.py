@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import concurrent.futures
 import json
-import time
 from collections.abc import Callable
 
 import httpx
 import pytest
 
-from local.seed import DEMO_PASSWORD
 from local.testing import RuntimeProcess
 
 # This module's runtime differs from the default one in one parameter (checked below).
@@ -99,34 +97,3 @@ def test_runtime_applies_module_overrides(
     assert runtime.overrides["ApiRateLimitPerMinute"] == "100000"
     assert start_runtime().overrides["AuthRateLimitPerMinute"] == "100000"
     assert runtime.client.get("/api/health").status_code == 200
-
-
-def test_start_with_seed_reports_demo_users() -> None:
-    with RuntimeProcess(extra_args=["--seed"]) as seeded:
-        seeded.start()
-        deadline = time.monotonic() + 20
-        while "admin@demo.pitchey.dev" not in seeded.logs() and time.monotonic() < deadline:
-            time.sleep(0.1)
-        logs = seeded.logs()
-        assert "Demo users (development only):" in logs
-        for portal in ("creator", "investor", "production", "admin"):
-            assert f"{portal}@demo.pitchey.dev" in logs
-        # Whether the auth endpoints exist yet or not, seeding never takes the runtime down.
-        assert seeded.client.get("/_local/health").status_code == 200
-        # --seed makes admin@demo.pitchey.dev the AdminBootstrapEmail: it is admin, the others are not.
-        tokens = {}
-        for portal, email in (
-            ("creator", "admin@demo.pitchey.dev"),
-            ("investor", "investor@demo.pitchey.dev"),
-        ):
-            body = {"email": email, "password": DEMO_PASSWORD}
-            answer = seeded.client.post(f"/api/auth/{portal}/login", json=body)
-            assert answer.status_code == 200, answer.text
-            tokens[email] = {"Authorization": f"Bearer {answer.json()['data']['accessToken']}"}
-        admin_list = seeded.client.get("/api/admin/users", headers=tokens["admin@demo.pitchey.dev"])
-        assert admin_list.status_code == 200
-        assert len(admin_list.json()["data"]) == 4
-        assert (
-            seeded.client.get("/api/admin/users", headers=tokens["investor@demo.pitchey.dev"]).status_code
-            == 403
-        )
