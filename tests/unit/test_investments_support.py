@@ -142,11 +142,12 @@ def bring_to(crew: Cast, investment_id: str, status: str) -> None:
 
 
 def sign_nda(investor: Actor, creator: Actor, pitch_id: str) -> None:
-    """A signed NDA item for (investor, pitch), as the NDA workflow leaves it (has_signed_nda is true)."""
-    from pitchey.ndas.models import Nda, access_key
+    """A signed NDA for (investor, pitch) as the NDA workflow leaves it: the NDA item and the open claim
+    holding the access grant (has_signed_nda is true)."""
+    from pitchey.ndas.models import Nda, OpenNdaClaim, open_claim_key
 
     at = "2026-01-01T00:00:00Z"
-    Nda(
+    nda = Nda(
         new_id(),
         pitch_id=pitch_id,
         pitch_title="t",
@@ -159,5 +160,8 @@ def sign_nda(investor: Actor, creator: Actor, pitch_id: str) -> None:
         updated_at=at,
         creator_status=f"{creator.id}#signed",
         requester_status=f"{investor.id}#signed",
-        access_key=access_key(investor.id, pitch_id),
-    ).save()
+    )
+    nda.save()
+    grant = OpenNdaClaim(open_claim_key(pitch_id, investor.id), nda_id=nda.id, created_at=at)
+    grant.access_granted_at = at
+    grant.save()

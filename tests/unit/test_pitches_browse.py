@@ -337,10 +337,21 @@ def test_the_feed_shows_protected_fields_only_with_a_signed_nda(aws):
     assert shown[nda_pitch["id"]]["longSynopsis"] == "Secret long text"
 
 
-def test_signed_among_answers_for_users_with_more_signed_ndas_than_one_query_reads(aws, monkeypatch):
+def test_signed_among_reads_the_grants_of_more_pitches_than_one_batch_holds(aws):
+    """Grants of 130 pitches (BatchGetItem takes 100 keys): signed ones count; an approved-only claim, an
+    ended access period and another user's grant do not."""
+    from pitchey.core import clock
     from pitchey.ndas import access
+    from pitchey.ndas.models import OpenNdaClaim, open_claim_key
 
-    calls = []
-    monkeypatch.setattr(access, "has_signed_nda", lambda user, pitch: calls.append(pitch) or pitch == "p2")
-    assert access.signed_among("u-none", ["p1", "p2"]) == set() and calls == []  # fewer than `latest`
-    assert access.signed_among("u-none", ["p1", "p2"], latest=0) == {"p2"} and sorted(calls) == ["p1", "p2"]
+    creator, fan, other = make_user(), make_user("investor"), make_user("investor")
+    pitch_ids = [f"p{n:03d}" for n in range(130)]
+    for pitch_id in pitch_ids[::3]:
+        sign_nda(fan, creator, pitch_id)
+    approved_only = OpenNdaClaim(open_claim_key("p001", fan.id), nda_id="n-1", created_at="2026-01-01T00:00Z")
+    approved_only.save()
+    ended = OpenNdaClaim.get(open_claim_key("p129", fan.id))
+    ended.update(actions=[OpenNdaClaim.access_ends_at.set(clock.epoch() - 1)])
+    sign_nda(other, creator, "p002")
+    assert access.signed_among(fan.id, pitch_ids) == set(pitch_ids[::3]) - {"p129"}
+    assert access.signed_among(other.id, pitch_ids) == {"p002"}

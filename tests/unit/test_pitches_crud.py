@@ -14,6 +14,7 @@ from pitchey.pitches import service
 from pitchey.pitches.models import Pitch, PitchHistory, PitchView
 from tests.unit.accounts import make_user
 from tests.unit.pitches_support import create_pitch, get_pitch, hit, published_pitch, update_pitch
+from tests.unit.test_investments_support import sign_nda
 
 
 def delete_pitch(actor, pitch_id):
@@ -164,27 +165,37 @@ def test_hidden_and_archived_pitches_are_gone_for_everyone_but_the_owner(aws):
     assert get_pitch(owner, pitch["id"]).data["status"] == "archived"
 
 
-def test_protected_fields_are_absent_without_nda_and_present_with_access(aws, monkeypatch):
+def test_protected_fields_are_absent_without_nda_and_present_with_access(aws):
     owner, investor, signer = make_user(), make_user("investor"), make_user("investor")
     pitch = published_pitch(owner, requiresNDA=True, longSynopsis="The whole story.", budgetCents=9_000_000)
-    asked = []
-
-    def fake_has_signed_nda(user_id, pitch_id):
-        asked.append((user_id, pitch_id))
-        return user_id == signer.id
-
-    monkeypatch.setattr("pitchey.ndas.access.has_signed_nda", fake_has_signed_nda)
+    sign_nda(signer, owner, pitch["id"])
     for caller in (None, investor):
         data = get_pitch(caller, pitch["id"]).data
         assert "longSynopsis" not in data and "budgetCents" not in data
         assert data["canViewProtected"] is False
         assert data["shortSynopsis"] == "A storm, a keeper, a ship."
-    assert (investor.id, pitch["id"]) in asked
     signed = get_pitch(signer, pitch["id"]).data
     assert signed["canViewProtected"] is True
     assert signed["longSynopsis"] == "The whole story." and signed["budgetCents"] == 9_000_000
     own = get_pitch(owner, pitch["id"]).data
     assert own["canViewProtected"] is True and own["longSynopsis"] == "The whole story."
+
+
+def test_an_access_period_that_has_ended_closes_the_protected_fields_at_once(aws):
+    """The grant carries the end of the access period: reads refuse it from then on, before the workflow's
+    expiry step has run."""
+    from pitchey.core import clock
+    from pitchey.ndas.models import OpenNdaClaim, open_claim_key
+
+    owner, signer = make_user(), make_user("investor")
+    pitch = published_pitch(owner, requiresNDA=True, longSynopsis="The whole story.")
+    sign_nda(signer, owner, pitch["id"])
+    grant = OpenNdaClaim.get(open_claim_key(pitch["id"], signer.id))
+    grant.update(actions=[OpenNdaClaim.access_ends_at.set(clock.epoch() + 60)])
+    assert get_pitch(signer, pitch["id"]).data["canViewProtected"] is True
+    grant.update(actions=[OpenNdaClaim.access_ends_at.set(clock.epoch())])
+    data = get_pitch(signer, pitch["id"]).data
+    assert data["canViewProtected"] is False and "longSynopsis" not in data
 
 
 def test_default_nda_lookup_answers_no(aws):

@@ -14,6 +14,7 @@ from pitchey.pitches import rules
 from pitchey.pitches.models import MediaFile, Pitch
 from tests.unit.accounts import make_user
 from tests.unit.pitches_support import create_pitch, get_pitch, hit, published_pitch
+from tests.unit.test_investments_support import sign_nda
 
 MB = 1024 * 1024
 
@@ -155,7 +156,7 @@ def test_download_is_a_presigned_get_valid_at_most_15_minutes(aws):
     assert answer.data["expiresAt"].endswith("Z")
 
 
-def test_protected_media_needs_nda_access(aws, monkeypatch):
+def test_protected_media_needs_nda_access(aws):
     owner, investor, signer = make_user(), make_user("investor"), make_user("investor")
     pitch = published_pitch(owner, requiresNDA=True)
     script_id = upload(
@@ -164,7 +165,7 @@ def test_protected_media_needs_nda_access(aws, monkeypatch):
     poster_id = upload(owner, pitch["id"]).data["mediaId"]
     put_object(pitch["id"], script_id)
     put_object(pitch["id"], poster_id)
-    monkeypatch.setattr("pitchey.ndas.access.has_signed_nda", lambda user_id, pitch_id: user_id == signer.id)
+    sign_nda(signer, owner, pitch["id"])
     for caller in (None, investor):
         refused = download(caller, pitch["id"], script_id)
         assert refused.status == 403 and refused.code == "NDA_REQUIRED"

@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
-from pitchey.ndas.models import Nda, access_key
+from pitchey.core import clock
+from pitchey.ndas.models import Nda, OpenNdaClaim, open_claim_key
+
+
+def grant_lookup(user_id: str, pitch_id: str) -> tuple[type[OpenNdaClaim], str]:
+    """The (model, key) of the user's access grant for the pitch, for `core.db.get_many` beside the pitch."""
+    return OpenNdaClaim, open_claim_key(pitch_id, user_id)
+
+
+def grants(claim: OpenNdaClaim | None) -> bool:
+    """Whether a grant read with `grant_lookup` opens the pitch's protected material now."""
+    return claim is not None and claim.grants_access(clock.epoch())
 
 
 def has_signed_nda(user_id: str, pitch_id: str) -> bool:
-    """True only while the user holds a `signed` NDA for the pitch (not pending, expired or revoked).
-
-    One Query on the sparse `signedAccess` index: only a signed NDA carries its accessKey, and revoking
-    removes it in the same conditional write that sets `revoked`."""
-    return any(Nda.signed_access.query(access_key(user_id, pitch_id), limit=1))
+    """True only while the user holds a `signed` NDA for the pitch (not pending, expired or revoked) whose
+    access period, if it has one, has not ended: one GetItem of the grant (see OpenNdaClaim)."""
+    try:
+        return grants(OpenNdaClaim.get(open_claim_key(pitch_id, user_id), consistent_read=True))
+    except OpenNdaClaim.DoesNotExist:
+        return False
 
 
 def signed_pitch_ids(user_id: str, limit: int = 200) -> list[str]:
@@ -39,18 +51,13 @@ def template_available(owner_id: str, template_id: str) -> bool:
     return True
 
 
-def signed_among(user_id: str, pitch_ids: list[str], latest: int = 100) -> set[str]:
-    """Which of `pitch_ids` the user holds a signed NDA for, for a list of pitches: one Query of their
-    `latest` signed NDAs, then one `has_signed_nda` per pitch not found there, only when they hold more."""
-    from pitchey.ndas.models import SIGNED
-
-    found_ndas = list(
-        Nda.by_requester_status.query(
-            f"{user_id}#{SIGNED}", scan_index_forward=False, limit=latest, attributes_to_get=["pitchId"]
-        )
-    )
-    wanted = set(pitch_ids)
-    found = wanted.intersection(nda.pitch_id for nda in found_ndas)
-    if len(found_ndas) < latest:
-        return found
-    return found | {pitch_id for pitch_id in wanted - found if has_signed_nda(user_id, pitch_id)}
+def signed_among(user_id: str, pitch_ids: list[str]) -> set[str]:
+    """Which of `pitch_ids` the user holds a signed NDA for, for a list of pitches: their grants in one
+    BatchGetItem per 100 pitches."""
+    keys = {open_claim_key(pitch_id, user_id): pitch_id for pitch_id in pitch_ids}
+    now = clock.epoch()
+    return {
+        keys[claim.key]
+        for claim in OpenNdaClaim.batch_get(list(keys), consistent_read=True)
+        if claim.grants_access(now)
+    }

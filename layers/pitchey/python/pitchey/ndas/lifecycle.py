@@ -10,6 +10,7 @@ as the status that takes or frees it.
 
 from __future__ import annotations
 
+from pitchey.core import clock
 from pitchey.core.db import Transaction
 from pitchey.core.settings import settings
 from pitchey.core.workflow import SYSTEM, Build, Transitions, Wait, Workflow
@@ -72,6 +73,26 @@ def take_open_claim(nda: Nda, created_at: str) -> Build:
 
     def build(txn: Transaction) -> None:
         txn.put(OPEN_CLAIM, claim, condition=OpenNdaClaim.key.does_not_exist())
+
+    return build
+
+
+def grant_access(nda: Nda, ends_at: int | None) -> Build:
+    """With the move to signed: the claim becomes the requester's access grant (ending at `ends_at`, epoch
+    seconds, if the approval set an access period). Revocation and expiry end it with the claim."""
+    claim = OpenNdaClaim(open_claim_key(nda.pitch_id, nda.requester_id))
+
+    def build(txn: Transaction) -> None:
+        actions = [
+            OpenNdaClaim.nda_id.set(nda.id),
+            OpenNdaClaim.created_at.set(OpenNdaClaim.created_at | clock.iso()),
+            OpenNdaClaim.access_granted_at.set(clock.iso()),
+        ]
+        if ends_at is not None:
+            actions.append(OpenNdaClaim.access_ends_at.set(ends_at))
+        # A claim missing here (an NDA older than the claims) is written whole; another NDA's is refused.
+        condition = OpenNdaClaim.key.does_not_exist() | (OpenNdaClaim.nda_id == nda.id)
+        txn.update(OPEN_CLAIM, claim, actions, condition=condition)
 
     return build
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.expressions.update import Action
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from pitchey.core import clock
@@ -69,16 +69,6 @@ class ByRequesterStatus(GlobalSecondaryIndex):
     id = UnicodeAttribute(range_key=True)
 
 
-class SignedAccess(GlobalSecondaryIndex):
-    """Sparse: only a `signed` NDA carries accessKey = `<requesterId>#<pitchId>` (removed on revoke)."""
-
-    class Meta:
-        index_name = "signedAccess"
-        projection = KeysOnlyProjection()
-
-    access_key = UnicodeAttribute(hash_key=True, attr_name="accessKey")
-
-
 class Nda(Model):
     class Meta(TableMeta):
         table_name = table_name("NDAS_TABLE", "NdasTable")
@@ -134,7 +124,6 @@ class Nda(Model):
     # Index keys derived from the fields above.
     creator_status = UnicodeAttribute(attr_name="creatorStatus")
     requester_status = UnicodeAttribute(attr_name="requesterStatus")
-    access_key = UnicodeAttribute(null=True, attr_name="accessKey")
 
     # Set when a workflow step failed for good (the execution then fails too): {step, error, cause, at}.
     workflow_error = JSONAttribute(null=True, attr_name="workflowError")
@@ -143,7 +132,6 @@ class Nda(Model):
     by_creator_status = ByCreatorStatus()
     by_requester = ByRequester()
     by_requester_status = ByRequesterStatus()
-    signed_access = SignedAccess()
 
     def status_actions(self, status: str) -> list[Action]:
         """Update actions that move the NDA to `status`, keeping the status index keys in step."""
@@ -164,17 +152,17 @@ class Nda(Model):
         return None
 
 
-def access_key(requester_id: str, pitch_id: str) -> str:
-    return f"{requester_id}#{pitch_id}"
-
-
 def open_claim_key(pitch_id: str, requester_id: str) -> str:
     return f"nda-open#{pitch_id}#{requester_id}"
 
 
 class OpenNdaClaim(Model):
     """`nda-open#<pitch>#<requester>` in UniqueKeysTable: written in the same transaction as a new NDA
-    (attribute_not_exists), deleted in the transaction that makes it rejected/expired/revoked."""
+    (attribute_not_exists), deleted in the transaction that makes it rejected/expired/revoked.
+
+    It is also the requester's access grant, keyed so that a pitch read can fetch it beside the pitch in
+    one BatchGetItem: signing sets `accessGrantedAt` (and `accessEndsAt`, epoch seconds, when the approval
+    set an access period) in the transaction that makes the NDA signed; revocation and expiry delete it."""
 
     class Meta(TableMeta):
         table_name = table_name("UNIQUE_KEYS_TABLE", "UniqueKeysTable")
@@ -182,6 +170,15 @@ class OpenNdaClaim(Model):
     key = UnicodeAttribute(hash_key=True)
     nda_id = UnicodeAttribute(attr_name="ndaId")
     created_at = UnicodeAttribute(attr_name="createdAt")
+    access_granted_at = UnicodeAttribute(null=True, attr_name="accessGrantedAt")
+    access_ends_at = NumberAttribute(null=True, attr_name="accessEndsAt")
+
+    def grants_access(self, now: int) -> bool:
+        """Signed, and (with an access period) before its end: the read side closes access on time even
+        while the workflow's expiry step is still on its way."""
+        if self.access_granted_at is None:
+            return False
+        return self.access_ends_at is None or now < self.access_ends_at
 
 
 class NdaTemplate(Model):

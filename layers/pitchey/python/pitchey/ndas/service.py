@@ -30,6 +30,7 @@ from pitchey.ndas.lifecycle import (
     OPEN_CLAIM,
     TRANSITIONS,
     actor_of,
+    grant_access,
     release_open_claim,
     take_open_claim,
 )
@@ -40,7 +41,6 @@ from pitchey.ndas.models import (
     SIGNED,
     Nda,
     OpenNdaClaim,
-    access_key,
     open_claim_key,
 )
 from pitchey.ndas.sources import load_pitch_for_nda
@@ -174,13 +174,15 @@ def sign(caller: Caller, nda_id: str, body: SignNda) -> dict[str, Any]:
         Nda.signer_name.set(body.signer_name),
         Nda.signer_ip.set(caller.ip),
         Nda.signer_user_agent.set(caller.user_agent),
-        Nda.access_key.set(access_key(nda.requester_id, nda.pitch_id)),  # opens protected content
         Nda.expires_at.remove(),
     ]
+    ends = None
     if nda.access_days:  # the access period runs from signing; the workflow expires the NDA then
         ends = signed_at + timedelta(seconds=int(nda.access_days) * settings().nda_access_day_seconds)
         actions.append(Nda.access_expires_at.set(clock.iso(ends)))
-    FLOW.apply(nda, actor, "sign", actions=actions)
+    # The grant opens the protected content, in the same transaction as the status.
+    grant = grant_access(nda, int(ends.timestamp()) if ends else None)
+    FLOW.apply(nda, actor, "sign", actions=actions, extra=grant)
     _audit("nda.sign", caller, nda, signerName=body.signer_name)
     analytics.record(analytics.NDA_SIGNED, nda.pitch_id, actor_id=caller.id)
     return nda_json(nda)
@@ -188,8 +190,8 @@ def sign(caller: Caller, nda_id: str, body: SignNda) -> dict[str, Any]:
 
 def revoke(caller: Caller, nda_id: str) -> dict[str, Any]:
     nda, actor = _for_event(nda_id, caller, "revoke")
-    actions = [Nda.revoked_at.set(clock.iso()), Nda.access_key.remove()]
-    FLOW.apply(nda, actor, "revoke", actions=actions, extra=release_open_claim(nda))
+    # Releasing the claim ends the access grant it holds.
+    FLOW.apply(nda, actor, "revoke", actions=[Nda.revoked_at.set(clock.iso())], extra=release_open_claim(nda))
     from pitchey.notifications.service import notify  # only revocation notifies from the API
 
     notify(

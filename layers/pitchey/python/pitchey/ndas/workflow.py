@@ -194,8 +194,9 @@ def access_term(event: dict[str, Any]) -> dict[str, Any]:
 
 
 def expire_access(event: dict[str, Any]) -> dict[str, Any]:
-    """The wait for the end of access is over. Move signed → expired, closing access (accessKey removed)
-    and releasing the open-NDA claim, in one conditional write on `signed`: a revocation that came first
+    """The wait for the end of access is over. Move signed → expired and release the open-NDA claim with
+    the access grant it holds (reads already refuse a grant past its end), in one transaction conditional
+    on `signed`: a revocation that came first
     wins and is reported as the outcome. If the end is still ahead, wait again here ("wait") or, past this
     execution's span, in a new execution ("continued")."""
     nda = _nda(event)
@@ -208,7 +209,7 @@ def expire_access(event: dict[str, Any]) -> dict[str, Any]:
         _continue_in_new_execution(nda.id, event["execution"])
         return {"outcome": "continued"}
     try:
-        FLOW.apply(nda, SYSTEM, "expire", actions=[Nda.access_key.remove()], extra=release_open_claim(nda))
+        FLOW.apply(nda, SYSTEM, "expire", extra=release_open_claim(nda))
     except InvalidTransition:  # revoked in the meantime: that stands
         return {"outcome": FLOW.require(nda.id).status}
     audit.record(

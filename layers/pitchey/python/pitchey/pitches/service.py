@@ -20,6 +20,7 @@ from pitchey.core.db import (
     Page,
     PageRequest,
     Transaction,
+    get_many,
     optimistic,
     query_page,
     transact,
@@ -112,12 +113,28 @@ def load_visible(pitch_id: str, user_id: str | None) -> Pitch:
     return pitch
 
 
-def can_view_protected(pitch: Pitch, user_id: str | None) -> bool:
+def can_view_protected(pitch: Pitch, user_id: str | None, *, signed: bool | None = None) -> bool:
+    """The owner, anyone for a pitch without an NDA, and a holder of a signed NDA (`signed`, when the caller
+    already read the grant; else it is read here)."""
     if user_id is not None and user_id == pitch.creator_id:
         return True
     if not pitch.requires_nda:
         return True
-    return user_id is not None and access.has_signed_nda(user_id, pitch.id)
+    if user_id is None:
+        return False
+    return access.has_signed_nda(user_id, pitch.id) if signed is None else signed
+
+
+def load_for_viewing(pitch_id: str, user_id: str | None) -> tuple[Pitch, bool]:
+    """`load_visible` and `can_view_protected` together: for a signed-in caller the pitch and their NDA
+    grant come in one BatchGetItem round trip."""
+    if user_id is None or not 0 < len(pitch_id) <= MAX_ID_LENGTH:
+        pitch = load_visible(pitch_id, user_id)
+        return pitch, can_view_protected(pitch, user_id)
+    pitch, grant = get_many((Pitch, pitch_id), access.grant_lookup(user_id, pitch_id))
+    if not isinstance(pitch, Pitch) or (pitch.status != "published" and pitch.creator_id != user_id):
+        raise NotFound("Pitch not found")
+    return pitch, can_view_protected(pitch, user_id, signed=access.grants(grant))
 
 
 def visible_media(pitch: Pitch, *, owner: bool, protected: bool) -> list[MediaFile]:
@@ -189,7 +206,7 @@ def render(pitch: Pitch, viewer_id: str | None) -> dict[str, Any]:
 
 
 def render_many(pitches: list[Pitch], viewer_id: str) -> list[dict[str, Any]]:
-    """`render` for a list: the NDA check of every pitch on it in one Query (ndas.access.signed_among)."""
+    """`render` for a list: the NDA grants of its pitches in one BatchGetItem (ndas.access.signed_among)."""
     needed = [p.id for p in pitches if p.requires_nda and p.creator_id != viewer_id]
     signed = access.signed_among(viewer_id, needed) if needed else set()
     protected = {p.id for p in pitches if p.id in signed or not p.requires_nda or p.creator_id == viewer_id}
@@ -271,8 +288,7 @@ def viewer_key(user_id: str | None, source_ip: str, session_id: str | None = Non
 
 
 def view_pitch(pitch_id: str, user_id: str | None, viewer: Viewer) -> dict[str, Any]:
-    pitch = load_visible(pitch_id, user_id)
-    protected = can_view_protected(pitch, user_id)
+    pitch, protected = load_for_viewing(pitch_id, user_id)
     owner = user_id == pitch.creator_id
     storage.refresh_pending(pitch, visible_media(pitch, owner=True, protected=protected))
     if not owner:
