@@ -246,3 +246,44 @@ def test_a_filtered_query_stops_at_its_read_budget_and_resumes(aws):
 def test_page_map_keeps_the_paging():
     page = store.Page([1, 2], "next", 2, 10)
     assert page.map(str) == store.Page(["1", "2"], "next", 2, 10)
+
+
+def test_get_many_reads_items_of_several_tables_in_one_round_trip_in_the_order_asked(aws):
+    from pitchey.ndas.models import OpenNdaClaim
+    from tests.roundtrips import dynamodb_calls
+    from tests.unit.accounts import make_user
+    from tests.unit.pitches_support import stored_pitch
+
+    pitch = Pitch.get(stored_pitch(make_user(), title="Beside"))
+    OpenNdaClaim("k1", nda_id="n1", created_at="2026-01-01T00:00:00Z").save()
+    with dynamodb_calls() as calls:
+        got = store.get_many(
+            (OpenNdaClaim, "k1"), (Pitch, "missing"), (Pitch, pitch.id), (OpenNdaClaim, "k1")
+        )
+    assert calls == ["BatchGetItem"]
+    assert [type(item).__name__ if item else None for item in got] == [
+        "OpenNdaClaim",
+        None,
+        "Pitch",
+        "OpenNdaClaim",
+    ]
+    assert got[0].nda_id == "n1" and got[2].title == "Beside"
+
+
+def test_get_many_asks_again_for_unprocessed_keys(aws, monkeypatch):
+    from pitchey.ndas.models import OpenNdaClaim
+
+    OpenNdaClaim("k1", nda_id="n1", created_at="2026-01-01T00:00:00Z").save()
+    client = store._connection().client
+    real = client.batch_get_item
+    answers = []
+
+    def shedding(RequestItems):
+        if not answers:  # the first call processes nothing, as under throttling
+            answers.append("shed")
+            return {"Responses": {}, "UnprocessedKeys": RequestItems}
+        return real(RequestItems=RequestItems)
+
+    monkeypatch.setattr(client, "batch_get_item", shedding)
+    assert store.get_many((OpenNdaClaim, "k1"))[0].nda_id == "n1"
+    assert answers == ["shed"]
