@@ -3,12 +3,13 @@
 from pitchey.auth.http import api
 from pitchey.core.http import Request, Response, accepted, ok
 from pitchey.privacy import service
-from pitchey.privacy.schemas import NoBody
 
 
 @api()
 def handler(request: Request) -> Response:
     if request.method == "POST":
+        from pitchey.privacy.schemas import NoBody  # pydantic: the GET route never pays for it
+
         request.parse(NoBody)
         return accepted(service.request_export(request.caller()))
     return ok(service.export_status(request.caller(), request.path_param("exportId")))

@@ -24,9 +24,9 @@ PROJECT = "[Project title]"
 
 
 def preview(caller: Caller, template_id: str) -> dict[str, Any]:
+    template = readable(caller, template_id)  # first: an unknown template costs no fpdf2 import
     from pitchey.ndas.pdf import render  # fpdf2: only this function's package ships it
 
-    template = readable(caller, template_id)
     now = clock.now()
     agreement = compose_from_template(
         reference="PREVIEW",

@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from pitchey.auth import service as auth
 from pitchey.core import audit, clock, documents, ratelimit
 from pitchey.core.caller import Caller, Client
 from pitchey.core.errors import NotFound
@@ -71,6 +70,8 @@ def export_status(caller: Caller, export_id: str) -> dict[str, Any]:
 def request_deletion(caller: Caller, password: str) -> dict[str, Any]:
     """DELETE /api/users/me `{password}` → 202 `{deletionScheduledAt}`. Every session ends now, so only a
     new login (which cancels the deletion) gets the user back in. Asking again keeps the first date."""
+    from pitchey.auth import service as auth  # here: the export routes share this module, not its cost
+
     client = Client(caller.ip, caller.user_agent)
     user = auth.check_password(caller.id, password, client, "account.deletion")
     if user.deletion_scheduled_at:

@@ -1,0 +1,217 @@
+"""Warm latency of every read endpoint (each function with a GET route in the template) through the local
+runtime vs the same handler called in-process on the runtime's own moto, p50 of BENCH_READS_SAMPLES warm
+requests each. Target: HTTP / in-process <= 1.5x at p50 for every endpoint.
+
+The runtime is started with `--seed` (the demo marketplace of `make dev`), so the path ids are real: the demo
+creator's pitch, their NDA, the standard NDA template, the creator's own user id; routes whose ids the
+seed has none of (an investment, a project, ...) answer 404, and their row says so. The caller is the demo
+user the route is meant for (the admin for /api/admin, the production company for /api/production, the
+investor for investor routes, else the creator). In-process, each handler runs in a fresh interpreter of
+its own with the environment the runtime gives its worker (read back with Lambda's GetFunctionConfiguration)
+and, for a protected route, the authorizer context API Gateway would pass; over HTTP the same request goes
+through the gateway, the Lambda authorizer and the worker pool.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from typing import Any
+
+import httpx
+import jwt
+
+from bench.bench_coldstart_request import get_routes
+from bench.bench_runtime import percentile
+from local.testing import ROOT, RuntimeProcess
+
+SAMPLES = int(os.environ.get("BENCH_READS_SAMPLES", "30"))
+WARMUP = 3
+TARGET_RATIO = 1.5
+OVERRIDES = {"AuthRateLimitPerMinute": "100000", "ApiRateLimitPerMinute": "100000", "BcryptRounds": "4"}
+LAYER = ROOT / "layers" / "pitchey" / "python"
+FONTS = ROOT / "layers" / "fonts" / "python"
+
+IN_PROCESS = """
+import importlib.util, json, statistics, sys, time
+spec = importlib.util.spec_from_file_location("handler_under_test", %(path)r)
+module = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(module)
+from tests.events import http_event, lambda_context
+def call():
+    event = http_event("GET", %(raw)r, path_params=%(params)r or None, query=%(query)r or None,
+                       authorizer=%(authorizer)r, route_key=%(route)r)
+    return module.handler(event, lambda_context())["statusCode"]
+for _ in range(%(warmup)d):
+    status = call()
+timings = []
+for _ in range(%(samples)d):
+    started = time.perf_counter()
+    call()
+    timings.append((time.perf_counter() - started) * 1000)
+print(json.dumps({"status": status, "p50": statistics.median(timings)}))
+"""
+
+
+def _caller(route: str) -> str:
+    if route.startswith("/api/admin"):
+        return "admin"
+    if route.startswith("/api/production"):
+        return "production"
+    if route.startswith(("/api/investments", "/api/ndas/outgoing")):
+        return "investor"
+    return "creator"
+
+
+def _login(client: httpx.Client, portal: str, email: str) -> str:
+    from local.seed import DEMO_PASSWORD
+
+    answer = client.post(f"/api/auth/{portal}/login", json={"email": email, "password": DEMO_PASSWORD})
+    assert answer.status_code == 200, answer.text
+    return answer.json()["data"]["accessToken"]
+
+
+def _wait_for_seed(runtime: RuntimeProcess) -> None:
+    deadline = time.monotonic() + 90
+    while "investor likes" not in runtime.logs():  # the seed's last step (local/seed.py)
+        if time.monotonic() > deadline:
+            raise RuntimeError("the demo marketplace was not seeded in 90 s")
+        time.sleep(0.2)
+
+
+def _ids(client: httpx.Client, tokens: dict[str, str]) -> dict[str, str]:
+    """Real ids from the seeded marketplace, by the route prefix they fill."""
+
+    def get(path: str, who: str) -> Any:
+        answer = client.get(path, headers={"authorization": f"Bearer {tokens[who]}"})
+        assert answer.status_code == 200, (path, answer.text)
+        return answer.json()["data"]
+
+    pitches = [p for p in get("/api/pitches/my", "creator") if p["status"] == "published"]
+    ndas = get("/api/ndas/incoming-requests", "creator")
+    return {
+        "/api/pitches/": pitches[0]["id"],
+        "/api/users/": get("/api/auth/me", "creator")["user"]["id"],
+        "/api/ndas/templates/": "std-confidentiality",
+        "/api/ndas/": ndas[0]["id"],
+    }
+
+
+def _fill(route: str, ids: dict[str, str]) -> tuple[str, dict[str, str]]:
+    value = next((v for prefix, v in ids.items() if route.startswith(prefix)), "0" * 32)
+    params = {}
+    raw = route
+    while "{" in raw:
+        name = raw[raw.index("{") + 1 : raw.index("}")]
+        params[name] = value
+        raw = raw.replace("{" + name + "}", value)
+    return raw, params
+
+
+def _in_process(runtime: RuntimeProcess, function: str, handler: str, request: dict[str, Any]) -> dict:
+    config = runtime.boto3("lambda").get_function_configuration(FunctionName=function)
+    from local.functions import FAKE_CREDENTIALS
+
+    code_dir = ROOT / "functions" / handler.rsplit("/", 1)[0]
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        **config.get("Environment", {}).get("Variables", {}),
+        **FAKE_CREDENTIALS,
+        "AWS_ENDPOINT_URL": runtime.aws,
+        "AWS_REGION": "us-east-1",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "PYTHONPATH": os.pathsep.join([str(code_dir), str(LAYER), str(FONTS), str(ROOT)]),
+        "POWERTOOLS_LOG_LEVEL": "WARNING",
+    }
+    script = IN_PROCESS % {
+        "path": str(ROOT / "functions" / f"{handler}.py"),
+        "warmup": WARMUP,
+        "samples": SAMPLES,
+        **request,
+    }
+    out = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, cwd=code_dir, timeout=300
+    )
+    if out.returncode:
+        return {"error": (out.stderr.strip().splitlines() or ["failed"])[-1]}
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _over_http(client: httpx.Client, raw: str, token: str | None) -> tuple[int, float]:
+    headers = {"authorization": f"Bearer {token}"} if token else {}
+    for _ in range(WARMUP):
+        status = client.get(raw, headers=headers).status_code
+    timings = []
+    for _ in range(SAMPLES):
+        started = time.perf_counter()
+        client.get(raw, headers=headers)
+        timings.append((time.perf_counter() - started) * 1000)
+    return status, percentile(timings, 0.5)
+
+
+def run() -> list[dict[str, Any]]:
+    from local.seed import DEMO_USERS
+
+    rows: list[dict[str, Any]] = []
+    ratios = []
+    with RuntimeProcess(OVERRIDES, extra_args=["--seed", "--quiet"]) as runtime:
+        runtime.start(timeout=60)
+        _wait_for_seed(runtime)
+        client = runtime.client
+        tokens = {}
+        for user in DEMO_USERS:  # the admin signs in on the creator portal (admin is a flag, not a portal)
+            tokens[user["email"].split("@")[0]] = _login(client, user["portal"], user["email"])
+        ids = _ids(client, tokens)
+        for function, handler, route, _, signed_in in get_routes():
+            raw, params = _fill(route, ids)
+            who = _caller(route)
+            token = tokens[who] if signed_in else None
+            authorizer = None
+            if token:
+                claims = jwt.decode(token, options={"verify_signature": False})
+                authorizer = {
+                    k: claims[c] for k, c in (("userId", "sub"), ("role", "role"), ("sessionId", "sid"))
+                }
+                authorizer["exp"] = claims["exp"]
+            status, http_p50 = _over_http(client, raw, token)
+            request = {
+                "raw": raw,
+                "params": params,
+                "query": None,
+                "authorizer": authorizer,
+                "route": f"GET {route}",
+            }
+            direct = _in_process(runtime, function, handler, request)
+            if "error" in direct:
+                rows.append(
+                    {"metric": f"GET {route}", "value": "", "unit": "", "note": f"FAILED {direct['error']}"}
+                )
+                continue
+            ratio = http_p50 / direct["p50"]
+            ratios.append(ratio)
+            verdict = "ok" if ratio <= TARGET_RATIO else f"OVER the {TARGET_RATIO}x target"
+            caller = who if token else "visitor"
+            note = f"{http_p50:.1f} / {direct['p50']:.1f} ms, {status} as {caller}; {verdict}"
+            if status != direct["status"]:
+                note += f" (in-process answered {direct['status']})"
+            rows.append({"metric": f"GET {route}", "value": ratio, "unit": "x in-process p50", "note": note})
+    rows.insert(
+        0,
+        {
+            "metric": "read endpoints, HTTP / in-process p50: median, max",
+            "value": statistics.median(ratios) if ratios else "",
+            "unit": "x",
+            "note": f"max {max(ratios):.2f}x over {len(ratios)} endpoints, {SAMPLES} warm requests each"
+            if ratios
+            else "none measured",
+        },
+    )
+    return rows
+
+
+if __name__ == "__main__":
+    print(json.dumps(run(), indent=2))
