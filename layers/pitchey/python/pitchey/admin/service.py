@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 from pynamodb.exceptions import PutError, UpdateError
 
 from pitchey.admin.models import REPORT_STATUSES, BroadcastPage, Report, admin_user_view, report_view, seconds
-from pitchey.auth import service as auth
 from pitchey.core import audit, clock
 from pitchey.core.audit import LOG, AuditEntry
 from pitchey.core.caller import Caller
@@ -100,6 +99,8 @@ def _moderate(caller: Caller, target: User, action: str, reason: str | None) -> 
         details["from"] = target.account_status
         _update(target, User.status.set(status))
         if status != "active":
+            from pitchey.auth import service as auth  # moderation only: the admin's reads do not load it
+
             details["revokedSessions"] = auth.revoke_user_sessions(target.id)
             details["closedConnections"] = realtime.close_user_connections(target.id)
     _audit(caller, f"admin.user_{action.replace('-', '_')}", "user", target.id, details)
