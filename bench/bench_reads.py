@@ -95,7 +95,7 @@ def _ids(client: httpx.Client, tokens: dict[str, str]) -> dict[str, str]:
     ndas = get("/api/ndas/incoming-requests", "creator")
     return {
         "/api/pitches/": pitches[0]["id"],
-        "/api/users/": get("/api/auth/me", "creator")["user"]["id"],
+        "/api/users/": get("/api/auth/me", "creator")["id"],
         "/api/ndas/templates/": "std-confidentiality",
         "/api/ndas/": ndas[0]["id"],
     }
