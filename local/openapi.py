@@ -171,8 +171,10 @@ def read_handler(route: Route) -> Handler:
                 elif keyword.arg in ("auth", "admin", "verified", "idempotent"):
                     setattr(result, keyword.arg, value)
 
+    namespace = _with_local_imports(function, vars(module))  # a model imported in a branch counts too
+
     def evaluate(node: ast.AST) -> Any:
-        return eval(compile(ast.Expression(node), str(route.source), "eval"), vars(module))  # noqa: S307
+        return eval(compile(ast.Expression(node), str(route.source), "eval"), namespace)  # noqa: S307
 
     statements = list(_statements_for(function.body, route.method))
     # A body the handler hands on unparsed (a service validates it) is declared: REQUEST_BODY = (ModelA, B).
