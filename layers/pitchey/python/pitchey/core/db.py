@@ -125,11 +125,12 @@ def get_many(*wanted: tuple[type[Model], str]) -> list[Model | None]:
     """Items of one or more tables, each by its hash key, in one strongly consistent BatchGetItem round trip
     (PynamoDB batches one model at a time): the items in the order asked, None where there is none. For a
     request that needs items of two contexts at once, e.g. a pitch and the caller's NDA grant for it."""
+    keys = [(model.Meta.table_name, _key_of(model, hash_key)) for model, hash_key in wanted]
     requests: dict[str, dict[str, Any]] = {}
-    for model, hash_key in wanted:
-        keys = requests.setdefault(model.Meta.table_name, {"Keys": [], "ConsistentRead": True})["Keys"]
-        if _key_of(model, hash_key) not in keys:
-            keys.append(_key_of(model, hash_key))
+    for table, key in keys:
+        asked = requests.setdefault(table, {"Keys": [], "ConsistentRead": True})["Keys"]
+        if key not in asked:
+            asked.append(key)
     found: list[tuple[str, dict[str, Any]]] = []
     for attempt in range(_ATTEMPTS):
         answer = _connection().client.batch_get_item(RequestItems=requests)
@@ -140,7 +141,8 @@ def get_many(*wanted: tuple[type[Model], str]) -> list[Model | None]:
         time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))  # DynamoDB is shedding load: back off
     else:
         raise RuntimeError("BatchGetItem left keys unprocessed after retries")
-    return [_item_for(model, hash_key, found) for model, hash_key in wanted]
+    models = [model for model, _ in wanted]
+    return [_item_for(model, table, key, found) for model, (table, key) in zip(models, keys, strict=True)]
 
 
 def _key_of(model: type[Model], hash_key: str) -> dict[str, Any]:
@@ -148,11 +150,12 @@ def _key_of(model: type[Model], hash_key: str) -> dict[str, Any]:
     return {attribute.attr_name: {attribute.attr_type: attribute.serialize(hash_key)}}
 
 
-def _item_for(model: type[Model], hash_key: str, found: list[tuple[str, dict[str, Any]]]) -> Model | None:
-    key = _key_of(model, hash_key)
+def _item_for(
+    model: type[Model], table: str, key: dict[str, Any], found: list[tuple[str, dict[str, Any]]]
+) -> Model | None:
     ((name, value),) = key.items()
-    for table, item in found:
-        if table == model.Meta.table_name and item.get(name) == value:
+    for answered_table, item in found:
+        if answered_table == table and item.get(name) == value:
             return model.from_raw_data(item)
     return None
 

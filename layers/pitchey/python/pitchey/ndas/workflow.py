@@ -196,9 +196,8 @@ def access_term(event: dict[str, Any]) -> dict[str, Any]:
 def expire_access(event: dict[str, Any]) -> dict[str, Any]:
     """The wait for the end of access is over. Move signed → expired and release the open-NDA claim with
     the access grant it holds (reads already refuse a grant past its end), in one transaction conditional
-    on `signed`: a revocation that came first
-    wins and is reported as the outcome. If the end is still ahead, wait again here ("wait") or, past this
-    execution's span, in a new execution ("continued")."""
+    on `signed`: a revocation that came first wins and is reported as the outcome. If the end is still
+    ahead, wait again here ("wait") or, past this execution's span, in a new execution ("continued")."""
     nda = _nda(event)
     if nda.status != SIGNED or not nda.access_expires_at:
         return {"outcome": nda.status}

@@ -107,7 +107,10 @@ def load_owned(user_id: str, pitch_id: str) -> Pitch:
 
 def load_visible(pitch_id: str, user_id: str | None) -> Pitch:
     """The pitch if the caller may see it at all: published, or theirs."""
-    pitch = find(pitch_id)
+    return _visible(find(pitch_id), user_id)
+
+
+def _visible(pitch: Pitch | None, user_id: str | None) -> Pitch:
     if pitch is None or (pitch.status != "published" and pitch.creator_id != user_id):
         raise NotFound("Pitch not found")
     return pitch
@@ -131,9 +134,8 @@ def load_for_viewing(pitch_id: str, user_id: str | None) -> tuple[Pitch, bool]:
     if user_id is None or not 0 < len(pitch_id) <= MAX_ID_LENGTH:
         pitch = load_visible(pitch_id, user_id)
         return pitch, can_view_protected(pitch, user_id)
-    pitch, grant = get_many((Pitch, pitch_id), access.grant_lookup(user_id, pitch_id))
-    if not isinstance(pitch, Pitch) or (pitch.status != "published" and pitch.creator_id != user_id):
-        raise NotFound("Pitch not found")
+    found, grant = get_many((Pitch, pitch_id), access.grant_lookup(user_id, pitch_id))
+    pitch = _visible(found, user_id)
     return pitch, can_view_protected(pitch, user_id, signed=access.grants(grant))
 
 
