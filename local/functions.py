@@ -43,6 +43,13 @@ FAKE_CREDENTIALS = {
 }
 
 
+def _log_stream(spec: FunctionSpec) -> str:
+    """Lambda's stream name; in a log group of its own choosing it starts with the function's name, which
+    is what keeps functions apart in a shared group."""
+    default = spec.log_group == f"/aws/lambda/{spec.name}"
+    return f"{time.strftime('%Y/%m/%d')}/{'' if default else spec.name}[$LATEST]{uuid.uuid4().hex}"
+
+
 @dataclass
 class InvocationResult:
     payload: Any  # the JSON-decoded return value, or None
@@ -291,7 +298,7 @@ class WorkerPool:
             "AWS_LAMBDA_FUNCTION_NAME": spec.name,
             "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory_mb),
             "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
-            "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{spec.name}",
+            "AWS_LAMBDA_LOG_GROUP_NAME": spec.log_group,
             "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
             "AWS_EXECUTION_ENV": f"AWS_Lambda_{spec.runtime}",
         }
@@ -410,7 +417,8 @@ class WorkerPool:
             "code_dir": str(spec.code_dir),
             "layer_dirs": [str(d) for d in spec.layer_dirs],
             "environment": self.environment(spec),
-            "log_stream": f"{time.strftime('%Y/%m/%d')}/[$LATEST]{uuid.uuid4().hex}",
+            "log_group": spec.log_group,
+            "log_stream": _log_stream(spec),
         }
         worker_spec["environment"]["AWS_LAMBDA_LOG_STREAM_NAME"] = worker_spec["log_stream"]
         generation = self.generation

@@ -68,7 +68,7 @@ def configuration(runtime: Any, spec: Any) -> dict[str, Any]:
         "FunctionName": spec.name,
         "FunctionArn": spec.arn,
         "Runtime": spec.runtime,
-        "Role": runtime.model.resolver.arn("iam", f"role/{spec.logical_id}Role", region=False),
+        "Role": spec.role_arn,
         "Handler": spec.handler,
         "CodeSize": 0,
         "Description": spec.description,
@@ -84,7 +84,7 @@ def configuration(runtime: Any, spec: Any) -> dict[str, Any]:
         "PackageType": "Zip",
         "Architectures": ["x86_64"],
         "EphemeralStorage": {"Size": 512},
-        "LoggingConfig": {"LogFormat": spec.log_format, "LogGroup": f"/aws/lambda/{spec.name}"},
+        "LoggingConfig": {"LogFormat": spec.log_format, "LogGroup": spec.log_group},
     }
 
 

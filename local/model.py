@@ -472,6 +472,8 @@ class FunctionSpec:
     log_format: str = "Text"  # LoggingConfig.LogFormat
     log_level: str | None = None  # LoggingConfig.ApplicationLogLevel (JSON format only, as on Lambda)
     description: str = ""
+    log_group: str = ""  # LoggingConfig.LogGroup, or Lambda's default /aws/lambda/<name>
+    role_arn: str = ""  # Role, or the one SAM would create (<LogicalId>Role)
 
 
 @dataclass
@@ -669,6 +671,12 @@ class AppModel:
             log_format=str(logging_config.get("LogFormat", "Text")),
             log_level=logging_config.get("ApplicationLogLevel"),
             description=str(resolve(props.get("Description", ""), lid)),
+            log_group=str(logging_config.get("LogGroup") or f"/aws/lambda/{name}"),
+            role_arn=str(
+                resolve(props["Role"], lid)
+                if "Role" in props
+                else self.resolver.arn("iam", f"role/{lid}Role", region=False)
+            ),
         )
 
     def _inline_code(self, lid: str, code: str) -> Path:

@@ -4,7 +4,8 @@ Runs cfn-lint with AWS's serverless rules (cfn-lint-serverless, in .venv) and ch
 .venv-checkov: its pinned dependencies conflict with ours), side by side. Every finding is a (tool, check,
 resource) triple; tools/iac-baseline.yaml lists the accepted ones, each check with its reason. A finding
 not in the baseline fails, and so does a baseline entry that no longer matches a finding (a fixed finding
-leaves the baseline).
+leaves the baseline). It also counts the resources CloudFormation will create (the template after the
+SAM transform) against the 500 one stack may hold.
 
     python tools/iac.py            # check
     python tools/iac.py --list     # print every current finding (to write a baseline entry)
@@ -13,10 +14,13 @@ leaves the baseline).
 from __future__ import annotations
 
 import argparse
+import collections
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -36,6 +40,7 @@ CHECKOV = [
     "-f",
 ]
 Finding = tuple[str, str, str]  # (tool, check id, resource logical id)
+STACK_LIMIT = 500  # resources in one CloudFormation stack (a hard quota)
 
 
 def _cfn_lint(output: str) -> set[Finding]:
@@ -78,6 +83,31 @@ def findings(template: Path = TEMPLATE) -> set[Finding]:
     return _cfn_lint(lint_out) | _checkov(checkov_out)
 
 
+def deployed_resources(template: Path = TEMPLATE) -> collections.Counter[str]:
+    """Resource types and counts of the stack `sam deploy` creates: Fn::ForEach expanded, then SAM's own
+    transform (offline: code locations are stand-ins, managed policy ARNs are not looked up)."""
+    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+    sys.path.insert(0, str(ROOT))
+    from samtranslator.translator.transform import transform
+
+    from local.template import load_template
+
+    expanded: dict[str, Any] = load_template(template)
+    expanded["Transform"] = "AWS::Serverless-2016-10-31"  # the language extensions are done
+    for resource in expanded["Resources"].values():
+        properties = resource.get("Properties") or {}
+        for key in ("CodeUri", "ContentUri", "DefinitionUri"):
+            if isinstance(properties.get(key), str):
+                properties[key] = "s3://bucket/key"
+
+    class NoLookups:
+        def load(self) -> dict[str, str]:
+            return collections.defaultdict(lambda: "arn:aws:iam::aws:policy/Unused")
+
+    transformed = transform(expanded, {}, NoLookups())
+    return collections.Counter(resource["Type"] for resource in transformed["Resources"].values())
+
+
 def load_baseline(path: Path = BASELINE) -> dict[Finding, str]:
     """(tool, check, resource) -> reason."""
     accepted: dict[Finding, str] = {}
@@ -100,6 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--list", action="store_true", help="print every current finding")
     args = parser.parse_args(argv)
     found = findings()
+    resources = deployed_resources()
     if args.list:
         for finding in sorted(found):
             print(*finding)
@@ -112,7 +143,13 @@ def main(argv: list[str] | None = None) -> int:
     for tool, check, resource in stale:
         print(f"GONE {tool} {check} {resource}: no longer found; remove it from tools/iac-baseline.yaml")
     print(f"iac: {len(found)} findings, {len(found) - len(new)} accepted, {len(new)} new, {len(stale)} stale")
-    return 1 if new or stale else 0
+    total = sum(resources.values())
+    print(f"iac: the stack holds {total} resources of {STACK_LIMIT}")
+    if total > STACK_LIMIT:
+        for kind, count in resources.most_common(8):
+            print(f"  {count:4} {kind}")
+        print(f'TOO BIG: CloudFormation refuses more than {STACK_LIMIT} (docs/decisions.md, "One stack")')
+    return 1 if new or stale or total > STACK_LIMIT else 0
 
 
 if __name__ == "__main__":

@@ -172,6 +172,11 @@ def test_lambda_api_knows_the_templates_functions(rt: RuntimeProcess) -> None:
     config = client.get_function(FunctionName="LoggingFunction")["Configuration"]
     assert config["Handler"] == "fidelity.logs" and config["Runtime"] == "python3.11"
     assert config["Timeout"] == 3 and config["Description"] == "logs with the stdlib"
+    assert config["LoggingConfig"]["LogGroup"] == "/aws/lambda/LoggingFunction"
+    assert config["Role"].endswith(":role/LoggingFunctionRole")  # the one SAM would create
+    shared = client.get_function_configuration(FunctionName="JsonLoggingFunction")
+    assert shared["LoggingConfig"]["LogGroup"] == "/fixture/functions"
+    assert shared["Role"].endswith(":role/SharedRole")
     updated = client.update_function_configuration(
         FunctionName="InlineFunction", Timeout=7, Environment={"Variables": {"EXTRA": "yes"}}
     )

@@ -12,6 +12,8 @@ from typing import Any
 
 import boto3
 
+from tests.unit.iam_support import managed_policies
+
 ROOT = Path(__file__).resolve().parents[2]
 # Errors every Lambda task retries: ours (pitchey.core.workflow's TransientError) and Lambda's own.
 TRANSIENT = {"TransientError", "Lambda.ServiceException", "Lambda.TooManyRequestsException"}
@@ -102,7 +104,7 @@ def assert_code_events_and_pipeline(functions: dict[str, dict[str, Any]], events
         assert (ROOT / props["CodeUri"] / f"{module}.py").is_file(), name
         assert (ROOT / "events" / events_area / f"{module}.json").is_file(), name
         if "Events" in props:
-            assert {"Ref": "RequestPipelinePolicy"} in props["Policies"], name
+            assert {"Ref": "RequestPipelinePolicy"} in managed_policies(name), name
 
 
 def loads_fpdf(props: dict[str, Any]) -> bool:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from local.template import load_template
+from tests.unit.iam_support import managed_policies
 
 ROOT = Path(__file__).resolve().parents[2]
 RESOURCES = load_template()["Resources"]
@@ -27,17 +28,17 @@ def functions():
 def test_routes_are_declared_with_their_handlers(route, expected):
     handler, public = expected
     found = [
-        (props, event["Properties"])
-        for props in functions().values()
+        (name, props, event["Properties"])
+        for name, props in functions().items()
         for event in (props.get("Events") or {}).values()
         if event["Type"] == "HttpApi"
         and (event["Properties"].get("Method"), event["Properties"].get("Path")) == route
     ]
     assert len(found) == 1, route
-    props, event = found[0]
+    name, props, event = found[0]
     assert props["CodeUri"] == "functions/analytics/" and props["Handler"] == f"{handler}.handler"
     assert (ROOT / "functions" / "analytics" / f"{handler}.py").exists()
-    assert {"Ref": "RequestPipelinePolicy"} in props["Policies"]
+    assert {"Ref": "RequestPipelinePolicy"} in managed_policies(name)
     assert (event.get("Auth") == {"Authorizer": "NONE"}) == public
 
 
@@ -58,7 +59,7 @@ def test_tables_expire_raw_events_and_index_trending():
 
 def test_every_function_that_records_server_events_may_write_them():
     for name in ("PitchLikeFunction", "NdaRequestFunction", "NdaSignFunction"):
-        assert {"Ref": "AnalyticsRecordPolicy"} in functions()[name]["Policies"], name
+        assert {"Ref": "AnalyticsRecordPolicy"} in managed_policies(name), name
 
 
 @pytest.mark.parametrize(

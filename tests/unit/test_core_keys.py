@@ -19,6 +19,7 @@ from pitchey.core.errors import BadRequest, Unauthorized
 from pitchey.core.settings import Settings, settings
 from pitchey.notifications import emails
 from pitchey.payments import webhooks
+from tests.unit.iam_support import readable_secrets
 from tests.unit.keys_support import ROOT, handler_secrets, secret_names
 
 TEMPLATE = load_template()
@@ -35,8 +36,8 @@ def _handler_file(props: dict) -> Path:
     return ROOT / props["CodeUri"] / (module.replace(".", "/") + ".py")
 
 
-def _granted(props: dict) -> tuple[set[str], set[str]]:
-    """The secrets (keys constant names) a function has in its environment and in its policies."""
+def _granted(lid: str, props: dict) -> tuple[set[str], set[str]]:
+    """The secrets (keys constant names) a function has in its environment and its role may read."""
     env = (props.get("Environment") or {}).get("Variables") or {}
     in_env = set()
     for name, value in env.items():
@@ -44,11 +45,7 @@ def _granted(props: dict) -> tuple[set[str], set[str]]:
             secret = getattr(keys, BY_RESOURCE[value["Ref"]])
             assert name == secret.env(), f"{name}: the ARN of {secret.resource} goes in {secret.env()}"
             in_env.add(BY_RESOURCE[value["Ref"]])
-    in_policy = set()
-    for policy in props.get("Policies") or []:
-        if isinstance(policy, dict) and "AWSSecretsManagerGetSecretValuePolicy" in policy:
-            ref = policy["AWSSecretsManagerGetSecretValuePolicy"]["SecretArn"]["Ref"]
-            in_policy.add(BY_RESOURCE[ref])
+    in_policy = {BY_RESOURCE[secret] for secret in readable_secrets(lid)}
     return in_env, in_policy
 
 
@@ -56,7 +53,7 @@ def test_each_secret_goes_exactly_to_the_functions_whose_code_uses_it():
     wrong = {}
     for lid, props in FUNCTIONS.items():
         needed = handler_secrets(_handler_file(props))
-        in_env, in_policy = _granted(props)
+        in_env, in_policy = _granted(lid, props)
         if not (needed == in_env == in_policy):
             wrong[lid] = {"code": sorted(needed), "env": sorted(in_env), "policy": sorted(in_policy)}
     assert not wrong

@@ -111,12 +111,15 @@ def test_the_dashboard_is_valid_json_and_shows_every_failure_queue():
         assert "${" + queue + ".QueueName}" in body, queue
 
 
-def test_every_function_has_a_log_group_with_the_retention_parameter():
+def test_every_function_logs_to_a_log_group_with_the_retention_parameter():
     groups = {lid: r["Properties"] for lid, r in of_type("AWS::Logs::LogGroup").items()}
-    named = {p["LogGroupName"]["Fn::Sub"]: p for p in groups.values() if "LogGroupName" in p}
-    for lid in FUNCTIONS:
-        group = named.get(f"/aws/lambda/${{{lid}}}")
-        assert group is not None, lid
+    default = TEMPLATE["Globals"]["Function"]["LoggingConfig"]["LogGroup"]
+    assert default == {"Ref": "FunctionLogGroup"}
+    for lid, props in FUNCTIONS.items():
+        group = (props.get("LoggingConfig") or {}).get("LogGroup", default)
+        assert group["Ref"] in groups, lid
+    # Lambda refuses a custom group named aws/...; /aws/lambda/<name> would be one group per function.
+    assert not groups["FunctionLogGroup"]["LogGroupName"]["Fn::Sub"].startswith(("aws/", "/aws/"))
     for lid, props in groups.items():
         assert props["RetentionInDays"] == {"Ref": "LogRetentionDays"}, lid
     assert TEMPLATE["Parameters"]["LogRetentionDays"]["Default"] == 30

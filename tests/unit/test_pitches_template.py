@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from local.template import load_template
+from tests.unit.iam_support import managed_policies
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = load_template()
@@ -59,12 +60,12 @@ def declared_routes():
 
 @pytest.mark.parametrize(("route", "module"), sorted(ROUTES.items()))
 def test_every_route_is_declared_with_its_handler(route, module):
-    _, props, event = declared_routes()[route]
+    name, props, event = declared_routes()[route]
     area, handler = module.split("/")
     assert props["CodeUri"] == f"functions/{area}/"
     assert props["Handler"] == f"{handler}.handler"
     assert (ROOT / "functions" / area / f"{handler}.py").exists()
-    assert {"Ref": "RequestPipelinePolicy"} in props["Policies"]
+    assert {"Ref": "RequestPipelinePolicy"} in managed_policies(name)
     is_public = event.get("Auth") == {"Authorizer": "NONE"}
     assert is_public == (route in PUBLIC), route
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from local.template import load_template
 from pitchey.privacy.registry import TABLES
+from tests.unit.iam_support import grants
 
 RESOURCES = load_template()["Resources"]
 TEMPLATE_TABLES = {
@@ -58,17 +59,8 @@ def test_registry_env_vars_are_the_templates():
 
 
 def _resources(function: str) -> set[str]:
-    """The DynamoDB resources a function's inline policy statements name: `Table` or `Table/index/*`."""
-    names: set[str] = set()
-    for policy in RESOURCES[function]["Properties"]["Policies"]:
-        for statement in policy.get("Statement", []) if isinstance(policy, dict) else []:
-            resources = statement["Resource"]
-            for resource in resources if isinstance(resources, list) else [resources]:
-                if "Fn::GetAtt" in resource:
-                    names.add(resource["Fn::GetAtt"][0])
-                elif "Fn::Sub" in resource:
-                    names.add(resource["Fn::Sub"].replace("${", "").replace(".Arn}", ""))
-    return names
+    """The resources the function's role names: `Table` or `Table/index/*`."""
+    return {name for name, _ in grants(function)}
 
 
 def test_the_export_builder_may_run_every_query_of_the_registry():

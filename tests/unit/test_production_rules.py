@@ -22,6 +22,7 @@ from pitchey.production.lifecycle import (
     status_after,
 )
 from pitchey.production.models import STAGES, STATUSES
+from tests.unit.iam_support import managed_policies
 
 ROOT = Path(__file__).resolve().parents[2]
 ACTORS = (CREATOR, COMPANY, "stranger")
@@ -107,7 +108,7 @@ def test_every_production_function_has_code_a_sample_event_and_the_pipeline_poli
     for name, props in functions.items():
         module = props["Handler"].split(".")[0]
         assert (ROOT / props["CodeUri"] / f"{module}.py").is_file(), name
-        assert {"Ref": "RequestPipelinePolicy"} in props["Policies"], name
+        assert {"Ref": "RequestPipelinePolicy"} in managed_policies(name), name
         route = props["Events"]["Api"]["Properties"]
         event = json.loads((ROOT / "events" / "production" / f"{module}.json").read_text())
         assert event["version"] == "2.0", name
