@@ -96,7 +96,9 @@ class TestSns:
         self.publish(app, {"tag": tag, "n": 2, "status": "shipped"}, kind="order", amount=150)
         self.publish(app, {"tag": tag, "n": 3, "status": "shipping"}, kind="refund", amount=500)
         wait_until(lambda: len(self.messages(app, "all", tag)) == 3, timeout=10)
+        # Each subscription is delivered on its own: wait for every one the messages match.
         wait_until(lambda: len(self.messages(app, "shipped", tag)) == 2, timeout=5)
+        wait_until(lambda: len(self.messages(app, "big", tag)) == 1, timeout=5)
         big = [json.loads(r["Sns"]["Message"])["n"] for r in self.messages(app, "big", tag)]
         shipped = sorted(json.loads(r["Sns"]["Message"])["n"] for r in self.messages(app, "shipped", tag))
         assert big == [2] and shipped == [2, 3]
