@@ -4,21 +4,14 @@ what SAM's role per function would have given it (template.yaml, "execution role
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
-from pathlib import Path
 
 import pytest
 
 from local.template import load_template
+from tests.unit.iac_support import iac
 from tests.unit.iam_support import grants, managed_policies, role_name, statements
-
-_SPEC = importlib.util.spec_from_file_location(
-    "iac", Path(__file__).resolve().parents[2] / "tools" / "iac.py"
-)
-iac = importlib.util.module_from_spec(_SPEC)
-_SPEC.loader.exec_module(iac)
 
 TEMPLATE = load_template()
 RESOURCES = TEMPLATE["Resources"]

@@ -3,19 +3,12 @@ accepted finding has its reason. (`make iac` runs the analysers themselves; this
 
 from __future__ import annotations
 
-import importlib.util
 import json
-from pathlib import Path
 
 import yaml
 
 from local.template import read_template
-
-_SPEC = importlib.util.spec_from_file_location(
-    "iac", Path(__file__).resolve().parents[2] / "tools" / "iac.py"
-)
-iac = importlib.util.module_from_spec(_SPEC)
-_SPEC.loader.exec_module(iac)
+from tests.unit.iac_support import iac
 
 
 def test_every_accepted_finding_has_a_reason_and_names_a_template_resource():
