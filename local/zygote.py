@@ -61,7 +61,7 @@ class LambdaContext:
         self.invoked_function_arn = spec["arn"]
         self.memory_limit_in_mb = str(spec["memory_mb"])
         self.aws_request_id = request_id
-        self.log_group_name = spec.get("log_group") or f"/aws/lambda/{spec['name']}"
+        self.log_group_name = spec["log_group"]
         self.log_stream_name = spec["log_stream"]
         self.identity = None
         self.client_context = None

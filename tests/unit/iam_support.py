@@ -54,7 +54,8 @@ def resource_name(resource: Any) -> str:
     return resource["Fn::Sub"].replace("${", "").replace(".Arn}", "").replace("}", "")
 
 
-def _listed(value: Any) -> list[Any]:
+def listed(value: Any) -> list[Any]:
+    """A policy's Action or Resource, which may be one value or a list."""
     return value if isinstance(value, list) else [value]
 
 
@@ -63,11 +64,11 @@ def grants(function: str) -> set[tuple[str, str]]:
     granted = set()
     for statement in statements(function):
         assert statement["Effect"] == "Allow", statement
-        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
-        resources = (
-            statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
-        )
-        granted |= {(resource_name(r), action) for r in resources for action in actions}
+        granted |= {
+            (resource_name(resource), action)
+            for resource in listed(statement["Resource"])
+            for action in listed(statement["Action"])
+        }
     return granted
 
 

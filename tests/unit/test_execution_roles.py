@@ -11,7 +11,7 @@ import pytest
 
 from local.template import load_template
 from tests.unit.iac_support import iac
-from tests.unit.iam_support import grants, managed_policies, role_name, statements
+from tests.unit.iam_support import grants, listed, managed_policies, role_name, statements
 
 TEMPLATE = load_template()
 RESOURCES = TEMPLATE["Resources"]
@@ -76,7 +76,7 @@ def test_a_role_gives_what_sam_would_add_for_the_function(function):
 def test_roles_name_their_resources_and_fit_iams_size_limit():
     for function in FUNCTIONS:
         for statement in statements(function):
-            actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+            actions = listed(statement["Action"])
             # SAM's own templates end a verb with * (sqs:SendMessage*); never a whole service.
             assert all(action != "*" and not action.endswith(":*") for action in actions), (function, actions)
             assert statement["Resource"] != "*" and "*" not in statement["Resource"], function
