@@ -56,8 +56,9 @@ def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
 _HEADER = struct.Struct("!I")
 
 
-def send_frame(sock: socket.socket, payload: bytes) -> None:
-    sock.sendall(_HEADER.pack(len(payload)) + payload)
+def send_frame(sock: socket.socket, *payloads: bytes) -> None:
+    """One frame per payload, in one write."""
+    sock.sendall(b"".join(_HEADER.pack(len(payload)) + payload for payload in payloads))
 
 
 def recv_exact(sock: socket.socket, size: int) -> bytes:

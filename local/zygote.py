@@ -201,8 +201,9 @@ class Worker:
         os.lseek(self.log_fd, 0, os.SEEK_SET)  # fds 1 and 2 share this offset
         return data.decode("utf-8", "replace")
 
-    def invoke(self, request: dict[str, Any]) -> dict[str, Any]:
-        event = json.loads(request["event"])
+    def invoke(self, request: dict[str, Any], event_json: bytes) -> tuple[dict[str, Any], bytes]:
+        """The reply's frame (error, logs, whether the function returned) and the payload's JSON."""
+        event = json.loads(event_json)
         context = LambdaContext(self.spec, request["request_id"], request["deadline"])
         self.request_id = request["request_id"]
         payload = error = None
@@ -222,7 +223,8 @@ class Worker:
                 f"[ERROR] {error['errorType']}: {error['errorMessage']}\n{''.join(error['stackTrace'])}",
                 file=sys.stderr,
             )
-        return {"payload": payload, "error": error, "logs": self.take_logs()}
+        reply = {"returned": payload is not None, "error": error, "logs": self.take_logs()}
+        return reply, (payload or "").encode()
 
     def serve(self) -> None:
         self.setup()
@@ -237,9 +239,11 @@ class Worker:
         while True:
             try:
                 request = json.loads(recv_frame(self.sock))
+                event_json = recv_frame(self.sock)
             except EOFError:
                 return
-            send_frame(self.sock, json.dumps(self.invoke(request)).encode())
+            reply, payload = self.invoke(request, event_json)
+            send_frame(self.sock, json.dumps(reply).encode(), payload)
 
 
 def run_worker(spec: dict[str, Any], sock: socket.socket) -> None:

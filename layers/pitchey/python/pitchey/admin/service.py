@@ -24,11 +24,11 @@ from pitchey.core.db import Page, PageRequest, query_page
 from pitchey.core.errors import Conflict, NotFound, ValidationFailed
 from pitchey.core.ids import new_id
 from pitchey.core.settings import settings
-from pitchey.messages import service as messages
-from pitchey.notifications import service as notifications
-from pitchey.pitches import service as pitches
-from pitchey.realtime import service as realtime
 from pitchey.users import service as users
+
+# The other contexts' services (pitches, messages, realtime, notifications) are imported where a moderation,
+# a report, a feature or a broadcast uses them: the admin's reads (users, reports, audit) need none of them,
+# and together they are ~10 % of those functions' cold start.
 from pitchey.users.models import DIRECTORY, STATUSES, User, search_text
 
 if TYPE_CHECKING:  # request bodies (pydantic) load only in the functions that parse them
@@ -100,6 +100,7 @@ def _moderate(caller: Caller, target: User, action: str, reason: str | None) -> 
         _update(target, User.status.set(status))
         if status != "active":
             from pitchey.auth import service as auth  # moderation only: the admin's reads do not load it
+            from pitchey.realtime import service as realtime
 
             details["revokedSessions"] = auth.revoke_user_sessions(target.id)
             details["closedConnections"] = realtime.close_user_connections(target.id)
@@ -120,8 +121,12 @@ def _update(user: User, action: Any) -> None:
 def _owner_of(reporter_id: str, target_type: str, target_id: str) -> str:
     """Whose content the target is; a target the reporter cannot see is a 404 (as everywhere)."""
     if target_type == "pitch":
+        from pitchey.pitches import service as pitches
+
         return pitches.load_visible(target_id, reporter_id).creator_id
     if target_type == "message":
+        from pitchey.messages import service as messages
+
         _conversation, message = messages.load_message(reporter_id, target_id)
         return message.sender_id
     return users.get_user(target_id).id
@@ -184,6 +189,8 @@ def resolve_report(caller: Caller, report_id: str, body: ResolveBody) -> dict[st
         raise
     try:
         if body.action == "hide":
+            from pitchey.pitches import service as pitches
+
             pitches.hide_by_moderation(report.target_id)
         elif body.action == "ban":
             _moderate(caller, users.get_user(report.target_owner_id), "ban", body.note or report.reason)
@@ -215,6 +222,8 @@ def _load_report(report_id: str) -> Report:
 
 # --- featured pitches ----------------------------------------------------------------------------------
 def feature_pitch(caller: Caller, pitch_id: str, featured: bool) -> dict[str, Any]:
+    from pitchey.pitches import service as pitches
+
     pitch = pitches.set_featured(pitch_id, featured)
     _audit(caller, "admin.pitch_feature" if featured else "admin.pitch_unfeature", "pitch", pitch.id, {})
     featured_at = seconds(pitch.featured_at)
@@ -332,6 +341,8 @@ def fan_out_page(page: BroadcastPage) -> int:
         DIRECTORY, last_evaluated_key=page.cursor or None, limit=BROADCAST_PAGE_SIZE
     )
     recipients = [user.id for user in results]
+    from pitchey.notifications import service as notifications
+
     delivered = notifications.notify_many(
         recipients,
         "system",

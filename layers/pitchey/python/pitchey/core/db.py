@@ -33,6 +33,7 @@ from pynamodb.transactions import TransactWrite
 from pitchey.core.config import region
 from pitchey.core.cursor import decode_cursor, encode_cursor
 from pitchey.core.errors import BadRequest, Conflict
+from pitchey.core.models import TableMeta
 
 M = TypeVar("M", bound=Model)
 T = TypeVar("T")
@@ -43,7 +44,13 @@ _ATTEMPTS = 5
 
 @functools.cache
 def _connection() -> Connection:
-    return Connection(region=region())
+    """With the tables' settings, so it shares their client (pitchey.core.models)."""
+    return Connection(
+        region=region(),
+        max_retry_attempts=TableMeta.max_retry_attempts,
+        connect_timeout_seconds=TableMeta.connect_timeout_seconds,
+        read_timeout_seconds=TableMeta.read_timeout_seconds,
+    )
 
 
 class Transaction:

@@ -6,7 +6,9 @@ so the same model talks to DynamoDB on AWS and to moto locally.
 
 from __future__ import annotations
 
+import os
 import threading
+from typing import Any
 
 import botocore.session
 from pynamodb.connection import base as _pynamodb_connection
@@ -27,6 +29,37 @@ def _shared_session() -> botocore.session.Session:
 
 
 _pynamodb_connection.get_session = _shared_session  # type: ignore[assignment]
+
+_clients: dict[tuple[Any, ...], Any] = {}
+_clients_lock = threading.Lock()
+_own_client = _pynamodb_connection.Connection.client.fget
+
+
+def _shared_client(connection: _pynamodb_connection.Connection) -> Any:
+    """One DynamoDB client per process for every table with the same settings (all of ours, TableMeta):
+    PynamoDB makes one per table connection, which costs a cold start a client (~5 ms) and a TCP connection
+    per table a request touches. botocore clients are safe to share between threads once made. PynamoDB's
+    own client property still makes it (and replaces one whose credentials came back empty); the
+    per-connection extra headers it hooks on are not used here."""
+    key = (
+        connection.region,
+        connection.host or os.environ.get("AWS_ENDPOINT_URL_DYNAMODB") or os.environ.get("AWS_ENDPOINT_URL"),
+        connection._connect_timeout_seconds,
+        connection._read_timeout_seconds,
+        connection._max_retry_attempts_exception,
+        connection._max_pool_connections,
+    )
+    client = _clients.get(key)
+    if client is None or (client._request_signer and not client._request_signer._credentials):
+        with _clients_lock:
+            client = _clients.get(key)
+            if client is None or (client._request_signer and not client._request_signer._credentials):
+                connection._client = None
+                client = _clients[key] = _own_client(connection)
+    return client
+
+
+_pynamodb_connection.Connection.client = property(_shared_client)  # type: ignore[assignment]
 
 
 class TableMeta:
