@@ -1,6 +1,9 @@
-"""store.transact: named cancellation reasons, and retries when DynamoDB reports a transaction conflict."""
+"""store.transact: named cancellation reasons, and retries when DynamoDB reports a transaction conflict;
+the one DynamoDB client every table shares."""
 
 from __future__ import annotations
+
+import threading
 
 import pytest
 from botocore.exceptions import ClientError
@@ -9,6 +12,7 @@ from pynamodb.exceptions import CancellationReason, TransactWriteError, VerboseC
 from pitchey.core import db as store
 from pitchey.core.errors import BadRequest, Conflict
 from pitchey.pitches.models import Pitch, PitchHistory, PitchLike
+from pitchey.users.models import User
 
 
 def cancelled(*codes):
@@ -287,3 +291,28 @@ def test_get_many_asks_again_for_unprocessed_keys(aws, monkeypatch):
     monkeypatch.setattr(client, "batch_get_item", shedding)
     assert store.get_many((OpenNdaClaim, "k1"))[0].nda_id == "n1"
     assert answers == ["shed"]
+
+
+def test_every_table_and_the_store_share_one_dynamodb_client(aws):
+    """One client per process (pitchey.core.models): a client and a TCP connection less per table a request
+    touches. The tables, the BatchGetItem/TransactWrite connection and a call from another thread all get
+    the same one, and it works for each of them."""
+    from pitchey.ndas.models import OpenNdaClaim
+
+    clients = {
+        "pitches": Pitch._get_connection().connection.client,
+        "users": User._get_connection().connection.client,
+        "store": store._connection().client,
+    }
+    from_thread = []
+    thread = threading.Thread(
+        target=lambda: from_thread.append(PitchLike._get_connection().connection.client)
+    )
+    thread.start()
+    thread.join()
+    assert len({id(client) for client in [*clients.values(), *from_thread]}) == 1
+    PitchLike("p1", "u1", liked_at="now").save()
+    assert PitchLike.get("p1", "u1").liked_at == "now" and User.count() == 0
+    OpenNdaClaim("k1", nda_id="n1", created_at="2026-01-01T00:00:00Z").save()
+    found, missing = store.get_many((OpenNdaClaim, "k1"), (User, "nobody"))
+    assert found is not None and found.nda_id == "n1" and missing is None
