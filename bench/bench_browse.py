@@ -48,18 +48,21 @@ def _seed(client: httpx.Client) -> list[str]:
     return ids
 
 
-def _in_process(aws_endpoint: str) -> tuple[Any, Any]:
-    """PitchBrowseFunction's and PitchGetFunction's handlers imported here, on the runtime's moto."""
+def _in_process(runtime: RuntimeProcess) -> tuple[Any, Any]:
+    """PitchBrowseFunction's and PitchGetFunction's handlers imported here, on the runtime's moto, with their
+    workers' environment (Lambda's GetFunctionConfiguration: the tables, the secrets' ARNs, the log level)."""
     from local.functions import FAKE_CREDENTIALS
 
+    lambda_api = runtime.boto3("lambda")
+    for function in ("PitchBrowseFunction", "PitchGetFunction"):
+        config = lambda_api.get_function_configuration(FunctionName=function)
+        os.environ.update(config.get("Environment", {}).get("Variables", {}))
     os.environ.update(
         {
             **FAKE_CREDENTIALS,
-            "AWS_ENDPOINT_URL": aws_endpoint,
+            "AWS_ENDPOINT_URL": runtime.aws,
             "AWS_REGION": "us-east-1",
             "AWS_DEFAULT_REGION": "us-east-1",
-            "POWERTOOLS_LOG_LEVEL": "WARNING",
-            "JWT_SECRET": "bench-in-process",  # signs page cursors; any value serves an anonymous read
         }
     )
     sys.path[:0] = [str(ROOT / "layers" / "pitchey" / "python")]
@@ -132,7 +135,7 @@ def run() -> list[dict[str, Any]]:
         runtime.start()
         client = runtime.client
         ids = _seed(client)
-        browse, get = _in_process(runtime.aws)
+        browse, get = _in_process(runtime)
         pitch = ids[0]
         rows = _compare(
             "GET /api/pitches/browse",
