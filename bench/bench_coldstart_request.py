@@ -144,7 +144,9 @@ def _once(script: str, code_dir: Path, endpoint: str, extra: dict[str, str] | No
     return out.stdout.strip().splitlines()[-1]
 
 
-def _sample(script: str, code_dir: Path, endpoint: str, extra: dict[str, str] | None = None) -> tuple[float, float]:
+def _sample(
+    script: str, code_dir: Path, endpoint: str, extra: dict[str, str] | None = None
+) -> tuple[float, float]:
     """(wall, CPU) seconds of one fresh process. CPU is the whole process's (interpreter start-up included,
     a constant in both)."""
     wall, cpu = _once(script, code_dir, endpoint, extra).split()

@@ -1,6 +1,7 @@
 """Warm latency of every read endpoint (each function with a GET route in the template) through the local
 runtime vs the same handler called in-process on the runtime's own moto, p50 of BENCH_READS_SAMPLES warm
-requests each. Target: HTTP / in-process <= 1.5x at p50 for every endpoint.
+requests each. Target: HTTP / in-process <= 1.5x at p50 for every endpoint; a handler that answers in under
+1 ms in-process is held to at most 1.5 ms over in-process instead (the runtime's cost per request).
 
 The runtime is started with `--seed` (the demo marketplace of `make dev`), so the path ids are real: the demo
 creator's pitch, their NDA, the standard NDA template, the creator's own user id; routes whose ids the
@@ -34,6 +35,10 @@ from local.testing import ROOT, RuntimeProcess
 SAMPLES = int(os.environ.get("BENCH_READS_SAMPLES", "30"))
 WARMUP = 3
 TARGET_RATIO = 1.5
+# A handler that answers in under a millisecond in-process is held to the runtime's per-request cost instead
+# (HTTP parsing, two process crossings, the response): 1.5x of 0.1 ms is no budget (docs/decisions.md).
+SUB_MS_HANDLER_MS = 1.0
+FLOOR_BUDGET_MS = 1.5
 OVERRIDES = {"AuthRateLimitPerMinute": "100000", "ApiRateLimitPerMinute": "100000", "BcryptRounds": "4"}
 LAYER = ROOT / "layers" / "pitchey" / "python"
 FONTS = ROOT / "layers" / "fonts" / "python"
@@ -54,6 +59,15 @@ for line in sys.stdin:
     status = call()
     print("@@" + json.dumps({"status": status, "ms": (time.perf_counter() - started) * 1000}), flush=True)
 """
+
+
+def _verdict(http_ms: float, in_process_ms: float) -> str:
+    if in_process_ms < SUB_MS_HANDLER_MS:
+        over = http_ms - in_process_ms
+        if over <= FLOOR_BUDGET_MS:
+            return f"ok (a sub-ms handler: {over:.1f} ms over in-process, budget {FLOOR_BUDGET_MS} ms)"
+        return f"OVER (a sub-ms handler: {over:.1f} ms over in-process, budget {FLOOR_BUDGET_MS} ms)"
+    return "ok" if http_ms / in_process_ms <= TARGET_RATIO else f"OVER the {TARGET_RATIO}x target"
 
 
 def _caller(route: str) -> str:
@@ -227,7 +241,7 @@ def run() -> list[dict[str, Any]]:
             status, http_p50, direct = measured["status"], measured["http_p50"], measured
             ratio = http_p50 / direct["p50"]
             ratios.append(ratio)
-            verdict = "ok" if ratio <= TARGET_RATIO else f"OVER the {TARGET_RATIO}x target"
+            verdict = _verdict(http_p50, direct["p50"])
             caller = who if token else "visitor"
             note = f"{http_p50:.1f} / {direct['p50']:.1f} ms, {status} as {caller}; {verdict}"
             if status != direct["direct_status"]:
