@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import gzip
 import json
 from typing import Any
 
@@ -127,6 +129,31 @@ def test_the_document_is_served_as_checked_in():
     assert answer["statusCode"] == 200
     assert answer["headers"]["Content-Type"] == "application/json"
     assert json.loads(answer["body"]) == json.loads(openapi.OUTPUT.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize(
+    ("accept_encoding", "gzipped"),
+    [
+        ("gzip, deflate, br", True),
+        ("br;q=1.0, gzip;q=0.8", True),
+        ("*", True),
+        ("gzip;q=0", False),
+        ("identity", False),
+        ("", False),
+    ],
+)
+def test_the_document_is_gzipped_for_clients_that_accept_it(accept_encoding, gzipped):
+    event = http_event("GET", "/api/openapi.json", headers={"accept-encoding": accept_encoding})
+    answer = load_handler("apidocs/document")(event, None)
+    assert answer["statusCode"] == 200 and answer["headers"]["Vary"] == "Accept-Encoding"
+    if gzipped:
+        assert answer["headers"]["Content-Encoding"] == "gzip" and answer["isBase64Encoded"]
+        body = gzip.decompress(base64.b64decode(answer["body"]))
+        assert len(answer["body"]) < len(body) / 5
+    else:
+        assert "Content-Encoding" not in answer["headers"]
+        body = answer["body"].encode()
+    assert json.loads(body) == json.loads(openapi.OUTPUT.read_text(encoding="utf-8"))
 
 
 def test_the_explorer_page_has_a_restrictive_csp_and_no_inline_script():
