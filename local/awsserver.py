@@ -28,6 +28,7 @@ import re
 import socket
 import sys
 import threading
+import traceback
 from datetime import UTC, datetime
 from email.utils import getaddresses, parseaddr
 from typing import Any
@@ -345,8 +346,6 @@ def _keep_alive(handler: type) -> type:
                         result.close()
             except Exception:
                 self.log_error("error on %s %s", self.command, self.path)
-                import traceback
-
                 traceback.print_exc()
                 return "500 Internal Server Error", [("Content-Type", "text/plain")], b"Internal Server Error"
             return started[0], started[1], b"".join(chunks)

@@ -19,10 +19,10 @@ VARY = {"Vary": "Accept-Encoding"}
 def accepts_gzip(accept_encoding: str) -> bool:
     """RFC 9110: `gzip` (or `*`) listed without `q=0`."""
     for item in accept_encoding.lower().split(","):
-        coding, _, params = item.strip().partition(";")
+        coding, _, params = item.partition(";")
         if coding.strip() in ("gzip", "*"):
-            quality = params.strip().removeprefix("q=")
-            return not (params.strip().startswith("q=") and _is_zero(quality))
+            name, _, value = params.partition("=")
+            return not (name.strip() == "q" and _is_zero(value.strip()))
     return False
 
 

@@ -25,11 +25,11 @@ from pitchey.core.errors import Conflict, NotFound, ValidationFailed
 from pitchey.core.ids import new_id
 from pitchey.core.settings import settings
 from pitchey.users import service as users
+from pitchey.users.models import DIRECTORY, STATUSES, User, search_text
 
 # The other contexts' services (pitches, messages, realtime, notifications) are imported where a moderation,
 # a report, a feature or a broadcast uses them: the admin's reads (users, reports, audit) need none of them,
 # and together they are ~10 % of those functions' cold start.
-from pitchey.users.models import DIRECTORY, STATUSES, User, search_text
 
 if TYPE_CHECKING:  # request bodies (pydantic) load only in the functions that parse them
     from pitchey.admin.schemas import BroadcastBody, ModerationBody, ReportBody, ResolveBody

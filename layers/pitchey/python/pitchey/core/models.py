@@ -50,13 +50,18 @@ def _shared_client(connection: _pynamodb_connection.Connection) -> Any:
         connection._max_pool_connections,
     )
     client = _clients.get(key)
-    if client is None or (client._request_signer and not client._request_signer._credentials):
+    if not _usable(client):
         with _clients_lock:
             client = _clients.get(key)
-            if client is None or (client._request_signer and not client._request_signer._credentials):
+            if not _usable(client):
                 connection._client = None
                 client = _clients[key] = _own_client(connection)
     return client
+
+
+def _usable(client: Any) -> bool:
+    """PynamoDB's own test: a client whose credentials came back empty is made again."""
+    return client is not None and not (client._request_signer and not client._request_signer._credentials)
 
 
 _pynamodb_connection.Connection.client = property(_shared_client)  # type: ignore[assignment]
