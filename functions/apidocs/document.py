@@ -17,13 +17,13 @@ VARY = {"Vary": "Accept-Encoding"}
 
 
 def accepts_gzip(accept_encoding: str) -> bool:
-    """RFC 9110: `gzip` (or `*`) listed without `q=0`."""
+    """RFC 9110: `gzip` listed without `q=0`, or else `*` listed without it (`gzip` itself wins over `*`)."""
+    acceptable: dict[str, bool] = {}
     for item in accept_encoding.lower().split(","):
         coding, _, params = item.partition(";")
-        if coding.strip() in ("gzip", "*"):
-            name, _, value = params.partition("=")
-            return not (name.strip() == "q" and _is_zero(value.strip()))
-    return False
+        name, _, value = params.partition("=")
+        acceptable[coding.strip()] = not (name.strip() == "q" and _is_zero(value.strip()))
+    return acceptable.get("gzip", acceptable.get("*", False))
 
 
 def _is_zero(quality: str) -> bool:

@@ -138,6 +138,8 @@ def test_the_document_is_served_as_checked_in():
         ("br;q=1.0, gzip;q=0.8", True),
         ("*", True),
         ("gzip;q=0", False),
+        ("*, gzip;q=0", False),
+        ("gzip;q=0.5, *;q=0", True),
         ("identity", False),
         ("", False),
     ],
