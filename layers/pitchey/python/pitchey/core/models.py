@@ -41,6 +41,8 @@ def _shared_client(connection: _pynamodb_connection.Connection) -> Any:
     per table a request touches. botocore clients are safe to share between threads once made. PynamoDB's
     own client property still makes it (and replaces one whose credentials came back empty); the
     per-connection extra headers it hooks on are not used here."""
+    if _usable(connection._client):  # every call after the first: no key to build
+        return connection._client
     key = (
         connection.region,
         connection.host or os.environ.get("AWS_ENDPOINT_URL_DYNAMODB") or os.environ.get("AWS_ENDPOINT_URL"),
@@ -56,6 +58,7 @@ def _shared_client(connection: _pynamodb_connection.Connection) -> Any:
             if not _usable(client):
                 connection._client = None
                 client = _clients[key] = _own_client(connection)
+    connection._client = client
     return client
 
 
