@@ -3,6 +3,7 @@
 Reported as a ratio to a baseline measured in the same run: `import boto3; boto3.client("dynamodb")`.
 Target: every function <= 1.3x. Each figure is the median of several fresh processes, after one warm-up
 run so that byte-code compilation is not counted (Lambda's package is not recompiled per cold start).
+Both sides run on the import path of a deployed function (bench.lambda_site), not the dev virtualenv.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from bench import lambda_site
 from local.template import load_template, resources_of_type
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,10 +38,10 @@ assert callable(module.{attr})
 """
 
 
-def _environment(code_dir: Path) -> dict[str, str]:
+def _environment(pythonpath: str) -> dict[str, str]:
     env = {
         "PATH": os.environ.get("PATH", ""),
-        "PYTHONPATH": os.pathsep.join([str(code_dir), str(LAYER)]),
+        "PYTHONPATH": pythonpath,
         "AWS_REGION": "us-east-1",
         "AWS_DEFAULT_REGION": "us-east-1",
         "AWS_ACCESS_KEY_ID": "bench",
@@ -50,13 +52,14 @@ def _environment(code_dir: Path) -> dict[str, str]:
     return env
 
 
-def _samples(body: str, code_dir: Path, runs: int = RUNS) -> list[float]:
+def _samples(body: str, code_dir: Path, pythonpath: str, runs: int = RUNS) -> list[float]:
+    """`body`'s time in fresh processes without site-packages (`-S`), on `pythonpath` alone."""
     script = MEASURE.format(body=body)
     samples = []
     for attempt in range(runs + 1):
         out = subprocess.run(
-            [sys.executable, "-c", script],
-            env=_environment(code_dir),
+            [sys.executable, "-S", "-c", script],
+            env=_environment(pythonpath),
             capture_output=True,
             text=True,
             check=True,
@@ -67,8 +70,8 @@ def _samples(body: str, code_dir: Path, runs: int = RUNS) -> list[float]:
     return samples
 
 
-def _time(body: str, code_dir: Path) -> float:
-    return statistics.median(_samples(body, code_dir))
+def _time(body: str, code_dir: Path, pythonpath: str) -> float:
+    return statistics.median(_samples(body, code_dir, pythonpath))
 
 
 def functions() -> list[tuple[str, Path, str, str]]:
@@ -85,14 +88,16 @@ def functions() -> list[tuple[str, Path, str, str]]:
 def run() -> list[dict]:
     # The baseline is sampled twice as often, half before and half after the functions, so one slow moment
     # of a busy machine cannot shift every ratio.
-    early = _samples(BASELINE, ROOT)
+    sdk_only = lambda_site.pythonpath(None)
+    early = _samples(BASELINE, ROOT, sdk_only)
     measured = []
     for logical_id, code_dir, path, attr in functions():
-        seconds = (
-            _time(IMPORT_HANDLER.format(path=path, attr=attr), code_dir) if Path(path).exists() else None
-        )
+        seconds = None
+        if Path(path).exists():
+            body = IMPORT_HANDLER.format(path=path, attr=attr)
+            seconds = _time(body, code_dir, lambda_site.function_pythonpath(logical_id))
         measured.append((logical_id, path, seconds))
-    baseline = statistics.median(early + _samples(BASELINE, ROOT))
+    baseline = statistics.median(early + _samples(BASELINE, ROOT, sdk_only))
     rows = [
         {
             "metric": "baseline: import boto3 + dynamodb client",

@@ -31,9 +31,9 @@ from pathlib import Path
 
 import jwt
 
+from bench import lambda_site
 from bench.bench_coldstart import LAYER, ROOT, TARGET_RATIO
-
-FONTS = ROOT / "layers" / "fonts" / "python"
+from tests.events import http_event
 
 RUNS = int(os.environ.get("BENCH_COLDSTART_RUNS", "5"))
 # (function, handler file, route path, path parameters, signed in)
@@ -59,6 +59,7 @@ import boto3
 boto3.client("dynamodb").get_item(TableName="UsersTable", Key={"id": {"S": "nobody"}})
 print(time.perf_counter() - t0, time.process_time())
 """
+# The event is built here (tests.events) and handed over as JSON: Lambda's runtime passes it ready-made.
 FIRST_REQUEST = """
 import time
 t0 = time.perf_counter()
@@ -66,9 +67,12 @@ import importlib.util, json
 spec = importlib.util.spec_from_file_location("handler_under_test", %(path)r)
 module = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(module)
-from tests.events import http_event, lambda_context
-answer = module.handler(http_event("GET", %(raw)r, path_params=%(params)r or None,
-                                   authorizer=%(authorizer)r, route_key=%(route)r), lambda_context())
+class Context:
+    function_name, memory_limit_in_mb, aws_request_id = "bench", 256, "bench-request"
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:bench"
+    def get_remaining_time_in_millis(self):
+        return 10_000
+answer = module.handler(json.loads(%(event)r), Context())
 elapsed, cpu = time.perf_counter() - t0, time.process_time()
 assert answer["statusCode"] < 500, answer
 print(elapsed, cpu)
@@ -103,10 +107,10 @@ def get_routes() -> list[tuple[str, str, str, dict[str, str], bool]]:
     return rows
 
 
-def _environment(code_dir: Path, endpoint: str) -> dict[str, str]:
+def _environment(endpoint: str, pythonpath: str) -> dict[str, str]:
     return {
         "PATH": os.environ.get("PATH", ""),
-        "PYTHONPATH": os.pathsep.join([str(code_dir), str(LAYER), str(ROOT)]),
+        "PYTHONPATH": pythonpath,
         "AWS_REGION": "us-east-1",
         "AWS_DEFAULT_REGION": "us-east-1",
         "AWS_ACCESS_KEY_ID": "bench",
@@ -125,43 +129,40 @@ def own_environment(function: str) -> dict[str, str]:
     props = load_template()["Resources"][function]["Properties"]
     variables = props.get("Environment", {}).get("Variables", {})
     resolved = {k: v["Ref"] if isinstance(v, dict) and "Ref" in v else v for k, v in variables.items()}
-    own = {k: v for k, v in resolved.items() if isinstance(v, str)}
-    if {"Ref": "PdfFontsLayer"} in props.get("Layers", []):  # its layers: the shared one, then the fonts
-        code_dir = ROOT / props["CodeUri"]
-        own["PYTHONPATH"] = os.pathsep.join([str(code_dir), str(LAYER), str(FONTS), str(ROOT)])
-    return own
+    return {k: v for k, v in resolved.items() if isinstance(v, str)}
 
 
-def _once(script: str, code_dir: Path, endpoint: str, extra: dict[str, str] | None = None) -> str:
+def _once(script: str, cwd: Path, env: dict[str, str], *, deployed: bool = True) -> str:
+    """Runs `script` in a fresh process. deployed: without site-packages (`-S`), on `env`'s PYTHONPATH
+    alone, as a deployed function (bench.lambda_site); otherwise with the project's virtualenv."""
+    isolation = ["-S"] if deployed else []
     out = subprocess.run(
-        [sys.executable, "-c", script],
-        env={**_environment(code_dir, endpoint), **(extra or {})},
+        [sys.executable, *isolation, "-c", script],
+        env=env,
         capture_output=True,
         text=True,
         check=True,
-        cwd=code_dir,
+        cwd=cwd,
     )
     return out.stdout.strip().splitlines()[-1]
 
 
-def _sample(
-    script: str, code_dir: Path, endpoint: str, extra: dict[str, str] | None = None
-) -> tuple[float, float]:
+def _sample(script: str, cwd: Path, env: dict[str, str]) -> tuple[float, float]:
     """(wall, CPU) seconds of one fresh process. CPU is the whole process's (interpreter start-up included,
     a constant in both)."""
-    wall, cpu = _once(script, code_dir, endpoint, extra).split()
+    wall, cpu = _once(script, cwd, env).split()
     return float(wall), float(cpu)
 
 
 def _paired_samples(
-    script: str, code_dir: Path, endpoint: str, extra: dict[str, str]
+    script: str, cwd: Path, env: dict[str, str], baseline_env: dict[str, str]
 ) -> tuple[list[tuple[float, float]], list[tuple[float, float]]]:
     """RUNS samples of the function, each after a baseline sample: (the function's, the baseline's)."""
-    _once(script, code_dir, endpoint, extra)  # warms the byte-code cache
+    _once(script, cwd, env)  # warms the byte-code cache
     function, baseline = [], []
     for _ in range(RUNS):
-        baseline.append(_sample(BASELINE, ROOT, endpoint))
-        function.append(_sample(script, code_dir, endpoint, extra))
+        baseline.append(_sample(BASELINE, ROOT, baseline_env))
+        function.append(_sample(script, cwd, env))
     return function, baseline
 
 
@@ -177,13 +178,15 @@ def run() -> list[dict]:
     try:
         host, port = server.get_host_and_port()
         endpoint = f"http://{host}:{port}"
-        token = _once(SETUP, ROOT, endpoint)
+        setup_env = _environment(endpoint, os.pathsep.join([str(ROOT), str(LAYER)]))
+        token = _once(SETUP, ROOT, setup_env, deployed=False)
         # Protected routes get the caller from the Lambda authorizer's context, as API Gateway passes it (the
         # authorizer is a function of its own, AuthorizerFunction); the handler still checks the session.
         claims = jwt.decode(token, options={"verify_signature": False})
         authorizer = {"userId": claims["sub"], "role": claims["role"], "sessionId": claims["sid"]}
         authorizer["exp"] = claims["exp"]
-        _once(BASELINE, ROOT, endpoint)  # warms the byte-code cache
+        baseline_env = _environment(endpoint, lambda_site.pythonpath(None))
+        _once(BASELINE, ROOT, baseline_env)  # warms the byte-code cache
         measured, all_baseline = [], []
         which = os.environ.get("BENCH_COLDSTART_FUNCTIONS", "all")  # all, sample, or Name,Name,...
         chosen = SAMPLE if which == "sample" else get_routes()
@@ -194,15 +197,18 @@ def run() -> list[dict]:
             for key, value in params.items():
                 raw = raw.replace("{" + key + "}", value)
             code_dir = ROOT / "functions" / handler.rsplit("/", 1)[0]
-            script = FIRST_REQUEST % {
-                "path": str(ROOT / "functions" / f"{handler}.py"),
-                "raw": raw,
-                "params": params,
-                "authorizer": authorizer if signed_in else None,
-                "route": f"GET {route}",
-            }
+            event = http_event(
+                "GET",
+                raw,
+                path_params=params or None,
+                authorizer=authorizer if signed_in else None,
+                route_key=f"GET {route}",
+            )
+            path = ROOT / "functions" / f"{handler}.py"
+            script = FIRST_REQUEST % {"path": str(path), "event": json.dumps(event)}
+            env = {**_environment(endpoint, lambda_site.function_pythonpath(name)), **own_environment(name)}
             try:
-                samples, beside = _paired_samples(script, code_dir, endpoint, own_environment(name))
+                samples, beside = _paired_samples(script, code_dir, env, baseline_env)
                 all_baseline += beside
                 measured.append((name, (*_medians(samples), *_medians(beside))))
             except subprocess.CalledProcessError as error:  # reported as this function's row, not the run's
