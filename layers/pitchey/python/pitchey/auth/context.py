@@ -7,8 +7,7 @@ apply at once on every route.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from pitchey.auth.tokens import decode_access_token
 from pitchey.core import clock
@@ -20,8 +19,7 @@ AUTH_ERROR_MESSAGES = {
 }
 
 
-@dataclass(frozen=True)
-class AuthUser:
+class AuthUser(NamedTuple):
     id: str
     role: str
     session_id: str

@@ -22,7 +22,7 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, NamedTuple, TypeVar
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError
@@ -188,8 +188,7 @@ def optimistic(
     raise Conflict(message, code="CONCURRENT_UPDATE")
 
 
-@dataclass(frozen=True)
-class PageRequest:
+class PageRequest(NamedTuple):
     """A request's paging: `?limit=` (already validated) and the opaque `?cursor=`."""
 
     limit: int

@@ -22,10 +22,9 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, fields
-from typing import Any
+from typing import Any, NamedTuple
 
-from pitchey.core.settings import Settings, settings
+from pitchey.core.settings import env_name, settings
 
 MAX_AGE = 300  # seconds a value is reused before Secrets Manager is asked again
 # A signature no cached key matches may come from a function that already read a rotated key: the keys are
@@ -33,8 +32,7 @@ MAX_AGE = 300  # seconds a value is reused before Secrets Manager is asked again
 REFRESH_INTERVAL = 30
 
 
-@dataclass(frozen=True)
-class Secret:
+class Secret(NamedTuple):
     resource: str  # logical id in template.yaml
     arn_setting: str  # Settings field holding the secret's ARN (the template's !Ref)
     dev_setting: str  # Settings field holding a development value (tests); never set by the template
@@ -42,7 +40,7 @@ class Secret:
 
     def env(self) -> str:
         """The environment variable the template puts the ARN in."""
-        return next(f.metadata["env"] for f in fields(Settings) if f.name == self.arn_setting)
+        return env_name(self.arn_setting)
 
 
 JWT = Secret("JwtSecret", "jwt_secret_arn", "jwt_secret", "signingKey")

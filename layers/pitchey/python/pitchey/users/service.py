@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from pynamodb.exceptions import UpdateError
 
@@ -42,8 +41,7 @@ def find_by_email(email: str) -> User | None:
 ROLE_LABELS = {"creator": "Creator", "investor": "Investor", "production": "Production company"}
 
 
-@dataclass(frozen=True)
-class Party:
+class Party(NamedTuple):
     """A user as documents name them: full name (or username), company, and portal."""
 
     name: str
