@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from pitchey.core import clock, jsonbody
+from pitchey.core import clock, coldstart, jsonbody
 from pitchey.core.caller import Caller, Client
 from pitchey.core.config import table_name
 from pitchey.core.db import Page, PageRequest
@@ -292,6 +292,8 @@ def api(
     response for the same key and body)."""
 
     def decorate(endpoint: Handler) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
+        coldstart.end_init()
+
         @functools.wraps(endpoint)
         def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
             request = Request(event, context)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pitchey.auth.context import AuthUser, ensure_live, user_from_token
-from pitchey.core import clock, jsonbody
+from pitchey.core import clock, coldstart, jsonbody
 from pitchey.core.errors import AppError, BadRequest, Unauthorized
 from pitchey.core.log import logger
 
@@ -74,6 +74,8 @@ def _answer(frame: dict[str, Any] | None) -> dict[str, Any]:
 def ws_route(
     endpoint: Callable[[Message], dict[str, Any] | None],
 ) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
+    coldstart.end_init()
+
     @functools.wraps(endpoint)
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         message = Message.from_event(event)
