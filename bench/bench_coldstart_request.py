@@ -89,10 +89,10 @@ print(make_user("creator", credits=0).token)
 
 def get_routes() -> list[tuple[str, str, str, dict[str, str], bool]]:
     """SAMPLE's rows for every function of the template with a GET route (its first one)."""
-    from local.template import load_template, resources_of_type
+    from local.template import resources_of_type
 
     rows = []
-    for name, resource in resources_of_type(load_template(), "AWS::Serverless::Function").items():
+    for name, resource in resources_of_type(lambda_site.template(), "AWS::Serverless::Function").items():
         props = resource["Properties"]
         for event in (props.get("Events") or {}).values():
             ep = event.get("Properties", {})
@@ -124,9 +124,7 @@ def _environment(endpoint: str, pythonpath: str) -> dict[str, str]:
 def own_environment(function: str) -> dict[str, str]:
     """The function's own Environment Variables, a `!Ref` resolved to the logical id (the local runtime's
     name for tables and buckets); anything else that is not a plain string is left out."""
-    from local.template import load_template
-
-    props = load_template()["Resources"][function]["Properties"]
+    props = lambda_site.template()["Resources"][function]["Properties"]
     variables = props.get("Environment", {}).get("Variables", {})
     resolved = {k: v["Ref"] if isinstance(v, dict) and "Ref" in v else v for k, v in variables.items()}
     return {k: v for k, v in resolved.items() if isinstance(v, str)}
