@@ -17,8 +17,7 @@ from pathlib import Path
 from bench import lambda_site
 from local.template import load_template, resources_of_type
 
-ROOT = Path(__file__).resolve().parent.parent
-LAYER = ROOT / "layers" / "pitchey" / "python"
+ROOT, LAYER = lambda_site.ROOT, lambda_site.LAYER
 RUNS = int(os.environ.get("BENCH_COLDSTART_RUNS", "5"))
 TARGET_RATIO = 1.3
 
@@ -38,7 +37,8 @@ assert callable(module.{attr})
 """
 
 
-def _environment(pythonpath: str) -> dict[str, str]:
+def environment(pythonpath: str) -> dict[str, str]:
+    """A fresh process's whole environment: `pythonpath` alone, a region, dummy credentials."""
     env = {
         "PATH": os.environ.get("PATH", ""),
         "PYTHONPATH": pythonpath,
@@ -59,7 +59,7 @@ def _samples(body: str, code_dir: Path, pythonpath: str, runs: int = RUNS) -> li
     for attempt in range(runs + 1):
         out = subprocess.run(
             [sys.executable, "-S", "-c", script],
-            env=_environment(pythonpath),
+            env=environment(pythonpath),
             capture_output=True,
             text=True,
             check=True,

@@ -31,7 +31,7 @@ from pathlib import Path
 
 import jwt
 
-from bench import lambda_site
+from bench import bench_coldstart, lambda_site
 from bench.bench_coldstart import LAYER, ROOT, TARGET_RATIO
 from tests.events import http_event
 
@@ -108,17 +108,8 @@ def get_routes() -> list[tuple[str, str, str, dict[str, str], bool]]:
 
 
 def _environment(endpoint: str, pythonpath: str) -> dict[str, str]:
-    return {
-        "PATH": os.environ.get("PATH", ""),
-        "PYTHONPATH": pythonpath,
-        "AWS_REGION": "us-east-1",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_ACCESS_KEY_ID": "bench",
-        "AWS_SECRET_ACCESS_KEY": "bench",
-        "AWS_ENDPOINT_URL": endpoint,
-        "JWT_SECRET": "dev-only-bench-signing-key",
-        "POWERTOOLS_SERVICE_NAME": "pitchey-bench",
-    }
+    """bench coldstart's environment, with the local AWS endpoint."""
+    return {**bench_coldstart.environment(pythonpath), "AWS_ENDPOINT_URL": endpoint}
 
 
 def own_environment(function: str) -> dict[str, str]:
