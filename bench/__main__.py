@@ -5,14 +5,21 @@
 
 Each result row is a dict with at least `bench`, `metric`, `value` and `unit` (optional `note`). The rows
 are printed as a table and written to bench/results/latest.json.
+
+Each bench runs in an interpreter of its own. In one process, what a bench leaves behind (environment
+variables such as AWS_ENDPOINT_URL, clients cached at module level, an in-process moto) reached the next:
+the browse bench's handlers then called real AWS with a client the analytics bench had made.
 """
 
 from __future__ import annotations
 
 import importlib
 import json
+import os
 import platform
+import subprocess
 import sys
+import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -39,7 +46,28 @@ def _fmt(value: Any) -> str:
     return f"{value:.3f}" if isinstance(value, float) else str(value)
 
 
+def run_isolated(module: str, env: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    """`module`'s run() in a fresh interpreter (`python -m bench --rows-to FILE MODULE`): its rows. Its output
+    and traceback go to this process's stdout and stderr; a bench that fails raises RuntimeError."""
+    with tempfile.TemporaryDirectory() as scratch:
+        out = Path(scratch) / "rows.json"
+        command = [sys.executable, "-m", "bench", "--rows-to", str(out), module]
+        done = subprocess.run(command, cwd=HERE.parent, env=env, check=False)
+        if done.returncode != 0 or not out.is_file():
+            raise RuntimeError(f"{module} exited with {done.returncode} (its traceback is above)")
+        return json.loads(out.read_text())
+
+
+def _child(out: str, module: str) -> int:
+    """The fresh interpreter's side of run_isolated."""
+    rows = importlib.import_module(module).run()
+    Path(out).write_text(json.dumps(rows))
+    return 0
+
+
 def main(argv: list[str]) -> int:
+    if argv[:1] == ["--rows-to"]:
+        return _child(argv[1], argv[2])
     names = argv or discover()
     unknown = sorted(set(names) - set(discover()))
     if unknown:
@@ -51,7 +79,7 @@ def main(argv: list[str]) -> int:
         started = time.perf_counter()
         print(f"running {name} ...", file=sys.stderr, flush=True)
         try:
-            results = importlib.import_module(f"bench.bench_{name}").run()
+            results = run_isolated(f"bench.bench_{name}")
         except Exception as error:  # one broken bench must not hide the others' results
             failures += 1
             results = [
@@ -69,7 +97,7 @@ def main(argv: list[str]) -> int:
                 "at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
                 "machine": {
                     "python": platform.python_version(),
-                    "cpus": __import__("os").cpu_count(),
+                    "cpus": os.cpu_count(),
                     "platform": platform.platform(),
                 },
                 "results": rows,
