@@ -4,7 +4,8 @@
 function spec plus the worker's end of a socketpair, passed with SCM_RIGHTS) on a SOCK_SEQPACKET control
 socket, forks, and answers with the worker's pid. A worker is one Lambda execution environment: its own
 environment variables, `sys.path = [code dir, layer dirs..., stdlib/site-packages]` (Lambda's /var/task
-and /opt/python), cwd = code dir, stdout/stderr captured per invocation; it runs one invocation at a time.
+and /opt/python) with only the libraries the deployed function has importable (local/packages.py), cwd =
+code dir, stdout/stderr captured per invocation; it runs one invocation at a time.
 
 Forking after the imports makes a worker start in milliseconds instead of the ~0.6 s those imports cost,
 and because the zygote never starts a thread or opens a client, forking it is safe. Handler modules are
@@ -26,8 +27,10 @@ import socket
 import sys
 import time
 import traceback
+from pathlib import Path
 from typing import Any
 
+from local import packages
 from local.procutil import die_with_parent, recv_frame, send_frame
 
 PRELOAD = (
@@ -49,6 +52,7 @@ def preload() -> None:
     for name in PRELOAD:
         with contextlib.suppress(ImportError):  # a library the app does not use is simply not preloaded
             importlib.import_module(name)
+    packages.preload()  # what is installed, read once here rather than in every worker
 
 
 # --- worker ----------------------------------------------------------------------------------------------
@@ -129,6 +133,10 @@ class Worker:
             p for p in sys.path if p and ("site-packages" in p or "/lib/python" in p or p.endswith(".zip"))
         ]
         sys.path[:] = [spec["code_dir"], *spec["layer_dirs"], *base]
+        # ... but only the libraries the deployed function has can be imported (local/packages.py)
+        sys.meta_path.insert(
+            0, packages.PackageGuard(Path(spec["code_dir"]), [Path(d) for d in spec["layer_dirs"]])
+        )
         os.chdir(spec["code_dir"])
         # stdout/stderr of the whole process (subprocesses included) go to an in-memory file read per call.
         self.log_fd = os.memfd_create("lambda-logs")

@@ -203,3 +203,16 @@ def test_cli_invoke_mirrors_sam_local_invoke(tmp_path: Path) -> None:
     assert failed.returncode == 1
     assert json.loads(failed.stdout)["errorMessage"] == "boom"
     assert "about to fail" in failed.stderr  # the function's logs go to stderr
+
+
+def test_a_worker_imports_only_what_the_deployed_package_would_have(fixture_runtime: RuntimeProcess) -> None:
+    """The dev virtualenv has PyYAML; the fixture functions' package (requirements.txt: stripe), their layer
+    and Lambda's SDK do not, so the import fails as it would on AWS (local/packages.py)."""
+    response, payload = invoke(fixture_runtime, "AwsFunction", {"action": "import", "module": "yaml"})
+    assert response["FunctionError"] == "Unhandled"
+    assert payload["errorType"] == "ModuleNotFoundError"
+    assert "does not ship PyYAML" in payload["errorMessage"]
+    assert "functions/requirements.txt" in payload["errorMessage"]
+    for shipped in ("stripe", "requests", "boto3", "json"):  # the package's, its dependency, the SDK, stdlib
+        _, result = invoke(fixture_runtime, "AwsFunction", {"action": "import", "module": shipped})
+        assert result == shipped
