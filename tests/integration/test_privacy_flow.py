@@ -128,6 +128,9 @@ def world(runtime: RuntimeProcess) -> dict[str, Any]:
         201,
     )["investment"]
     ok(d2.client.post(f"/api/pitches/{c_secret['id']}/like", json={}, headers=d2.headers))
+    # A credit pack through localstripe: D1 has a Stripe customer, which erasure deletes.
+    purchase = {"pack": "pack10", "paymentMethodId": "pm_card_visa"}
+    ok(d1.client.post("/api/payments/credits/purchase", json=purchase, headers=d1.headers), 201)
     for follower, target in ((d2, d1), (d2, c), (c, d2)):
         body = {"targetType": "user", "targetId": target.account.id}
         assert follower.client.post("/api/follows", json=body, headers=follower.headers).status_code == 201
@@ -145,6 +148,12 @@ def world(runtime: RuntimeProcess) -> dict[str, Any]:
         "conversation": conversation,
         "pitches": [d1_secret["id"], d1_fund["id"]],
     }
+
+
+def stripe_customers(runtime: RuntimeProcess, who: Person) -> list[str]:
+    """The ids of the Stripe customers localstripe holds for the user."""
+    listed = httpx.get(f"{runtime.stripe}/v1/customers", auth=("sk_test_privacy", ""), timeout=10).json()
+    return [c["id"] for c in listed["data"] if (c.get("metadata") or {}).get("userId") == who.account.id]
 
 
 def export_zip(who: Person) -> dict[str, Any]:
@@ -213,6 +222,7 @@ def every_item(runtime: RuntimeProcess) -> Iterator[tuple[str, dict[str, Any]]]:
 def test_deletion_then_erasure_leaves_no_name_email_or_ip(runtime, world) -> None:
     d1, d2, c = world["d1"], world["d2"], world["c"]
     export_zip(d1)  # an export to erase as well
+    assert len(stripe_customers(runtime, d1)) == 1
     wrong = d1.client.request("DELETE", "/api/users/me", json={"password": "not-it"}, headers=d1.headers)
     assert wrong.status_code == 401 and wrong.json()["error"]["code"] == "INVALID_PASSWORD"
     for who in (d1, d2):
@@ -226,6 +236,7 @@ def test_deletion_then_erasure_leaves_no_name_email_or_ip(runtime, world) -> Non
     assert first["error"] is None and first["payload"] == {"erased": 2}, first
     again = runtime.run_schedule("AccountErasureSchedule")
     assert again["error"] is None and again["payload"] == {"erased": 0}, again
+    assert stripe_customers(runtime, d1) == []  # erasure deleted it (its package ships stripe)
 
     found: dict[str, list[str]] = {}
     seen_c = False

@@ -13,17 +13,12 @@ call) of ~240 ms; docs/performance.md has the figures.
 from __future__ import annotations
 
 import ast
-import functools
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-from local.template import load_template, resources_of_type
-
-ROOT = Path(__file__).resolve().parents[2]
-LAYER = ROOT / "layers" / "pitchey" / "python"
+from tests.imports import LAYER, ROOT, functions, init_imports, loads, reached, statement_imports
 
 # Loaded where they are used, never at init: a token is issued or decoded (auth.tokens), a password hashed
 # or checked (auth.passwords), a PDF rendered (fpdf2 and Pillow ship only with the two PDF functions), an
@@ -31,104 +26,6 @@ LAYER = ROOT / "layers" / "pitchey" / "python"
 NEVER_AT_INIT = ("jwt", "bcrypt", "fpdf", "PIL", "aws_lambda_powertools.utilities.idempotency")
 # pydantic validates request bodies; a function without one (GET routes) does not load it.
 BODY_ONLY = "pydantic"
-
-
-def _module_file(name: str) -> Path | None:
-    base = LAYER.joinpath(*name.split("."))
-    for path in (base.with_suffix(".py"), base / "__init__.py"):
-        if path.is_file():
-            return path
-    return None
-
-
-def _is_type_checking(test: ast.expr) -> bool:
-    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
-        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
-    )
-
-
-def _init_imports(tree: ast.Module) -> list[str]:
-    """Every module a module's body imports when it runs (class bodies, try and if blocks included)."""
-    names: list[str] = []
-
-    def visit(body: list[ast.stmt]) -> None:
-        for node in body:
-            if isinstance(node, ast.Import):
-                names.extend(alias.name for alias in node.names)
-            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-                names.append(node.module)
-                names.extend(f"{node.module}.{alias.name}" for alias in node.names)
-            elif isinstance(node, ast.If):
-                if not _is_type_checking(node.test):
-                    visit(node.body)
-                    visit(node.orelse)
-            elif isinstance(node, ast.Try):
-                visit(node.body)
-                for handler in node.handlers:
-                    visit(handler.body)
-                visit(node.orelse)
-                visit(node.finalbody)
-            elif isinstance(node, ast.ClassDef | ast.With):
-                visit(node.body)
-
-    visit(tree.body)
-    return names
-
-
-@functools.cache
-def _imports_of(path: Path) -> tuple[tuple[Path, ...], frozenset[str]]:
-    """(layer modules, other modules) the file imports at module level."""
-    layer, other = [], set()
-    for name in _init_imports(ast.parse(path.read_text())):
-        if name.split(".")[0] == "pitchey":
-            parts = name.split(".")
-            # `import a.b.c` runs a, a.b and a.b.c; `from a.b import c` may name a module or a value
-            layer += [f for i in range(1, len(parts) + 1) if (f := _module_file(".".join(parts[:i])))]
-        elif name != "__future__":
-            other.add(name)
-    return tuple(layer), frozenset(other)
-
-
-def _reached(handler_file: Path) -> tuple[set[Path], set[str]]:
-    """(layer files, non-layer modules as named in import statements) a handler's init imports, transitively
-    through the layer."""
-    seen: set[Path] = set()
-    found: set[str] = set()
-    todo = [handler_file]
-    while todo:
-        path = todo.pop()
-        if path in seen:
-            continue
-        seen.add(path)
-        layer, other = _imports_of(path)
-        todo += layer
-        found |= other
-    return seen, found
-
-
-def init_imports(handler_file: Path) -> set[str]:
-    return _reached(handler_file)[1]
-
-
-def loads(found: set[str], package: str) -> bool:
-    return any(name == package or name.startswith(package + ".") for name in found)
-
-
-def functions() -> list[tuple[str, Path, set[str]]]:
-    """(function, handler file, HTTP methods of its routes) for every function of the template."""
-    rows = []
-    for name, resource in sorted(resources_of_type(load_template(), "AWS::Serverless::Function").items()):
-        props = resource["Properties"]
-        if "Handler" not in props or "CodeUri" not in props:
-            continue
-        path = ROOT / props["CodeUri"] / (props["Handler"].split(".")[0] + ".py")
-        methods = {
-            (event["Properties"].get("Method") or "ANY").upper()
-            for event in (props.get("Events") or {}).values()
-            if event["Type"] == "HttpApi"
-        }
-        rows.append((name, path, methods))
-    return rows
 
 
 FUNCTIONS = functions()
@@ -142,7 +39,7 @@ def test_the_import_reader_sees_what_a_module_imports():
     tree = ast.parse(
         "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import heavy\ndef f():\n    import lazy\n"
     )
-    assert _init_imports(tree) == ["typing", "typing.TYPE_CHECKING"]
+    assert statement_imports(tree) == ["typing", "typing.TYPE_CHECKING"]
 
 
 @pytest.mark.parametrize(("function", "path", "methods"), FUNCTIONS, ids=[row[0] for row in FUNCTIONS])
@@ -161,7 +58,7 @@ OTHER_CONTEXTS = ("pitches", "messages", "notifications", "realtime", "auth")
 
 @pytest.mark.parametrize("handler", ADMIN_READS)
 def test_the_admin_reads_do_not_load_the_other_contexts_services(handler):
-    layer, _ = _reached(ROOT / "functions" / "admin" / handler)
+    layer, _ = reached(ROOT / "functions" / "admin" / handler)
     services = {LAYER / "pitchey" / context / "service.py" for context in OTHER_CONTEXTS}
     assert not sorted(str(path.relative_to(LAYER)) for path in layer & services)
 

@@ -159,7 +159,7 @@ def test_the_document_is_gzipped_for_clients_that_accept_it(accept_encoding, gzi
 
 
 def test_the_explorer_page_has_a_restrictive_csp_and_no_inline_script():
-    answer = load_handler("apidocs/explorer")(http_event("GET", "/api/docs"), None)
+    answer = load_handler("apidocs/explorer/explorer")(http_event("GET", "/api/docs"), None)
     assert answer["statusCode"] == 200
     assert answer["headers"]["Content-Type"].startswith("text/html")
     csp = answer["headers"]["Content-Security-Policy"]
@@ -172,13 +172,13 @@ def test_the_explorer_page_has_a_restrictive_csp_and_no_inline_script():
 @pytest.mark.parametrize("asset", ["swagger-ui-bundle.js", "swagger-ui.css", "explorer.js"])
 def test_the_explorer_files_are_served(asset):
     event = http_event("GET", f"/api/docs/{asset}", path_params={"asset": asset})
-    answer = load_handler("apidocs/explorer")(event, None)
+    answer = load_handler("apidocs/explorer/explorer")(event, None)
     assert answer["statusCode"] == 200
     assert len(answer["body"]) > 100
 
 
 def test_an_unknown_explorer_file_is_a_404():
-    handler = load_handler("apidocs/explorer")
+    handler = load_handler("apidocs/explorer/explorer")
     for name in ("../explorer.py", "index.html", "openapi.json"):
         answer = call(handler, http_event("GET", f"/api/docs/{name}", path_params={"asset": name}))
         assert answer.status == 404 and answer.code == "NOT_FOUND"

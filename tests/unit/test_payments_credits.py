@@ -224,7 +224,7 @@ def test_the_ledger_pages_newest_first_with_a_cursor(aws):
 def test_there_is_no_way_for_a_client_to_choose_a_price(aws):
     owner = make_user()
     purchase = hit(
-        "payments/credits_purchase",
+        "payments/stripe/credits_purchase",
         "POST",
         "/api/payments/credits/purchase",
         owner,
@@ -232,7 +232,7 @@ def test_there_is_no_way_for_a_client_to_choose_a_price(aws):
     )
     assert purchase.status == 422
     unknown = hit(
-        "payments/credits_purchase",
+        "payments/stripe/credits_purchase",
         "POST",
         "/api/payments/credits/purchase",
         owner,

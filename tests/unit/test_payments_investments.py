@@ -34,7 +34,7 @@ def committed(crew, pitch_factory, investment_machine, setenv):
 
 def process(actor, investment_id):
     body = {"investmentId": investment_id, "paymentMethodId": "pm_card_visa"}
-    return hit("payments/process", "POST", "/api/payments/process", actor, body=body)
+    return hit("payments/stripe/process", "POST", "/api/payments/process", actor, body=body)
 
 
 def deliver(event):

@@ -122,7 +122,7 @@ def history(actor: Actor) -> list[dict]:
 def purchase(actor: Actor, pack: str, method: str, key: str | None = None):
     headers = {"Idempotency-Key": key} if key else None
     return hit(
-        "payments/credits_purchase",
+        "payments/stripe/credits_purchase",
         "POST",
         "/api/payments/credits/purchase",
         actor,
@@ -183,7 +183,7 @@ def test_the_stripe_customer_is_created_once_per_user_even_when_raced(stripe_env
 
 def subscribe(actor: Actor, tier: str, method: str = "pm_card_visa", interval: str = "month"):
     body = {"tier": tier, "interval": interval, "paymentMethodId": method}
-    return hit("payments/subscribe", "POST", "/api/payments/subscribe", actor, body=body)
+    return hit("payments/stripe/subscribe", "POST", "/api/payments/subscribe", actor, body=body)
 
 
 def status(actor: Actor) -> dict:
@@ -214,7 +214,7 @@ def test_subscription_lifecycle_subscribe_active_cancel_end(stripe_env):
     assert User.get(creator.id).subscription_tier == "creator_plus"
     assert subscribe(creator, "creator").code == "SUBSCRIPTION_EXISTS"
 
-    cancelled = hit("payments/cancel", "POST", "/api/payments/cancel", creator)
+    cancelled = hit("payments/stripe/cancel", "POST", "/api/payments/cancel", creator)
     assert cancelled.status == 200 and cancelled.data["cancelAtPeriodEnd"] is True
     assert cancelled.data["tier"] == "creator_plus"  # paid until the period ends
     # The period ends: Stripe deletes the subscription and says so.
@@ -228,7 +228,8 @@ def test_a_tier_of_another_portal_is_422_and_cancel_without_one_is_409(stripe_en
     investor = account_for("investor")
     wrong = subscribe(investor, "creator_plus")
     assert wrong.status == 422 and wrong.body["error"]["details"][0]["field"] == "tier"
-    assert hit("payments/cancel", "POST", "/api/payments/cancel", investor).code == "NO_ACTIVE_SUBSCRIPTION"
+    refused = hit("payments/stripe/cancel", "POST", "/api/payments/cancel", investor)
+    assert refused.code == "NO_ACTIVE_SUBSCRIPTION"
 
 
 def test_a_declined_subscription_stays_incomplete_and_free(stripe_env):
