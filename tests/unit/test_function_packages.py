@@ -2,7 +2,7 @@
 
 A library missing from a function's package fails on AWS the first time the code that imports it runs;
 locally the functions run on the dev virtualenv, which has them all. A library a package ships and its
-functions never import is deployed size for nothing (stripe with its dependencies is ~36 MB unzipped).
+functions never import is deployed size for nothing (stripe with its dependencies is ~15 MB unzipped).
 
 What a function has: its CodeUri's requirements.txt, its layers' and what the Lambda runtime provides, each
 with their own dependencies (local/packages.py, which the local runtime's workers also enforce). What it
