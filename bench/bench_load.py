@@ -25,7 +25,7 @@ from typing import Any
 from local.testing import RuntimeProcess
 
 ROOT = Path(__file__).resolve().parent.parent
-USERS = int(os.environ.get("BENCH_LOAD_USERS", "16"))
+USERS = int(os.environ.get("BENCH_LOAD_USERS", "32"))
 SECONDS = int(os.environ.get("BENCH_LOAD_SECONDS", "120"))
 # A discarded run first, at the same user count: every function gets its warm workers (a worker's first
 # request is a cold start of seconds on this machine; bench_coldstart* measure those).
