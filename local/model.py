@@ -551,6 +551,25 @@ def _merge_globals(template: dict[str, Any], props: dict[str, Any]) -> dict[str,
     return merged
 
 
+def layer_dir(template: dict[str, Any], root: Path, layer: Any, lid: str) -> Path:
+    """The `python/` directory (Lambda's /opt/python) of a layer of function `lid`: a `!Ref` to a
+    LayerVersion of the template with a local ContentUri."""
+    if isinstance(layer, dict) and "Ref" in layer:
+        target = template["Resources"].get(layer["Ref"])
+        if target and target.get("Type") in LAYER_TYPES:
+            props = target.get("Properties") or {}
+            content = props.get("ContentUri") or props.get("Content")
+            if isinstance(content, str):
+                return (root / content / "python").resolve()
+    raise TemplateError(f"{lid}: layer {layer!r} is not a local LayerVersion of this template")
+
+
+def function_layer_dirs(template: dict[str, Any], root: Path, lid: str) -> list[Path]:
+    """The layer directories of function `lid`, Globals' first (SAM appends the function's own)."""
+    props = _merge_globals(template, template["Resources"][lid].get("Properties") or {})
+    return [layer_dir(template, root, layer, lid) for layer in props.get("Layers") or []]
+
+
 def env_string(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -692,14 +711,7 @@ class AppModel:
         return directory
 
     def _layer_dir(self, layer: Any, lid: str) -> Path:
-        if isinstance(layer, dict) and "Ref" in layer:
-            target = self.template["Resources"].get(layer["Ref"])
-            if target and target.get("Type") in LAYER_TYPES:
-                props = target.get("Properties") or {}
-                content = props.get("ContentUri") or props.get("Content")
-                if isinstance(content, str):
-                    return (self.root / content / "python").resolve()
-        raise TemplateError(f"{lid}: layer {layer!r} is not a local LayerVersion of this template")
+        return layer_dir(self.template, self.root, layer, lid)
 
     def _function_of(self, arn_node: Any, where: str) -> str:
         """The logical id of the function an ARN expression (`!GetAtt Fn.Arn`, `!Ref Fn`, ARN) names."""

@@ -81,6 +81,11 @@ def deployed(code_dir: Path, layer_dirs: Sequence[Path]) -> set[str]:
     return with_dependencies(names)
 
 
+def shipped_in(dirs: Iterable[Path], module: str) -> bool:
+    """A top-level module that one of `dirs` (a package, a layer's python/) holds as its own code."""
+    return any((d / module).is_dir() or (d / f"{module}.py").is_file() for d in dirs)
+
+
 class PackageGuard(MetaPathFinder):
     """A top-level import of an installed library the function's package does not have raises
     ModuleNotFoundError. The standard library, the function's own code and layers, and modules imported
@@ -99,7 +104,7 @@ class PackageGuard(MetaPathFinder):
         names = providers().get(fullname)
         if not names or any(canonical(name) in self.allowed for name in names):
             return None
-        if any((d / fullname).is_dir() or (d / f"{fullname}.py").is_file() for d in self.own_dirs):
+        if shipped_in(self.own_dirs, fullname):
             return None  # shipped in the package or a layer itself
         raise ModuleNotFoundError(
             f"No module named '{fullname}': this function's package does not ship {names[0]} "

@@ -20,21 +20,13 @@ from pathlib import Path
 
 import pytest
 
-from local.packages import canonical, deployed, providers, requirements, with_dependencies
+from local.model import function_layer_dirs
+from local.packages import canonical, deployed, providers, requirements, shipped_in, with_dependencies
 from local.template import load_template
 from tests.imports import ROOT, functions, reached
 
 FUNCTIONS = functions()
 TEMPLATE = load_template()
-RESOURCES = TEMPLATE["Resources"]
-
-
-def layer_dirs(function: str) -> list[Path]:
-    """The `python/` directories of the function's layers: Globals' first, then its own (SAM appends)."""
-    listed = TEMPLATE.get("Globals", {}).get("Function", {}).get("Layers", [])
-    listed = [*listed, *RESOURCES[function]["Properties"].get("Layers", [])]
-    refs = [layer["Ref"] for layer in listed if isinstance(layer, dict) and "Ref" in layer]
-    return [ROOT / RESOURCES[ref]["Properties"]["ContentUri"] / "python" for ref in refs]
 
 
 def imported_distributions(modules: set[str], own_dirs: list[Path]) -> set[str]:
@@ -45,7 +37,7 @@ def imported_distributions(modules: set[str], own_dirs: list[Path]) -> set[str]:
         top = module.split(".")[0]
         if top in sys.stdlib_module_names:
             continue
-        if any((d / top).is_dir() or (d / f"{top}.py").is_file() for d in own_dirs):
+        if shipped_in(own_dirs, top):
             continue
         found |= {canonical(d) for d in providers().get(top, [top])}
     return found
@@ -66,7 +58,7 @@ def test_the_reader_counts_imports_inside_functions_and_by_name():
 
 @pytest.mark.parametrize(("function", "path", "methods"), FUNCTIONS, ids=[row[0] for row in FUNCTIONS])
 def test_a_function_ships_what_its_init_imports_and_nothing_it_never_imports(function, path, methods):
-    code_dir, layers = path.parent, layer_dirs(function)
+    code_dir, layers = path.parent, function_layer_dirs(TEMPLATE, ROOT, function)
     own = requirements(code_dir / "requirements.txt")
     at_init = imported_distributions(reached(path)[1], [code_dir, *layers])
     anywhere = imported_distributions(reached(path, anywhere=True)[1], [code_dir, *layers])
